@@ -1,0 +1,88 @@
+"""Replies that are not triage decisions: the disclaimer, answers to questions, small talk and
+the fallback. Every one of them ends with the safety net, built from clinic.yml."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, Dict, List, Text
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted
+from rasa_sdk.executor import CollectingDispatcher
+
+from triage import Clinic, disclaimer, fallback_advice
+
+from .common import clinic
+
+ANSWERS_FILE = Path(__file__).resolve().parent.parent / "content" / "answers.yml"
+
+
+@functools.lru_cache(maxsize=1)
+def answers() -> Dict[Text, Text]:
+    """content/answers.yml: intent -> reply text with {placeholders} from clinic.yml."""
+    return yaml.safe_load(ANSWERS_FILE.read_text(encoding="utf-8"))["answers"]
+
+
+def _fill(template: Text, place: Clinic) -> Text:
+    return template.format(
+        clinic_name=place.clinic_name,
+        emergency_number=place.emergency_number,
+        triage_name=place.maternity_triage.name,
+        triage_phone=place.maternity_triage.phone,
+        triage_hours=place.maternity_triage.hours,
+    )
+
+
+def safety_footer(place: Clinic) -> Text:
+    return _fill(answers()["safety_footer"], place)
+
+
+def answer_for(intent: Text | None, place: Clinic) -> Text:
+    """The reply to a non-triage intent, always followed by the safety footer."""
+    template = answers().get(intent or "", answers()["default"])
+    return f"{_fill(template, place)}\n\n{safety_footer(place)}"
+
+
+def ask_for_symptoms(place: Clinic) -> Text:
+    return answer_for("ask_symptoms", place)
+
+
+class ActionSessionStart(Action):
+    """Starts every conversation with the disclaimer and the emergency number."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        dispatcher.utter_message(text=disclaimer(clinic()))
+        return [SessionStarted(), ActionExecuted("action_listen")]
+
+
+class ActionReply(Action):
+    """Answers information questions and small talk from content/answers.yml."""
+
+    def name(self) -> Text:
+        return "action_reply"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        dispatcher.utter_message(text=answer_for(intent, clinic()))
+        return []
+
+
+class ActionFallback(Action):
+    """Not understood (low NLU confidence, or no rule applies): still the full safety net."""
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=fallback_advice(clinic()))
+        return []

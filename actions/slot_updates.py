@@ -1,0 +1,133 @@
+"""Turns one user message (intent + entities) into updates of the findings slots.
+
+Pure Python, no rasa_sdk import, so tests can call it directly. The Rasa action
+(actions/findings.py) only reads the tracker and returns SlotSet events for what this returns.
+
+Why the choices below:
+- A symptom reported once stays present: a later "no bleeding now" does not erase that the
+  patient bled today (the safe reading). A negated symptom is recorded as absent only when it
+  was not reported present.
+- Hypothetical, historical and other people's symptoms are not findings at all.
+- When the classifier is sure the message is about a symptom but the rule-based extractor found
+  no symptom word (an unforeseen phrasing), the symptom the intent stands for is recorded, so a
+  patient is never triaged as symptom-free because of a pattern gap.
+- Answers to the form's questions ("yes", "no", "not sure", "I'd rather not say", "I don't
+  know") are read against the question being asked (requested_slot).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+# The symptom each symptom intent stands for, used only when no symptom entity was found.
+INTENT_SYMPTOM = {
+    "report_pressure": "vaginal_pressure",
+    "report_bleeding": "bleeding",
+    "report_pain": "abdominal_pain",
+    "report_discharge": "discharge_change",
+    "report_contractions": "contractions",
+    "report_fluid_leak": "fluid_leak",
+    "report_reduced_movements": "reduced_movements",
+    "report_red_flag": "unspecified_red_flag",
+}
+
+CONTRACTION_ANSWERS = {"affirm": "yes", "deny": "no", "unsure": "unsure", "decline": "declined"}
+BLEEDING_SEVERITY = {"spotting": 1, "light": 2, "heavy": 3}
+FINDINGS_SLOTS = (
+    "symptoms",
+    "symptoms_absent",
+    "gestational_weeks",
+    "gestational_declined",
+    "contractions",
+    "risk_factors",
+    "bleeding_amount",
+    "on_behalf",
+)
+
+
+def _weeks(value: Any) -> float | None:
+    try:
+        weeks = float(value)
+    except (TypeError, ValueError):
+        return None
+    return weeks if 0 < weeks <= 45 else None
+
+
+def slot_updates(
+    slots: Mapping[str, Any],
+    intent: str | None,
+    entities: Iterable[Mapping[str, Any]],
+    requested_slot: str | None = None,
+) -> dict[str, Any]:
+    """Returns only the findings slots whose value changes with this message."""
+    entities = list(entities or [])
+    present = set(slots.get("symptoms") or [])
+    absent = set(slots.get("symptoms_absent") or [])
+    risks = set(slots.get("risk_factors") or [])
+    weeks = slots.get("gestational_weeks")
+    declined = bool(slots.get("gestational_declined"))
+    contractions = slots.get("contractions")
+    bleeding = slots.get("bleeding_amount")
+    on_behalf = bool(slots.get("on_behalf"))
+
+    symptom_entities = [e for e in entities if e.get("entity") == "symptom"]
+    for entity in symptom_entities:
+        code, role = entity.get("value"), entity.get("role")
+        if not isinstance(code, str):
+            continue
+        if role is None:
+            present.add(code)
+            absent.discard(code)
+        elif role == "negated" and code not in present:
+            absent.add(code)
+
+    fallback = INTENT_SYMPTOM.get(intent or "")
+    if fallback and not symptom_entities:
+        present.add(fallback)
+        absent.discard(fallback)
+
+    gestation_given = False
+    for entity in entities:
+        kind = entity.get("entity")
+        if kind == "gestational_age" and _weeks(entity.get("value")) is not None:
+            weeks, declined, gestation_given = _weeks(entity.get("value")), False, True
+        elif kind == "risk_factor" and entity.get("role") is None and entity.get("value"):
+            risks.add(str(entity["value"]))
+        elif kind == "bleeding_amount" and entity.get("value") in BLEEDING_SEVERITY:
+            if BLEEDING_SEVERITY[entity["value"]] > BLEEDING_SEVERITY.get(bleeding, 0):
+                bleeding = entity["value"]
+        elif kind == "on_behalf":
+            on_behalf = True
+
+    if bleeding == "heavy":
+        present.add("heavy_bleeding")
+    if "contractions" in present:
+        contractions = "yes"
+    elif "contractions" in absent:
+        contractions = "no"
+    elif requested_slot == "contractions" and intent in CONTRACTION_ANSWERS:
+        contractions = CONTRACTION_ANSWERS[intent]
+    if requested_slot == "gestational_weeks" and not gestation_given and weeks is None:
+        if intent in ("unsure", "decline"):
+            declined = True
+
+    new = {
+        "symptoms": sorted(present),
+        "symptoms_absent": sorted(absent),
+        "gestational_weeks": weeks,
+        "gestational_declined": declined,
+        "contractions": contractions,
+        "risk_factors": sorted(risks),
+        "bleeding_amount": bleeding,
+        "on_behalf": on_behalf,
+    }
+    old = {
+        "symptoms": sorted(slots.get("symptoms") or []),
+        "symptoms_absent": sorted(slots.get("symptoms_absent") or []),
+        "gestational_weeks": slots.get("gestational_weeks"),
+        "gestational_declined": bool(slots.get("gestational_declined")),
+        "contractions": slots.get("contractions"),
+        "risk_factors": sorted(slots.get("risk_factors") or []),
+        "bleeding_amount": slots.get("bleeding_amount"),
+        "on_behalf": bool(slots.get("on_behalf")),
+    }
+    return {key: value for key, value in new.items() if value != old[key]}

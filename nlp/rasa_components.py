@@ -1,0 +1,120 @@
+"""The Rasa NLU component that plugs the clinical spaCy pipeline (nlp.extract) into Rasa.
+
+It adds the findings as Rasa entities (the role carries negation and context, see
+docs/architecture.md), and it lets the rules overrule the statistical intent classifier where
+safety needs it:
+- a current, affirmed red flag always makes the intent ``report_red_flag`` (confidence 1.0), so
+  "I'm 20 weeks and bleeding really heavily" can never be answered as a mere gestational age;
+- when the classifier is unsure (below ``low_confidence``) but the message names a current
+  symptom, the intent becomes the matching ``report_*`` intent instead of the fallback, so a
+  typo-ridden symptom report is still triaged.
+The original classifier ranking is kept, and the override is recorded in the message
+(``intent.overridden_by``) for the nurse console and evaluation.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+import nlp
+from triage import RED_FLAGS
+
+logger = logging.getLogger(__name__)
+
+# The intent a current symptom stands for, when the classifier itself is unsure.
+SYMPTOM_INTENT = {
+    "vaginal_pressure": "report_pressure",
+    "bleeding": "report_bleeding",
+    "abdominal_pain": "report_pain",
+    "back_pain": "report_pain",
+    "discharge_change": "report_discharge",
+    "smelly_discharge": "report_discharge",
+    "itchy_discharge": "report_discharge",
+    "contractions": "report_contractions",
+    "fluid_leak": "report_fluid_leak",
+    "reduced_movements": "report_reduced_movements",
+}
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
+)
+class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Rule-based clinical entities (symptoms with negation/context, weeks, risk factors)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"low_confidence": 0.45}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._low_confidence = float(config.get("low_confidence", 0.45))
+        nlp.get_pipeline()  # build once at start-up, not on the first patient's message
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ClinicalEntityExtractor":
+        return cls({**cls.get_default_config(), **config})
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._process_one(message)
+        return messages
+
+    def _process_one(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        if text.startswith("/"):
+            return  # a button payload: Rasa already parsed its intent and entities
+        try:
+            extraction = nlp.extract(text)
+        except Exception:  # never lose the message: the classifier's answer still stands
+            logger.exception("Clinical extraction failed; continuing without its entities")
+            return
+        entities = nlp.to_rasa_entities(extraction)
+        message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+        override = self._intent_override(message, entities)
+        if override:
+            intent = dict(message.get(INTENT) or {})
+            message.set(
+                INTENT,
+                {
+                    "name": override,
+                    "confidence": 1.0,
+                    "overridden_by": self.name,
+                    "classifier_intent": intent.get("name"),
+                },
+                add_to_output=True,
+            )
+
+    def _intent_override(self, message: Message, entities: List[Dict[Text, Any]]) -> Optional[Text]:
+        current = [
+            e["value"] for e in entities if e["entity"] == "symptom" and e.get("role") is None
+        ]
+        heavy = any(
+            e["entity"] == "bleeding_amount" and e["value"] == "heavy" for e in entities
+        )
+        if heavy or any(code in RED_FLAGS for code in current):
+            return "report_red_flag"
+        intent = message.get(INTENT) or {}
+        if current and (intent.get("confidence") or 0.0) < self._low_confidence:
+            for code in current:
+                if code in SYMPTOM_INTENT:
+                    return SYMPTOM_INTENT[code]
+            return "report_other_symptom"
+        return None

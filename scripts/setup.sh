@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Creates (once) the Python 3.10 virtualenv from requirements.lock and links it as .venv.
+# The venv lives outside the clone, keyed by the lock file's hash, so CI and fresh clones
+# reuse it; a changed lock file gets a new venv. A half-built venv is never reused: the
+# marker file is written last.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=$(scripts/find_python310.sh)
+KEY=$( (cat requirements.lock; "$PY" -V) | sha256sum | cut -c1-16)
+CACHE=${TRIAGE_CACHE:-$HOME/.cache/cervical-triage}
+VENV="$CACHE/venv-$KEY"
+if [ ! -f "$VENV/.complete" ]; then
+  echo "setup: creating virtualenv $VENV from requirements.lock (first run takes a few minutes)"
+  rm -rf "$VENV"; mkdir -p "$CACHE"
+  "$PY" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "pip==24.0" 2>&1 | grep -v "is ignored" || true
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock 2>&1 | { grep -v "is ignored" >&2 || true; }
+  "$VENV/bin/python" -m pip check
+  touch "$VENV/.complete"
+fi
+ln -sfn "$VENV" .venv

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests, the real bot over REST and socket.io, the console against
+# SQLite and PostgreSQL, Redis, browser tests in Debian's Chromium, `rasa data validate` and
+# `rasa test` on the conversation test stories. Extra arguments go to pytest.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+scripts/setup.sh
+scripts/test_deps.sh
+scripts/services.sh
+MODEL=$(scripts/train.sh | tail -1)
+export TRIAGE_MODEL="$MODEL"
+
+echo "== rasa data validate"
+"$RASA" data validate --fail-on-warnings --max-history 4
+
+echo "== rasa test (conversation test stories)"
+RESULTS=$(mktemp -d)
+"$RASA" test core --model "$MODEL" --stories tests/test_stories.yml --out "$RESULTS" \
+  --fail-on-prediction-errors --no-plot >"$RESULTS/rasa-test.log" 2>&1 \
+  || { tail -60 "$RESULTS/rasa-test.log"; cat "$RESULTS/failed_test_stories.yml" 2>/dev/null; exit 1; }
+grep -E "Correct:|Accuracy" "$RESULTS/rasa-test.log" | head -4 || true
+
+echo "== pytest"
+"$PY" -m pytest "$@"

@@ -1,0 +1,149 @@
+"""Starts the real bot (Rasa server + action server) for integration and browser tests.
+
+Each test session trains nothing itself: scripts/train.sh (called by the test command, or here
+when TRIAGE_MODEL is unset) returns the model for the current data, cached by content hash.
+Servers run on free ports with their own endpoints file, so a `make run` on the default ports
+is never disturbed, and their logs are kept so tests can check that no patient text is logged.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = ROOT / ".venv" / "bin"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def model_path() -> str:
+    model = os.environ.get("TRIAGE_MODEL")
+    if model and Path(model).exists():
+        return model
+    out = subprocess.run(
+        [str(ROOT / "scripts" / "train.sh")], cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def server_env() -> dict:
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=str(ROOT),
+        TF_CPP_MIN_LOG_LEVEL="2",
+        RASA_TELEMETRY_ENABLED="false",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        LOG_LEVEL="INFO",
+    )
+    return env
+
+
+@dataclass
+class Bot:
+    rasa_url: str
+    actions_url: str
+    db_url: str
+    log_dir: Path
+    processes: list = field(default_factory=list)
+
+    def logs(self) -> str:
+        return "".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("*.log")))
+
+    def send(self, sender: str, text: str, timeout: float = 30) -> list[dict]:
+        response = httpx.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=timeout,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def stop(self) -> None:
+        for proc in self.processes:
+            proc.terminate()
+        for proc in self.processes:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited ({proc.returncode}); log:\n{log.read_text()[-4000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"server at {url} not ready after {timeout}s; log:\n{log.read_text()[-4000:]}")
+
+
+def start_bot(
+    workdir: Path,
+    tracker_store: Optional[dict] = None,
+    lock_store: Optional[dict] = None,
+    db_url: Optional[str] = None,
+    model: Optional[str] = None,
+) -> Bot:
+    """Starts the action server and Rasa with the given stores (default: SQLite in workdir)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    if tracker_store is None:
+        db_file = workdir / "conversations.db"
+        tracker_store = {"type": "SQL", "dialect": "sqlite", "db": str(db_file)}
+        db_url = f"sqlite:///{db_file}"
+    actions_port, rasa_port = free_port(), free_port()
+    endpoints = {
+        "action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"},
+        "tracker_store": tracker_store,
+    }
+    if lock_store:
+        endpoints["lock_store"] = lock_store
+    endpoints_file = workdir / "endpoints.yml"
+    endpoints_file.write_text(yaml.safe_dump(endpoints))
+    env = server_env()
+    bot = Bot(
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        actions_url=f"http://127.0.0.1:{actions_port}",
+        db_url=db_url or "",
+        log_dir=workdir,
+    )
+    actions_log = workdir / "actions.log"
+    actions = subprocess.Popen(
+        [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(actions_port), "--actions", "actions"],
+        cwd=ROOT, env=env, stdout=actions_log.open("w"), stderr=subprocess.STDOUT,
+    )
+    bot.processes.append(actions)
+    rasa_log = workdir / "rasa.log"
+    rasa = subprocess.Popen(
+        [
+            str(VENV_BIN / "rasa"), "run", "--model", model or model_path(),
+            "--port", str(rasa_port), "--interface", "127.0.0.1",
+            "--credentials", str(ROOT / "credentials.yml"),
+            "--endpoints", str(endpoints_file), "--cors", "*",
+        ],
+        cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
+    )
+    bot.processes.append(rasa)
+    try:
+        _wait(f"{bot.actions_url}/health", actions, actions_log)
+        _wait(f"{bot.rasa_url}/", rasa, rasa_log)
+    except Exception:
+        bot.stop()
+        raise
+    return bot

@@ -1,0 +1,502 @@
+"""Tests of the triage rules (triage.assess) and of what the bot still needs to ask.
+
+The rule table is clinical safety logic: every row has a firing example here, the gestational
+boundaries are tested on both sides, and the central cervical-insufficiency rule is checked
+exhaustively across its window.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from triage import (
+    RED_FLAGS,
+    RULES,
+    SEED_SYMPTOMS,
+    Decision,
+    Findings,
+    Level,
+    Reason,
+    assess,
+    missing_information,
+)
+from triage.codes import ALL_SYMPTOMS, CI_RISK_FACTORS, RISK_FACTORS
+from triage.rules import rules_table_markdown
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "triage-rules.md"
+
+
+def F(*present: str, weeks: float | None = None, contractions: str = "unknown", **kw) -> Findings:
+    return Findings(present=frozenset(present), gestational_weeks=weeks,
+                    contractions=contractions, **kw)
+
+
+# One example per rule row that fires it, chosen so that no more urgent rule fires too:
+# the decision's level is then the rule's own level.
+RULE_EXAMPLES: dict[str, Findings] = {
+    "E1": F("bleeding", weeks=20, contractions="no", bleeding_amount="heavy"),
+    "E2": F("severe_constant_pain", weeks=20, contractions="no"),
+    "E3": F("fainting", weeks=10),
+    "E3b": F("seizure", weeks=25),
+    "E4": F("cord_felt", weeks=34),
+    "E5": F("membranes_felt", weeks=22),
+    "E6": F("bleeding", "shoulder_tip_pain", weeks=8),
+    "U1": F("back_pain", weeks=20, contractions="no"),
+    "U2": F("abdominal_pain", weeks=20, contractions="unknown"),
+    "U2b": F("discharge_change", weeks=None, contractions="no"),
+    "U3": F("contractions", weeks=30),
+    "U4": F("contractions", weeks=39),
+    "U5": F("fluid_leak", weeks=30, contractions="no"),
+    "U6": F("bleeding", weeks=30, contractions="no", bleeding_amount="light"),
+    "U7": F("vaginal_pressure", weeks=20, contractions="yes"),
+    "U7b": F("vaginal_pressure", weeks=30, contractions="no"),
+    "U8": F("mucus_plug", weeks=30, contractions="no"),
+    "U9": F("reduced_movements", weeks=30),
+    "U9b": F("reduced_movements", weeks=20),
+    "U9c": F("reduced_movements", weeks=12),
+    "U10": F("visual_disturbance", weeks=32),
+    "U10b": F("headache", weeks=12),
+    "U11": F("fever", weeks=12),
+    "U12": F("itching", weeks=30),
+    "U13": F("smelly_discharge", weeks=20),
+    "U13b": F("smelly_discharge", weeks=10),
+    "U14": F("discharge_change", weeks=30, contractions="no"),
+    "U15": F("back_pain", weeks=30, contractions="declined"),
+    "S1": F("burning_urination", weeks=20),
+    "S2": F("bleeding", weeks=10, bleeding_amount="spotting"),
+    "S3": F("abdominal_pain", weeks=10),
+    "S4": F("abdominal_pain", weeks=30, contractions="no"),
+    "S5": F("back_pain", weeks=38),
+    "R1": F("discharge_change", weeks=10),
+    "R2": F(weeks=12, risk_factors=frozenset({"cervical_surgery"})),
+    "SC1": F(weeks=20),
+    "X1": F("dizziness", weeks=20),
+}
+
+RULES_BY_ID = {rule.id: rule for rule in RULES}
+
+
+def test_every_rule_has_an_example_and_ids_are_unique():
+    assert len(RULES_BY_ID) == len(RULES)
+    assert set(RULE_EXAMPLES) == set(RULES_BY_ID)
+
+
+@pytest.mark.parametrize("rule_id", [rule.id for rule in RULES])
+def test_each_rule_fires_on_its_example(rule_id: str):
+    rule = RULES_BY_ID[rule_id]
+    decision = assess(RULE_EXAMPLES[rule_id])
+    assert rule_id in decision.rules
+    assert decision.level is rule.level
+    for concern in rule.concerns:
+        assert concern in decision.concerns
+    reason = next(r for r in decision.reasons if r.rule == rule_id)
+    assert reason.source == rule.source and reason.text.startswith(rule.text)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_every_rule_cites_a_source_from_the_reference(rule):
+    known = ("MSD Manual", "ACOG", "RCOG", "NICE NG25", "Tommy's", "Almond")
+    assert any(name in rule.source for name in known), rule.source
+    assert rule.when.__doc__, f"{rule.id}: the condition function needs a docstring"
+
+
+def test_rule_letter_matches_level():
+    prefix = {"E": Level.EMERGENCY, "S": Level.SAME_DAY, "R": Level.ROUTINE}
+    for rule in RULES:
+        if rule.id.startswith("SC"):
+            assert rule.level is Level.SELF_CARE
+        elif rule.id[0] in prefix:
+            assert rule.level is prefix[rule.id[0]], rule.id
+        elif rule.id[0] == "U" and not rule.id[-1].isalpha():
+            assert rule.level is Level.URGENT, rule.id  # "b"/"c" rows are the lower-level variants
+
+
+def test_docs_table_matches_the_code():
+    text = DOCS.read_text(encoding="utf-8")
+    assert rules_table_markdown() in text, "regenerate the table with: python -m triage"
+
+
+# -- levels and the decision object ---------------------------------------------------------
+
+
+def test_levels_are_ordered_by_urgency():
+    order = [Level.SELF_CARE, Level.ROUTINE, Level.SAME_DAY, Level.URGENT, Level.EMERGENCY]
+    assert sorted(reversed(order)) == order
+    assert Level.URGENT > Level.SAME_DAY and Level.EMERGENCY >= Level.URGENT
+    assert max(order) is Level.EMERGENCY and min(order) is Level.SELF_CARE
+    assert [level.value for level in order] == [
+        "self_care", "routine", "same_day", "urgent", "emergency"]
+
+
+def test_payload_is_json_and_round_trips():
+    decision = assess(F("vaginal_pressure", "headache", weeks=22, contractions="no"))
+    payload = decision.to_payload()
+    assert json.loads(json.dumps(payload)) == payload
+    assert payload["level"] == "urgent"
+    assert set(payload["reasons"][0]) == {"rule", "text", "source"}
+    assert Decision.from_payload(payload) == decision
+
+
+def test_concerns_are_unique_and_most_urgent_rule_first():
+    decision = assess(F("heavy_bleeding", "vaginal_pressure", "fever", weeks=20,
+                        contractions="unknown"))
+    assert len(decision.concerns) == len(set(decision.concerns))
+    assert decision.rules[0] == "E1" and decision.concerns[0] == "bleeding"
+    ranks = [RULES_BY_ID[r].level.rank for r in decision.rules]
+    assert ranks == sorted(ranks, reverse=True)
+    assert isinstance(decision.reasons[0], Reason)
+
+
+# -- gestational boundaries -------------------------------------------------------------------
+
+BOUNDARIES = [
+    # (present, contractions, weeks, level, rule that must fire, rule that must not)
+    (("bleeding",), "no", 13.9, Level.SAME_DAY, "S2", "U6"),
+    (("bleeding",), "no", 14.0, Level.URGENT, "U6", "S2"),
+    (("back_pain",), "no", 13.9, Level.SAME_DAY, "S3", "U1"),
+    (("back_pain",), "no", 14.0, Level.URGENT, "U1", "S3"),
+    (("back_pain",), "no", 27.9, Level.URGENT, "U1", "S4"),
+    (("back_pain",), "no", 28.0, Level.SAME_DAY, "S4", "U1"),
+    (("back_pain",), "no", 36.9, Level.SAME_DAY, "S4", "S5"),
+    (("back_pain",), "no", 37.0, Level.SAME_DAY, "S5", "S4"),
+    (("vaginal_pressure",), "no", 13.9, Level.SAME_DAY, "S3", "U7"),
+    (("vaginal_pressure",), "no", 14.0, Level.URGENT, "U7", "U7b"),
+    (("vaginal_pressure",), "no", 27.9, Level.URGENT, "U7", "U7b"),
+    (("vaginal_pressure",), "no", 28.0, Level.URGENT, "U7b", "U7"),
+    (("vaginal_pressure",), "no", 36.9, Level.URGENT, "U7b", "S5"),
+    (("vaginal_pressure",), "no", 37.0, Level.SAME_DAY, "S5", "U7b"),
+    (("discharge_change",), "no", 13.9, Level.ROUTINE, "R1", "U1"),
+    (("discharge_change",), "no", 14.0, Level.URGENT, "U1", "R1"),
+    (("discharge_change",), "no", 27.9, Level.URGENT, "U1", "U14"),
+    (("discharge_change",), "no", 28.0, Level.URGENT, "U14", "U1"),
+    (("discharge_change",), "no", 36.9, Level.URGENT, "U14", "X1"),
+    (("discharge_change",), "no", 37.0, Level.SAME_DAY, "X1", "U14"),
+    (("contractions",), "yes", 13.9, Level.SAME_DAY, "S3", "U3"),
+    (("contractions",), "yes", 14.0, Level.URGENT, "U3", "S3"),
+    (("contractions",), "yes", 36.9, Level.URGENT, "U3", "U4"),
+    (("contractions",), "yes", 37.0, Level.URGENT, "U4", "U3"),
+    (("mucus_plug",), "no", 36.9, Level.URGENT, "U8", "S5"),
+    (("mucus_plug",), "no", 37.0, Level.SAME_DAY, "S5", "U8"),
+    (("itching",), "unknown", 13.9, Level.SAME_DAY, "X1", "U12"),
+    (("itching",), "unknown", 14.0, Level.URGENT, "U12", "X1"),
+    (("smelly_discharge",), "unknown", 15.9, Level.SAME_DAY, "U13b", "U13"),
+    (("smelly_discharge",), "unknown", 16.0, Level.URGENT, "U13", "U13b"),
+    (("reduced_movements",), "unknown", 15.9, Level.ROUTINE, "U9c", "U9b"),
+    (("reduced_movements",), "unknown", 16.0, Level.SAME_DAY, "U9b", "U9c"),
+    (("reduced_movements",), "unknown", 23.9, Level.SAME_DAY, "U9b", "U9"),
+    (("reduced_movements",), "unknown", 24.0, Level.URGENT, "U9", "U9b"),
+    (("headache",), "unknown", 19.9, Level.SAME_DAY, "U10b", "U10"),
+    (("headache",), "unknown", 20.0, Level.URGENT, "U10", "U10b"),
+    (("swelling",), "unknown", 20.0, Level.URGENT, "U10", "U10b"),
+    (("seizure",), "unknown", 19.9, Level.EMERGENCY, "E3", "E3b"),
+    (("seizure",), "unknown", 20.0, Level.EMERGENCY, "E3b", "X1"),
+    (("bleeding", "one_sided_pain"), "unknown", 13.9, Level.EMERGENCY, "E6", "U6"),
+    (("bleeding", "one_sided_pain"), "no", 14.0, Level.URGENT, "U6", "E6"),
+]
+
+
+@pytest.mark.parametrize("present,contractions,weeks,level,fires,silent", BOUNDARIES)
+def test_gestational_boundaries(present, contractions, weeks, level, fires, silent):
+    decision = assess(F(*present, weeks=weeks, contractions=contractions))
+    assert decision.level is level
+    assert fires in decision.rules
+    assert silent not in decision.rules
+
+
+def test_seizure_from_20_weeks_adds_pre_eclampsia():
+    assert assess(F("seizure", weeks=19.9)).concerns == ("collapse",)
+    assert assess(F("seizure", weeks=20)).concerns == ("collapse", "pre_eclampsia")
+    assert "pre_eclampsia" in assess(F("seizure")).concerns
+
+
+# -- unknown and declined answers --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("symptom", sorted(SEED_SYMPTOMS))
+@pytest.mark.parametrize("declined", [False, True])
+def test_unknown_weeks_are_treated_as_inside_the_window(symptom, declined):
+    no = assess(F(symptom, contractions="no", gestational_declined=declined))
+    assert no.level is Level.URGENT and "U2b" in no.rules
+    assert "cervical_insufficiency" in no.concerns
+    text = next(r.text for r in no.reasons if r.rule == "U2b")
+    assert "14-28 week window" in text
+    assert ("declined" in text) is declined
+
+    unknown = assess(F(symptom, contractions="unknown", gestational_declined=declined))
+    assert unknown.level is Level.URGENT and "U2" in unknown.rules
+    assert {"cervical_insufficiency", "preterm_labour"} <= set(unknown.concerns)
+
+
+@pytest.mark.parametrize("present,rule,concern", [
+    ("headache", "U10", "pre_eclampsia"),
+    ("reduced_movements", "U9", "reduced_fetal_movements"),
+    ("itching", "U12", "cholestasis"),
+    ("smelly_discharge", "U13", "infection"),
+    ("mucus_plug", "U8", "preterm_labour"),
+    ("contractions", "U3", "preterm_labour"),
+    ("vaginal_pressure", "U7", "cervical_insufficiency"),
+])
+def test_unknown_weeks_take_the_more_urgent_branch(present, rule, concern):
+    decision = assess(F(present, weeks=None))
+    assert decision.level is Level.URGENT
+    assert rule in decision.rules and concern in decision.concerns
+    assert "not known" in next(r.text for r in decision.reasons if r.rule == rule)
+
+
+def test_unknown_weeks_bleeding_with_ectopic_signs_is_an_emergency():
+    decision = assess(F("bleeding", "dizziness"))
+    assert decision.level is Level.EMERGENCY and "E6" in decision.rules
+    assert "early_pregnancy" in decision.concerns
+
+
+@pytest.mark.parametrize("answer", ["unknown", "declined"])
+def test_contractions_not_known_in_the_window_assume_both(answer):
+    decision = assess(F("bleeding", weeks=18, contractions=answer))
+    assert decision.level is Level.URGENT
+    assert decision.concerns[:2] == ("cervical_insufficiency", "preterm_labour")
+
+
+@pytest.mark.parametrize("answer,rule,level", [
+    ("declined", "U15", Level.URGENT),
+    ("unknown", "U15", Level.URGENT),
+    ("no", "S4", Level.SAME_DAY),
+    ("unsure", "U3", Level.URGENT),
+    ("yes", "U3", Level.URGENT),
+])
+def test_pain_between_28_and_37_weeks_by_contraction_answer(answer, rule, level):
+    decision = assess(F("abdominal_pain", weeks=32, contractions=answer))
+    assert decision.level is level and rule in decision.rules
+    assert "preterm_labour" in decision.concerns
+
+
+def test_unsure_contractions_count_as_possible_preterm_labour():
+    decision = assess(F(weeks=25, contractions="unsure"))
+    assert decision.level is Level.URGENT and "U3" in decision.rules
+
+
+# -- combinations -----------------------------------------------------------------------------
+
+
+def test_red_flag_with_ci_symptoms_is_emergency_with_both_concerns():
+    decision = assess(F("heavy_bleeding", "vaginal_pressure", "back_pain", weeks=21,
+                        contractions="no"))
+    assert decision.level is Level.EMERGENCY
+    assert decision.concerns[0] == "bleeding"
+    assert "cervical_insufficiency" in decision.concerns
+    assert {"E1", "U1"} <= set(decision.rules)
+
+
+def test_heavy_amount_counts_as_the_red_flag():
+    decision = assess(F("bleeding", weeks=20, contractions="no", bleeding_amount="heavy"))
+    assert decision.level is Level.EMERGENCY and "E1" in decision.rules
+    assert "U6" not in decision.rules  # U6 is for bleeding that is not heavy
+    assert assess(F("bleeding", weeks=20, bleeding_amount="light")).level is Level.URGENT
+
+
+def test_membranes_felt_raises_both_ci_and_preterm_labour():
+    decision = assess(F("membranes_felt", weeks=23, contractions="no"))
+    assert decision.level is Level.EMERGENCY
+    assert decision.concerns == ("cervical_insufficiency", "preterm_labour")
+
+
+@pytest.mark.parametrize("flag", sorted(RED_FLAGS))
+@pytest.mark.parametrize("weeks", [None, 8, 20, 32, 39])
+def test_every_red_flag_is_an_emergency_at_any_weeks(flag, weeks):
+    assert assess(F(flag, weeks=weeks, contractions="no")).level is Level.EMERGENCY
+
+
+def test_risk_factors_add_history_to_u1_but_never_lower_the_level():
+    plain = assess(F("bleeding", weeks=20, contractions="no"))
+    history = assess(F("bleeding", weeks=20, contractions="no",
+                       risk_factors=frozenset({"previous_midtrimester_loss"})))
+    assert history.level is plain.level is Level.URGENT
+    text = next(r.text for r in history.reasons if r.rule == "U1")
+    assert "your history makes this more important" in text
+    assert "previous_midtrimester_loss" in text
+    assert "R2" not in history.rules  # R2 is for history without symptoms
+
+
+@pytest.mark.parametrize("factor", sorted(CI_RISK_FACTORS))
+def test_each_ci_risk_factor_alone_is_routine(factor):
+    decision = assess(F(weeks=16, risk_factors=frozenset({factor})))
+    assert decision.level is Level.ROUTINE and decision.rules == ("R2",)
+    assert decision.concerns == ("cervical_insufficiency",)
+
+
+def test_multiple_pregnancy_alone_does_not_escalate():
+    assert assess(F(weeks=16, risk_factors=frozenset({"multiple_pregnancy"}))).level is (
+        Level.SELF_CARE)
+
+
+def test_unaccounted_symptom_is_not_ignored_alongside_a_lower_rule():
+    decision = assess(F("discharge_change", "dizziness", weeks=10))
+    assert decision.level is Level.SAME_DAY
+    assert decision.rules == ("X1", "R1")
+
+
+def test_unknown_symptom_code_is_checked_not_ignored():
+    decision = assess(F("something_new", weeks=20))
+    assert decision.level is Level.SAME_DAY and decision.rules == ("X1",)
+
+
+# -- absent symptoms --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("symptom", sorted(ALL_SYMPTOMS))
+@pytest.mark.parametrize("weeks", [None, 10, 20, 30, 38])
+def test_absent_symptoms_never_fire(symptom, weeks):
+    decision = assess(Findings(absent=frozenset({symptom}), gestational_weeks=weeks,
+                               contractions="no"))
+    assert decision.level is Level.SELF_CARE and decision.rules == ("SC1",)
+
+
+def test_all_symptoms_absent_is_self_care():
+    decision = assess(Findings(absent=ALL_SYMPTOMS, gestational_weeks=22))
+    assert decision.level is Level.SELF_CARE and decision.concerns == ()
+
+
+def test_present_wins_over_absent():
+    f = Findings(present=frozenset({"bleeding"}), absent=frozenset({"bleeding"}),
+                 gestational_weeks=20, contractions="no")
+    assert assess(f).level is Level.URGENT
+
+
+def test_effective_contraction_status():
+    assert F("contractions", contractions="no").contraction_status == "yes"
+    assert Findings(absent=frozenset({"contractions"}), contractions="unknown"
+                    ).contraction_status == "no"
+    assert Findings(present=frozenset({"contractions"}), absent=frozenset({"contractions"})
+                    ).contraction_status == "yes"
+    assert F(contractions="declined").contraction_status == "declined"
+
+
+# -- the central rule -------------------------------------------------------------------------
+
+WINDOW = [round(14 + i / 10, 1) for i in range(140)]  # 14.0 .. 27.9
+
+
+@pytest.mark.parametrize("symptom", sorted(SEED_SYMPTOMS))
+def test_central_rule_never_below_urgent_in_the_window(symptom):
+    others = sorted(ALL_SYMPTOMS - RED_FLAGS - {"contractions"})
+    for weeks in WINDOW:
+        for via_absent in (False, True):
+            for extra in (None, *others):
+                present = {symptom} | ({extra} if extra else set())
+                f = Findings(
+                    present=frozenset(present),
+                    absent=frozenset({"contractions"}) if via_absent else frozenset(),
+                    contractions="unknown" if via_absent else "no",
+                    gestational_weeks=weeks,
+                    risk_factors=frozenset({"cervical_surgery"}) if extra else frozenset(),
+                )
+                decision = assess(f)
+                assert decision.level >= Level.URGENT, f
+                assert "U1" in decision.rules, f
+                assert "cervical_insufficiency" in decision.concerns, f
+
+
+def test_central_rule_reason_says_no_contractions_is_not_reassurance():
+    reason = next(r for r in assess(RULE_EXAMPLES["U1"]).reasons if r.rule == "U1")
+    assert "not reassurance" in reason.text
+    assert "separates it from preterm labour" in reason.text
+    assert "MSD Manual" in reason.source and "ACOG" in reason.source
+    assert "RCOG Green-top Guideline 75" in reason.source
+
+
+def test_every_combination_gets_a_decision():
+    """No findings fall through the table: each gets at least one rule and a reason."""
+    symptoms = sorted(ALL_SYMPTOMS) + [None]
+    for symptom in symptoms:
+        for weeks in (None, 5, 13.9, 14, 16, 20, 24, 28, 36.9, 37, 42):
+            for answer in ("yes", "no", "unsure", "unknown", "declined"):
+                f = F(*([symptom] if symptom else []), weeks=weeks, contractions=answer)
+                decision = assess(f)
+                assert decision.reasons, f
+                if symptom:
+                    assert decision.level > Level.SELF_CARE, f
+
+
+# -- missing information ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("findings,expected", [
+    (F("bleeding"), ["gestational_weeks", "contractions"]),
+    (F("back_pain", weeks=20), ["contractions"]),
+    (F("back_pain", weeks=36.9), ["contractions"]),
+    (F("back_pain", weeks=37), []),
+    (F("back_pain", weeks=13.9), []),
+    (F("fluid_leak", weeks=30), ["contractions"]),
+    (F("mucus_plug"), ["gestational_weeks", "contractions"]),
+    (F("headache"), ["gestational_weeks"]),
+    (F("headache", weeks=25), []),
+    (F(), []),
+    (F(risk_factors=frozenset({"cervical_surgery"})), []),
+    (F("bleeding", gestational_declined=True), ["contractions"]),
+    (F("bleeding", contractions="declined"), ["gestational_weeks"]),
+    (F("bleeding", gestational_declined=True, contractions="declined"), []),
+    (F("bleeding", contractions="no"), ["gestational_weeks"]),
+    (F("contractions"), ["gestational_weeks"]),
+    (Findings(present=frozenset({"bleeding"}), absent=frozenset({"contractions"}),
+              gestational_weeks=20), []),
+    (F("bleeding", "fainting"), []),
+    (F("cord_felt"), []),
+    (F("bleeding", bleeding_amount="heavy"), []),
+    (Findings(absent=frozenset({"bleeding"})), []),
+])
+def test_missing_information(findings, expected):
+    assert missing_information(findings) == expected
+
+
+# -- Findings ---------------------------------------------------------------------------------
+
+
+def test_findings_round_trip():
+    f = Findings(present=frozenset({"vaginal_pressure", "bleeding"}),
+                 absent=frozenset({"contractions", "fever"}), contractions="no",
+                 gestational_weeks=20.5, gestational_declined=False,
+                 risk_factors=frozenset({"uterine_anomaly", "cervical_surgery"}),
+                 bleeding_amount="spotting")
+    d = f.to_dict()
+    assert d["present"] == ["bleeding", "vaginal_pressure"]
+    assert d["risk_factors"] == ["cervical_surgery", "uterine_anomaly"]
+    assert json.loads(json.dumps(d)) == d
+    assert Findings.from_dict(d) == f
+    assert Findings.from_dict(json.loads(json.dumps(d))).to_dict() == d
+
+
+def test_findings_from_slot_values():
+    f = Findings.from_dict({"present": ["bleeding"], "absent": None, "contractions": None,
+                            "gestational_weeks": "20", "bleeding_amount": None})
+    assert f == Findings(present=frozenset({"bleeding"}), gestational_weeks=20.0)
+    assert Findings.from_dict({}) == Findings()
+    assert Findings.from_dict(None) == Findings()
+
+
+@pytest.mark.parametrize("bad", [
+    {"contractions": "maybe"},
+    {"bleeding_amount": "lots"},
+    {"gestational_weeks": -1},
+    {"gestational_weeks": 60},
+    {"gestational_weeks": True},
+    {"gestational_week": 20},
+])
+def test_findings_rejects_bad_values(bad):
+    with pytest.raises(ValueError):
+        Findings.from_dict(bad)
+
+
+def test_findings_is_frozen_and_hashable():
+    f = F("bleeding", weeks=20)
+    with pytest.raises(AttributeError):
+        f.gestational_weeks = 30  # type: ignore[misc]
+    assert hash(f) == hash(F("bleeding", weeks=20))
+
+
+def test_exported_code_sets():
+    assert SEED_SYMPTOMS == {"vaginal_pressure", "bleeding", "abdominal_pain", "back_pain",
+                             "discharge_change"}
+    assert RED_FLAGS == {"heavy_bleeding", "severe_constant_pain", "fainting", "seizure",
+                         "cord_felt", "membranes_felt"}
+    assert CI_RISK_FACTORS < RISK_FACTORS

@@ -1,0 +1,556 @@
+"""The triage rule table: one row per rule, read top to bottom like docs/triage-rules.md.
+
+Why a table of small named conditions rather than nested ifs: a midwife can read each row,
+the docs table is generated from the same rows (``rules_table_markdown``; a test checks the
+docs match), and every row carries the published source it implements.
+
+Conventions:
+- the letter of a rule id is its level (E emergency, U urgent, S same day, R routine,
+  SC self care; X is the catch-all); a "b"/"c" suffix is the same symptom at a gestation where
+  the guidance asks for less urgency;
+- gestational windows: early < 14; cervical-insufficiency window 14 <= weeks < 28;
+  preterm < 37; term >= 37. Unknown weeks (not said, or declined) are treated as inside the
+  window and preterm: the safe, more urgent assumption, recorded in the reason text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .codes import CI_RISK_FACTORS, SEED_SYMPTOMS
+from .decision import Level
+from .findings import Findings
+
+# -- sources (see /work/shared/clinical/triage-reference.md) -------------------------------
+
+SRC_EMERGENCY = "UK maternity units and Tommy's: when to call the emergency number"
+SRC_TRIAGE = "UK maternity units and Tommy's: call maternity triage straight away"
+SRC_EARLY = (
+    "UK maternity units and Tommy's: bleeding before about 14 weeks (early pregnancy unit "
+    "or GP the same day; an emergency with one-sided pain, shoulder-tip pain, dizziness or "
+    "fainting, possible ectopic pregnancy)"
+)
+SRC_SAME_DAY = (
+    "UK maternity units and Tommy's: itchy discharge or burning on passing urine, "
+    "midwife or GP the same day"
+)
+SRC_MSD = "MSD Manual consumer page 'Cervical Insufficiency'"
+SRC_CI = (
+    "MSD Manual consumer page 'Cervical Insufficiency'; ACOG Practice Bulletin 142 (2014); "
+    "RCOG Green-top Guideline 75 (2022)"
+)
+SRC_NG25 = "NICE NG25 (preterm labour and birth)"
+SRC_RISK = (
+    "RCOG Green-top Guideline 75 (2022); NICE NG25; MSD Manual 'Cervical Insufficiency' "
+    "(risk factors)"
+)
+SRC_SAFETY = "Almond, Mant & Thompson, BJGP 2009; Jones et al., BJGP 2019 (safety-netting)"
+PROJECT = "project decision (docs/triage-rules.md)"
+
+# -- notes added to a reason when the weeks are not known ----------------------------------
+
+ASSUMED_WINDOW = (
+    "Weeks of pregnancy not known, so treated as inside the 14-28 week window and before "
+    "37 weeks (the safer, more urgent assumption)."
+)
+ASSUMED_EARLY = (
+    "Weeks of pregnancy not known, so an early (under 14 weeks) pregnancy could not be ruled "
+    "out (the safer, more urgent assumption)."
+)
+ASSUMED_LATE = (
+    "Weeks of pregnancy not known, so treated as 20 weeks or more (the safer, more urgent "
+    "assumption)."
+)
+
+# -- gestational windows -------------------------------------------------------------------
+
+
+def _weeks(f: Findings, lo: float | None, hi: float | None, *, if_unknown: bool) -> bool:
+    """lo <= weeks < hi; ``if_unknown`` is the answer when the weeks are not known."""
+    w = f.gestational_weeks
+    if w is None:
+        return if_unknown
+    return (lo is None or w >= lo) and (hi is None or w < hi)
+
+
+def early(f: Findings) -> bool:
+    """Known to be under 14 weeks."""
+    return _weeks(f, None, 14, if_unknown=False)
+
+
+def ci_window(f: Findings) -> bool:
+    """Known to be 14 to under 28 weeks: where cervical insufficiency matters most."""
+    return _weeks(f, 14, 28, if_unknown=False)
+
+
+def late_preterm(f: Findings) -> bool:
+    """Known to be 28 to under 37 weeks."""
+    return _weeks(f, 28, 37, if_unknown=False)
+
+
+def term(f: Findings) -> bool:
+    """Known to be 37 weeks or more."""
+    return _weeks(f, 37, None, if_unknown=False)
+
+
+def weeks_unknown(f: Findings) -> bool:
+    return f.gestational_weeks is None
+
+
+# -- small helpers -----------------------------------------------------------------------
+
+PAINS = ("abdominal_pain", "back_pain")
+
+
+def _seed(f: Findings) -> bool:
+    return f.has(*SEED_SYMPTOMS)
+
+
+def _bleeding_not_heavy(f: Findings) -> bool:
+    return f.has("bleeding") and not f.has("heavy_bleeding")
+
+
+def _contractions(f: Findings, *answers: str) -> bool:
+    return f.contraction_status in answers
+
+
+# -- the conditions, one small named function per rule ------------------------------------
+
+
+def heavy_bleeding(f: Findings) -> bool:
+    """heavy_bleeding, or a bleeding amount of "heavy"."""
+    return f.has("heavy_bleeding")
+
+
+def severe_constant_pain(f: Findings) -> bool:
+    """severe_constant_pain."""
+    return f.has("severe_constant_pain")
+
+
+def fainting_or_seizure(f: Findings) -> bool:
+    """fainting or seizure."""
+    return f.has("fainting", "seizure")
+
+
+def seizure_from_20_weeks(f: Findings) -> bool:
+    """seizure at >= 20 weeks or weeks unknown."""
+    return f.has("seizure") and _weeks(f, 20, None, if_unknown=True)
+
+
+def cord_felt(f: Findings) -> bool:
+    """cord_felt."""
+    return f.has("cord_felt")
+
+
+def membranes_felt(f: Findings) -> bool:
+    """membranes_felt (something bulging or coming out of the vagina)."""
+    return f.has("membranes_felt")
+
+
+def early_bleeding_with_ectopic_signs(f: Findings) -> bool:
+    """bleeding (any amount) with one_sided_pain, shoulder_tip_pain or dizziness, at < 14 weeks
+    or weeks unknown."""
+    return (
+        f.has("bleeding", "heavy_bleeding")
+        and f.has("one_sided_pain", "shoulder_tip_pain", "dizziness")
+        and _weeks(f, None, 14, if_unknown=True)
+    )
+
+
+def seed_in_window_no_contractions(f: Findings) -> bool:
+    """a seed symptom, 14 <= weeks < 28, contractions "no"."""
+    return _seed(f) and ci_window(f) and _contractions(f, "no")
+
+
+def seed_in_window_contractions_not_known(f: Findings) -> bool:
+    """a seed symptom, 14 <= weeks < 28 or weeks unknown, contractions "unknown" or
+    "declined"."""
+    return (
+        _seed(f)
+        and (ci_window(f) or weeks_unknown(f))
+        and _contractions(f, "unknown", "declined")
+    )
+
+
+def seed_weeks_unknown_no_contractions(f: Findings) -> bool:
+    """a seed symptom, weeks unknown (not said or declined), contractions "no"."""
+    return _seed(f) and weeks_unknown(f) and _contractions(f, "no")
+
+
+def contractions_preterm(f: Findings) -> bool:
+    """contractions "yes" or "unsure", 14 <= weeks < 37 or weeks unknown."""
+    return _contractions(f, "yes", "unsure") and _weeks(f, 14, 37, if_unknown=True)
+
+
+def contractions_at_term(f: Findings) -> bool:
+    """contractions "yes", weeks >= 37."""
+    return _contractions(f, "yes") and term(f)
+
+
+def fluid_leak(f: Findings) -> bool:
+    """fluid_leak, any weeks."""
+    return f.has("fluid_leak")
+
+
+def bleeding_from_14_weeks(f: Findings) -> bool:
+    """bleeding (not heavy), weeks >= 14 or unknown."""
+    return _bleeding_not_heavy(f) and _weeks(f, 14, None, if_unknown=True)
+
+
+def pressure_in_window(f: Findings) -> bool:
+    """vaginal_pressure, 14 <= weeks < 28 or weeks unknown."""
+    return f.has("vaginal_pressure") and (ci_window(f) or weeks_unknown(f))
+
+
+def pressure_late_preterm(f: Findings) -> bool:
+    """vaginal_pressure, 28 <= weeks < 37."""
+    return f.has("vaginal_pressure") and late_preterm(f)
+
+
+def show_preterm(f: Findings) -> bool:
+    """mucus_plug, weeks < 37 or unknown."""
+    return f.has("mucus_plug") and _weeks(f, None, 37, if_unknown=True)
+
+
+def reduced_movements_from_24(f: Findings) -> bool:
+    """reduced_movements, weeks >= 24 or unknown."""
+    return f.has("reduced_movements") and _weeks(f, 24, None, if_unknown=True)
+
+
+def reduced_movements_16_to_24(f: Findings) -> bool:
+    """reduced_movements, 16 <= weeks < 24."""
+    return f.has("reduced_movements") and _weeks(f, 16, 24, if_unknown=False)
+
+
+def reduced_movements_before_16(f: Findings) -> bool:
+    """reduced_movements, weeks < 16."""
+    return f.has("reduced_movements") and _weeks(f, None, 16, if_unknown=False)
+
+
+def pre_eclampsia_signs_from_20(f: Findings) -> bool:
+    """headache, visual_disturbance or swelling, weeks >= 20 or unknown."""
+    return f.has("headache", "visual_disturbance", "swelling") and _weeks(
+        f, 20, None, if_unknown=True
+    )
+
+
+def pre_eclampsia_signs_before_20(f: Findings) -> bool:
+    """headache, visual_disturbance or swelling, weeks < 20."""
+    return f.has("headache", "visual_disturbance", "swelling") and _weeks(
+        f, None, 20, if_unknown=False
+    )
+
+
+def fever(f: Findings) -> bool:
+    """fever, any weeks."""
+    return f.has("fever")
+
+
+def itching_from_14(f: Findings) -> bool:
+    """itching (palms or soles), weeks >= 14 or unknown."""
+    return f.has("itching") and _weeks(f, 14, None, if_unknown=True)
+
+
+def smelly_discharge_from_16(f: Findings) -> bool:
+    """smelly_discharge, weeks >= 16 or unknown."""
+    return f.has("smelly_discharge") and _weeks(f, 16, None, if_unknown=True)
+
+
+def smelly_discharge_before_16(f: Findings) -> bool:
+    """smelly_discharge, weeks < 16."""
+    return f.has("smelly_discharge") and _weeks(f, None, 16, if_unknown=False)
+
+
+def discharge_change_late_preterm(f: Findings) -> bool:
+    """discharge_change, 28 <= weeks < 37."""
+    return f.has("discharge_change") and late_preterm(f)
+
+
+def pain_late_preterm_contractions_not_known(f: Findings) -> bool:
+    """abdominal_pain or back_pain, 28 <= weeks < 37, contractions "unknown" or "declined"."""
+    return f.has(*PAINS) and late_preterm(f) and _contractions(f, "unknown", "declined")
+
+
+def itchy_discharge_or_burning(f: Findings) -> bool:
+    """itchy_discharge or burning_urination, any weeks."""
+    return f.has("itchy_discharge", "burning_urination")
+
+
+def bleeding_before_14(f: Findings) -> bool:
+    """bleeding (not heavy), weeks < 14."""
+    return _bleeding_not_heavy(f) and early(f)
+
+
+def pain_before_14(f: Findings) -> bool:
+    """abdominal_pain, back_pain, vaginal_pressure, one_sided_pain or shoulder_tip_pain, or
+    contractions "yes"/"unsure", at weeks < 14."""
+    return early(f) and (
+        f.has(*PAINS, "vaginal_pressure", "one_sided_pain", "shoulder_tip_pain")
+        or _contractions(f, "yes", "unsure")
+    )
+
+
+def pain_late_preterm_no_contractions(f: Findings) -> bool:
+    """abdominal_pain or back_pain, 28 <= weeks < 37, contractions "no"."""
+    return f.has(*PAINS) and late_preterm(f) and _contractions(f, "no")
+
+
+def labour_signs_at_term(f: Findings) -> bool:
+    """at weeks >= 37: vaginal_pressure, abdominal_pain, back_pain or mucus_plug without
+    contractions "yes", or contractions "unsure"."""
+    return term(f) and (
+        (f.has(*PAINS, "vaginal_pressure", "mucus_plug") and not _contractions(f, "yes"))
+        or _contractions(f, "unsure")
+    )
+
+
+def discharge_change_before_14(f: Findings) -> bool:
+    """discharge_change, weeks < 14."""
+    return f.has("discharge_change") and early(f)
+
+
+def _reported(f: Findings) -> frozenset[str]:
+    """Everything the patient reported now, counting an unsure/yes contractions answer."""
+    if _contractions(f, "yes", "unsure"):
+        return f.symptoms | {"contractions"}
+    return f.symptoms
+
+
+def risk_factor_only(f: Findings) -> bool:
+    """a cervical-insufficiency risk factor, and no symptom and no contractions reported."""
+    return bool(f.risk_factors & CI_RISK_FACTORS) and not _reported(f)
+
+
+def nothing_reported(f: Findings) -> bool:
+    """no symptom, no contractions and no cervical-insufficiency risk factor reported."""
+    return not _reported(f) and not (f.risk_factors & CI_RISK_FACTORS)
+
+
+def unaccounted_symptom(f: Findings) -> bool:
+    """a reported symptom that no other rule accounts for (e.g. dizziness alone, itching
+    before 14 weeks, an unknown code)."""
+    return bool(unaccounted_symptoms(f))
+
+
+# -- the table -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the rule table.
+
+    ``covers`` lists the symptom codes the rule accounts for, so that the catch-all X1 can
+    tell when something the patient reported was not looked at by any rule.
+    ``if_weeks_unknown`` is added to the reason when the rule fired on unknown weeks.
+    ``notes_history`` adds the patient's cervical-insufficiency risk factors to the reason.
+    """
+
+    id: str
+    when: Callable[[Findings], bool]
+    level: Level
+    concerns: tuple[str, ...]
+    text: str
+    source: str
+    covers: frozenset[str] = frozenset()
+    if_weeks_unknown: str | None = None
+    notes_history: bool = False
+
+    @property
+    def condition(self) -> str:
+        """The condition in words: the condition function's docstring."""
+        return " ".join((self.when.__doc__ or self.when.__name__).split())
+
+
+E, U, S, R, SC = Level.EMERGENCY, Level.URGENT, Level.SAME_DAY, Level.ROUTINE, Level.SELF_CARE
+_SEEDS = SEED_SYMPTOMS
+
+RULES: tuple[Rule, ...] = (
+    # ---- emergency: call the emergency number now ----
+    Rule("E1", heavy_bleeding, E, ("bleeding",),
+         "Heavy bleeding (soaking a pad in an hour or less, or clots) is an emergency: call the emergency number.",
+         SRC_EMERGENCY, frozenset({"heavy_bleeding", "bleeding"})),
+    Rule("E2", severe_constant_pain, E, ("severe_pain",),
+         "Severe or constant abdominal pain that does not come and go is an emergency: call the emergency number.",
+         SRC_EMERGENCY, frozenset({"severe_constant_pain"})),
+    Rule("E3", fainting_or_seizure, E, ("collapse",),
+         "Fainting, collapse or a fit is an emergency: call the emergency number.",
+         SRC_EMERGENCY, frozenset({"fainting", "seizure"})),
+    Rule("E3b", seizure_from_20_weeks, E, ("pre_eclampsia",),
+         "A fit from 20 weeks may be eclampsia (pre-eclampsia with seizures).",
+         SRC_EMERGENCY + "; pre-eclampsia after about 20 weeks (reference)",
+         frozenset({"seizure"}), ASSUMED_LATE),
+    Rule("E4", cord_felt, E, ("cord_prolapse",),
+         "Seeing or feeling the umbilical cord is an emergency (cord prolapse).",
+         SRC_EMERGENCY, frozenset({"cord_felt"})),
+    Rule("E5", membranes_felt, E, ("cervical_insufficiency", "preterm_labour"),
+         "Something bulging or coming out of the vagina may be the membranes (bag of waters) "
+         "bulging through an open cervix.",
+         SRC_MSD + " (membranes bulging through an open cervix); " + SRC_EMERGENCY,
+         frozenset({"membranes_felt"})),
+    Rule("E6", early_bleeding_with_ectopic_signs, E, ("early_pregnancy",),
+         "Bleeding in early pregnancy with one-sided pain, shoulder-tip pain or dizziness may "
+         "be an ectopic pregnancy.",
+         SRC_EARLY,
+         frozenset({"bleeding", "heavy_bleeding", "one_sided_pain", "shoulder_tip_pain",
+                    "dizziness"}),
+         ASSUMED_EARLY),
+    # ---- urgent: call maternity triage now and go in to be checked ----
+    Rule("U1", seed_in_window_no_contractions, U, ("cervical_insufficiency",),
+         "A symptom of cervical insufficiency between 14 and 28 weeks without contractions. "
+         "In cervical insufficiency the cervix opens without contractions: the absence of "
+         "contractions is what separates it from preterm labour, and it is not reassurance.",
+         SRC_CI, _SEEDS, notes_history=True),
+    Rule("U2", seed_in_window_contractions_not_known, U,
+         ("cervical_insufficiency", "preterm_labour"),
+         "A symptom of cervical insufficiency, and whether there are contractions is not known "
+         "(not answered or declined): both cervical insufficiency (no contractions) and "
+         "preterm labour (contractions) are possible, so both are assumed.",
+         SRC_CI + "; " + SRC_NG25, _SEEDS, ASSUMED_WINDOW, notes_history=True),
+    Rule("U2b", seed_weeks_unknown_no_contractions, U, ("cervical_insufficiency",),
+         "A symptom of cervical insufficiency without contractions, weeks not known. The "
+         "absence of contractions is what separates it from preterm labour and is not "
+         "reassurance.",
+         SRC_CI, _SEEDS, ASSUMED_WINDOW, notes_history=True),
+    Rule("U3", contractions_preterm, U, ("preterm_labour",),
+         "Contractions (or not sure) before 37 weeks may be preterm labour.",
+         SRC_NG25 + "; " + SRC_TRIAGE + " (contractions or period-type pains before 37 weeks)",
+         _SEEDS | {"contractions"}, ASSUMED_WINDOW),
+    Rule("U4", contractions_at_term, U, ("labour",),
+         "Contractions from 37 weeks: labour may be starting; call the labour ward.",
+         SRC_TRIAGE, _SEEDS | {"contractions", "mucus_plug"}),
+    Rule("U5", fluid_leak, U, ("ruptured_membranes",),
+         "Fluid leaking (a gush or a trickle) may be the waters breaking, at any stage.",
+         SRC_TRIAGE + " (waters breaking or leaking)", frozenset({"fluid_leak"})),
+    Rule("U6", bleeding_from_14_weeks, U, ("bleeding",),
+         "Any vaginal bleeding or spotting after the first trimester needs checking now.",
+         SRC_TRIAGE + " (any bleeding or spotting after the first trimester)",
+         frozenset({"bleeding"}), ASSUMED_WINDOW),
+    Rule("U7", pressure_in_window, U, ("cervical_insufficiency",),
+         "Pressure in the vagina between 14 and 28 weeks may be the cervix opening early.",
+         SRC_TRIAGE + " (pressure in the vagina before 37 weeks); " + SRC_MSD,
+         frozenset({"vaginal_pressure"}), ASSUMED_WINDOW),
+    Rule("U7b", pressure_late_preterm, U, ("preterm_labour",),
+         "Pressure in the vagina between 28 and 37 weeks may be preterm labour.",
+         SRC_TRIAGE + " (pressure in the vagina before 37 weeks)",
+         frozenset({"vaginal_pressure"})),
+    Rule("U8", show_preterm, U, ("preterm_labour",),
+         "A show (mucus plug) before 37 weeks may be preterm labour.",
+         SRC_TRIAGE + " (a show before 37 weeks)", frozenset({"mucus_plug"}), ASSUMED_WINDOW),
+    Rule("U9", reduced_movements_from_24, U, ("reduced_fetal_movements",),
+         "Reduced or changed fetal movements from 24 weeks need checking straight away.",
+         SRC_TRIAGE + " (reduced or changed fetal movements)",
+         frozenset({"reduced_movements"}), ASSUMED_LATE),
+    Rule("U9b", reduced_movements_16_to_24, S, ("reduced_fetal_movements",),
+         "Movements between 16 and 24 weeks: a pattern may not be set yet; contact the "
+         "midwife today.",
+         SRC_TRIAGE + " (reduced fetal movements); " + PROJECT,
+         frozenset({"reduced_movements"})),
+    Rule("U9c", reduced_movements_before_16, R, ("reduced_fetal_movements",),
+         "Movements are not usually felt before 16 weeks; mention it at the next appointment.",
+         SRC_TRIAGE + " (reduced fetal movements); " + PROJECT, frozenset({"reduced_movements"})),
+    Rule("U10", pre_eclampsia_signs_from_20, U, ("pre_eclampsia",),
+         "Severe headache, changes in vision or sudden swelling from 20 weeks may be "
+         "pre-eclampsia.",
+         SRC_TRIAGE + " (pre-eclampsia after about 20 weeks)",
+         frozenset({"headache", "visual_disturbance", "swelling"}), ASSUMED_LATE),
+    Rule("U10b", pre_eclampsia_signs_before_20, S, ("other_symptom",),
+         "Headache, changes in vision or swelling before 20 weeks are unlikely to be "
+         "pre-eclampsia but need checking today.",
+         SRC_TRIAGE + " (pre-eclampsia after about 20 weeks); " + PROJECT, frozenset({"headache", "visual_disturbance", "swelling"})),
+    Rule("U11", fever, U, ("infection",),
+         "A high temperature in pregnancy may be an infection.",
+         SRC_TRIAGE + " (high temperature)", frozenset({"fever"})),
+    Rule("U12", itching_from_14, U, ("cholestasis",),
+         "Itching of the palms or soles may be obstetric cholestasis.",
+         SRC_TRIAGE + " (itching of the palms or soles)", frozenset({"itching"}),
+         ASSUMED_WINDOW),
+    Rule("U13", smelly_discharge_from_16, U, ("infection",),
+         "Strange or smelly discharge from about 16 weeks may be an infection.",
+         SRC_TRIAGE + " (strange or smelly discharge after about 16 weeks)",
+         frozenset({"smelly_discharge"}), ASSUMED_WINDOW),
+    Rule("U13b", smelly_discharge_before_16, S, ("infection",),
+         "Smelly discharge before 16 weeks may be an infection; midwife or GP today.",
+         SRC_SAME_DAY + "; " + PROJECT, frozenset({"smelly_discharge"})),
+    Rule("U14", discharge_change_late_preterm, U, ("preterm_labour",),
+         "A change in discharge between 28 and 37 weeks could be the waters leaking or a show.",
+         SRC_TRIAGE + " (waters leaking; a show before 37 weeks); " + PROJECT,
+         frozenset({"discharge_change"})),
+    Rule("U15", pain_late_preterm_contractions_not_known, U, ("preterm_labour",),
+         "Tummy or back pain between 28 and 37 weeks, and whether it comes and goes is not "
+         "known: preterm labour is assumed (as in U2).",
+         SRC_NG25 + "; " + SRC_TRIAGE + " (period-type pains or backache that comes and goes "
+         "before 37 weeks); " + PROJECT,
+         frozenset(PAINS)),
+    # ---- same day: midwife, GP or early pregnancy unit today ----
+    Rule("S1", itchy_discharge_or_burning, S, ("infection",),
+         "Itchy discharge or burning when passing urine may be thrush or a urine infection.",
+         SRC_SAME_DAY, frozenset({"itchy_discharge", "burning_urination"})),
+    Rule("S2", bleeding_before_14, S, ("early_pregnancy",),
+         "Bleeding before 14 weeks: early pregnancy unit or GP the same day.",
+         SRC_EARLY, frozenset({"bleeding"})),
+    Rule("S3", pain_before_14, S, ("early_pregnancy",),
+         "Pain, cramps or pressure before 14 weeks need checking by the early pregnancy unit "
+         "or GP today.",
+         SRC_EARLY + "; " + PROJECT,
+         frozenset({*PAINS, "vaginal_pressure", "one_sided_pain", "shoulder_tip_pain",
+                    "contractions"})),
+    Rule("S4", pain_late_preterm_no_contractions, S, ("preterm_labour",),
+         "Tummy or back pain between 28 and 37 weeks without contractions: check today, and "
+         "call maternity triage at once if the pains start to come and go.",
+         SRC_NG25 + "; " + SRC_TRIAGE + " (pains or backache that come and go before 37 "
+         "weeks)",
+         frozenset(PAINS)),
+    Rule("S5", labour_signs_at_term, S, ("labour",),
+         "From 37 weeks, pressure, tummy or back pain or a show without regular contractions "
+         "may be early labour: check today.",
+         SRC_TRIAGE + "; " + PROJECT,
+         frozenset({*PAINS, "vaginal_pressure", "mucus_plug", "contractions"})),
+    # ---- routine: at the next appointment / within a week ----
+    Rule("R1", discharge_change_before_14, R, ("infection",),
+         "A change in discharge before 14 weeks, not smelly or itchy: mention at the next "
+         "appointment; sooner if it becomes smelly or itchy.",
+         SRC_SAME_DAY + "; " + PROJECT, frozenset({"discharge_change"})),
+    Rule("R2", risk_factor_only, R, ("cervical_insufficiency",),
+         "A risk factor for cervical insufficiency and no symptoms: tell the midwife or doctor "
+         "at the next appointment; cervical-length scans or a stitch may be offered.",
+         SRC_RISK, notes_history=True),
+    # ---- self care ----
+    Rule("SC1", nothing_reported, SC, (),
+         "No symptom and no risk factor reported: no action now; safety-netting advice given.",
+         SRC_SAFETY),
+    # ---- catch-all: nothing reported may go unexamined ----
+    Rule("X1", unaccounted_symptom, S, ("other_symptom",),
+         "A reported symptom that no specific rule covers: checked by a midwife or GP today "
+         "rather than ignored.",
+         SRC_SAFETY + "; " + PROJECT),
+)
+
+#: Rules whose condition looks at the outcome of the others; evaluated last.
+_RESIDUAL = frozenset({"X1"})
+
+
+def unaccounted_symptoms(f: Findings) -> frozenset[str]:
+    """Reported symptoms that no fired rule (other than X1) accounts for."""
+    covered: set[str] = set()
+    for rule in RULES:
+        if rule.id not in _RESIDUAL and rule.when(f):
+            covered |= rule.covers
+    return _reported(f) - covered
+
+
+def fired_rules(f: Findings) -> list[Rule]:
+    """The rules that fire, in table order."""
+    return [rule for rule in RULES if rule.when(f)]
+
+
+def rules_table_markdown() -> str:
+    """The rule table for docs/triage-rules.md, generated from RULES so the two cannot drift."""
+    lines = [
+        "| id | condition | level | concerns | source |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in RULES:
+        concerns = ", ".join(rule.concerns) or "-"
+        cells = (rule.id, rule.condition, rule.level.value, concerns, rule.source)
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines)

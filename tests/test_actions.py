@@ -1,0 +1,171 @@
+"""The Rasa actions, run the way the action server runs them: rasa_sdk's Tracker and
+CollectingDispatcher, asserting on the returned events and the messages sent."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.findings import ActionExtractFindings, ValidateTriageForm
+from actions.replies import ActionFallback, ActionReply, ActionSessionStart
+from actions.triage_action import ActionTriage
+from triage import load_clinic
+
+DATA = Path(__file__).parent / "data"
+CLINIC = load_clinic()
+
+
+def tracker_from_fixture(name: str, **changes) -> Tracker:
+    state = json.loads((DATA / name).read_text())
+    for key, value in changes.items():
+        if key == "slots":
+            state["slots"].update(value)
+        else:
+            state[key] = value
+    return Tracker.from_dict(state)
+
+
+def tracker(slots=None, intent="report_pressure", entities=(), active_loop=None, events=()):
+    state = {
+        "sender_id": "t",
+        "slots": dict(slots or {}),
+        "latest_message": {"text": "x", "intent": {"name": intent, "confidence": 0.9},
+                           "entities": list(entities)},
+        "events": list(events),
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {"name": active_loop} if active_loop else {},
+        "latest_action_name": "action_listen",
+    }
+    return Tracker.from_dict(state)
+
+
+async def run(action, tracker_):
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker_, {})
+    return dispatcher.messages, events
+
+
+def triage_payload(messages):
+    payloads = [m["custom"]["triage"] for m in messages if m.get("custom")]
+    assert len(payloads) == 1, messages
+    return payloads[0]
+
+
+async def test_triage_action_central_rule_is_urgent_with_the_safety_net():
+    messages, events = await run(ActionTriage(), tracker_from_fixture("tracker_ci_form_done.json"))
+    payload = triage_payload(messages)
+    assert payload["level"] == "urgent"
+    assert "cervical_insufficiency" in payload["concerns"]
+    assert any(reason["source"] for reason in payload["reasons"])
+    text = messages[0]["text"]
+    assert CLINIC.maternity_triage.phone in text and CLINIC.emergency_number in text
+    assert SlotSet("triage_level", "urgent") in events
+
+
+async def test_triage_action_text_and_payload_travel_in_one_message():
+    messages, _ = await run(ActionTriage(), tracker_from_fixture("tracker_ci_form_done.json"))
+    assert len(messages) == 1 and messages[0]["text"] and messages[0]["custom"]
+
+
+async def test_triage_action_red_flag_is_emergency():
+    messages, _ = await run(ActionTriage(), tracker({"symptoms": ["fainting", "vaginal_pressure"]},
+                                                    intent="report_red_flag"))
+    assert triage_payload(messages)["level"] == "emergency"
+
+
+async def test_triage_action_unknown_answers_get_the_safe_more_urgent_answer():
+    slots = {"symptoms": ["bleeding"], "gestational_declined": True, "contractions": "declined"}
+    payload = triage_payload((await run(ActionTriage(), tracker(slots, intent="decline")))[0])
+    assert payload["level"] == "urgent"
+    assert {"cervical_insufficiency", "preterm_labour"} <= set(payload["concerns"])
+
+
+async def test_triage_action_weeks_alone_asks_for_symptoms_with_the_safety_net():
+    messages, events = await run(ActionTriage(), tracker({"gestational_weeks": 20.0},
+                                                         intent="inform_gestational_age"))
+    assert events == [] and not messages[0].get("custom")
+    assert CLINIC.emergency_number in messages[0]["text"]
+    assert CLINIC.maternity_triage.phone in messages[0]["text"]
+
+
+async def test_triage_action_survives_a_corrupt_slot():
+    slots = {"symptoms": ["bleeding"], "contractions": "banana", "gestational_weeks": 20.0}
+    payload = triage_payload((await run(ActionTriage(), tracker(slots)))[0])
+    assert payload["level"] == "urgent"
+
+
+async def test_extract_findings_reads_entities_and_roles():
+    entities = [
+        {"entity": "symptom", "value": "vaginal_pressure"},
+        {"entity": "symptom", "value": "contractions", "role": "negated"},
+        {"entity": "gestational_age", "value": 20.0},
+    ]
+    _, events = await run(ActionExtractFindings(), tracker(intent="report_pressure", entities=entities))
+    assert SlotSet("symptoms", ["vaginal_pressure"]) in events
+    assert SlotSet("symptoms_absent", ["contractions"]) in events
+    assert SlotSet("contractions", "no") in events
+    assert SlotSet("gestational_weeks", 20.0) in events
+
+
+async def test_extract_findings_reads_a_form_answer_against_the_question():
+    _, events = await run(ActionExtractFindings(), tracker(
+        {"symptoms": ["bleeding"], "requested_slot": "contractions"}, intent="unsure",
+        active_loop="triage_form"))
+    assert events == [SlotSet("contractions", "unsure")]
+
+
+async def test_validate_form_asks_weeks_first_then_contractions():
+    _, events = await run(ValidateTriageForm(), tracker({"symptoms": ["vaginal_pressure"]}))
+    assert events[-1] == SlotSet("requested_slot", "gestational_weeks")
+    _, events = await run(ValidateTriageForm(), tracker({"symptoms": ["vaginal_pressure"],
+                                                         "gestational_weeks": 20.0}))
+    assert events[-1] == SlotSet("requested_slot", "contractions")
+
+
+async def test_validate_form_stops_asking_on_a_red_flag():
+    _, events = await run(ValidateTriageForm(), tracker({"symptoms": ["vaginal_pressure", "cord_felt"]}))
+    assert events[-1] == SlotSet("requested_slot", None)
+
+
+async def test_validate_form_reconfirms_findings_changed_this_turn():
+    events_ = [{"event": "user", "text": "x"}, {"event": "slot", "name": "gestational_declined", "value": True}]
+    _, events = await run(ValidateTriageForm(), tracker(
+        {"symptoms": ["bleeding"], "gestational_declined": True}, intent="decline", events=events_))
+    assert SlotSet("gestational_declined", True) in events
+    assert events[-1] == SlotSet("requested_slot", "contractions")
+
+
+async def test_session_start_sends_the_disclaimer_with_the_emergency_number():
+    messages, events = await run(ActionSessionStart(), tracker())
+    assert CLINIC.emergency_number in messages[0]["text"]
+    assert "diagnos" in messages[0]["text"].lower()
+    assert [e["event"] for e in events] == ["session_started", "action"]
+
+
+@pytest.mark.parametrize("intent, words", [
+    ("ask_cerclage", "stitch"), ("ask_what_is_ci", "cervix"), ("ask_ultrasound", "scan"),
+    ("ask_recurrence", "again"), ("ask_ci_contractions", "without contractions"),
+    ("ask_causes", "cone biopsy"), ("bot_challenge", "not a person"), ("out_of_scope", "only help"),
+])
+async def test_replies_answer_and_carry_the_safety_net(intent, words):
+    messages, _ = await run(ActionReply(), tracker(intent=intent))
+    text = messages[0]["text"]
+    assert words in text
+    assert CLINIC.emergency_number in text and CLINIC.maternity_triage.phone in text
+
+
+async def test_ask_human_gives_the_number_to_call():
+    messages, _ = await run(ActionReply(), tracker(intent="ask_human"))
+    assert CLINIC.maternity_triage.phone in messages[0]["text"]
+
+
+async def test_fallback_carries_the_safety_net():
+    messages, _ = await run(ActionFallback(), tracker(intent="nlu_fallback"))
+    assert CLINIC.emergency_number in messages[0]["text"]
+    assert CLINIC.maternity_triage.phone in messages[0]["text"]

@@ -1,0 +1,302 @@
+"""Tests of the patient-facing text and of the clinic config it takes every number from.
+
+The test clinic uses distinctive names and numbers, so any text that still shows the demo
+clinic's (or any hard-coded) number fails here.
+"""
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from triage import (
+    RULES,
+    Clinic,
+    ClinicConfigError,
+    Decision,
+    Findings,
+    Level,
+    assess,
+    disclaimer,
+    fallback_advice,
+    load_clinic,
+    render_advice,
+)
+from triage.examples import RULE_EXAMPLES
+
+TRIAGE_DIR = Path(__file__).resolve().parent.parent / "triage"
+REPO_CLINIC = Path(__file__).resolve().parent.parent / "clinic.yml"
+
+CLINIC_YAML = textwrap.dedent("""\
+    clinic_name: Testville Women's Clinic
+    country: Testland
+    emergency_number: "112"
+    maternity_triage:
+      name: Testville Birth Centre Triage
+      phone: "0300 400 7001"
+      hours: open 24 hours a day, every day
+      address: Ward 9, Testville General
+    early_pregnancy_unit:
+      name: Testville EPAU
+      phone: "0300 400 7002"
+      hours: "weekdays 8am to 4pm"
+    midwife_team:
+      name: Testville Midwives
+      phone: "0300 400 7003"
+      hours: "weekdays 9am to 5pm"
+    out_of_hours:
+      name: Testland Health Line
+      phone: "0300 400 7004"
+    """)
+
+EMERGENCY_ITEMS = (
+    "soaking a pad in an hour or less",
+    "clots",
+    "does not come and go",
+    "fainting or collapsing",
+    "a fit",
+    "feeling or seeing the cord",
+    "something coming out of your vagina",
+)
+REASSURANCE = re.compile(
+    r"nothing to worry|\bnormal\b|don't worry|do not worry|reassur|no need to"
+    r"|(?<!mean )everything is fine|you are fine|you're fine|\bsafe to wait",
+    re.IGNORECASE,
+)
+
+
+@pytest.fixture
+def clinic_file(tmp_path: Path) -> Path:
+    path = tmp_path / "clinic.yml"
+    path.write_text(CLINIC_YAML, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def clinic(clinic_file: Path) -> Clinic:
+    return load_clinic(clinic_file)
+
+
+def F(*present: str, weeks: float | None = None, contractions: str = "unknown", **kw) -> Findings:
+    return Findings(present=frozenset(present), gestational_weeks=weeks,
+                    contractions=contractions, **kw)
+
+
+# One decision per level, and the wording that says "by when" for that level.
+BY_LEVEL = {
+    Level.EMERGENCY: (F("cord_felt", weeks=30), ["Call 112 now."]),
+    Level.URGENT: (F("vaginal_pressure", weeks=20, contractions="no"),
+                   ["Call Testville Birth Centre Triage on 0300 400 7001 now.",
+                    "go in to be checked today", "Do not wait for your next appointment"]),
+    Level.SAME_DAY: (F("burning_urination", weeks=20),
+                     ["Call Testville Midwives on 0300 400 7003 today.",
+                      "Or see your GP today", "Testland Health Line on 0300 400 7004"]),
+    Level.ROUTINE: (F(weeks=18, risk_factors=frozenset({"cerclage_in_place"})),
+                    ["at your next appointment", "within the next week", "0300 400 7003"]),
+    Level.SELF_CARE: (F(weeks=18), ["Watch out for these",
+                                    "on 0300 400 7001 now if you get any of these"]),
+}
+
+
+def test_examples_cover_every_level():
+    assert {assess(f).level for f, _ in BY_LEVEL.values()} == set(Level)
+    for level, (f, _) in BY_LEVEL.items():
+        assert assess(f).level is level
+
+
+@pytest.mark.parametrize("level", list(Level), ids=lambda lv: lv.value)
+def test_advice_has_the_full_safety_net_for_every_level(level, clinic):
+    findings, by_when = BY_LEVEL[level]
+    text = render_advice(assess(findings), clinic)
+    for wording in by_when:
+        assert wording in text
+    # (3) the emergency list, with the clinic's emergency number
+    assert "Call 112 straight away if you have any of these:" in text
+    for item in EMERGENCY_ITEMS:
+        assert item in text
+    # (4) always right to seek help, and the maternity triage number at any time
+    assert "it is always right to get help" in text
+    assert "Testville Birth Centre Triage on 0300 400 7001" in text
+    assert "open 24 hours a day" in text
+    # (1) uncertainty is said out loud
+    assert "can't" in text
+
+
+def test_what_may_be_happening_for_cervical_insufficiency(clinic):
+    text = render_advice(assess(F("back_pain", weeks=22, contractions="no")), clinic)
+    assert "This could be a sign that your cervix (the neck of the womb) is opening too early." \
+        in text
+    assert "without any contractions" in text
+    assert "Having no contractions does not mean everything is fine." in text
+    assert "I can't tell you for sure what is happening." in text
+
+
+def test_emergency_leads_with_the_call(clinic):
+    text = render_advice(assess(F("heavy_bleeding", "vaginal_pressure", weeks=20)), clinic)
+    assert text.startswith("Call 112 now.")
+    assert "cervix (the neck of the womb)" in text
+    assert "Bleeding could be a sign" in text
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.level >= Level.URGENT], ids=lambda r: r.id)
+def test_no_reassurance_in_urgent_or_emergency_advice(rule, clinic):
+    decision = assess(RULE_EXAMPLES[rule.id])
+    assert decision.level >= Level.URGENT
+    text = render_advice(decision, clinic)
+    assert not REASSURANCE.search(text), REASSURANCE.search(text)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_advice_for_every_rule_is_plain_and_uses_only_the_clinic(rule, clinic):
+    text = render_advice(assess(RULE_EXAMPLES[rule.id]), clinic)
+    # No demo clinic details and no hard-coded UK numbers leak into another clinic's text.
+    for leaked in ("Riverside", "01632", "999", "NHS 111"):
+        assert leaked not in text
+    # Plain text: no markdown, no internal codes such as "vaginal_pressure".
+    for mark in ("*", "#", "`", "[", "](", "_"):
+        assert mark not in text
+    # Short sentences and lines for a phone screen.
+    for line in text.splitlines():
+        assert len(line) <= 110, line
+    for sentence in re.split(r"(?<=[.!?:])\s+|\n", text):
+        assert len(sentence.split()) <= 20, sentence
+
+
+def test_same_day_early_pregnancy_goes_to_the_early_pregnancy_unit(clinic):
+    text = render_advice(assess(F("bleeding", weeks=9)), clinic)
+    assert "Call Testville EPAU on 0300 400 7002 today." in text
+    assert "weekdays 8am to 4pm" in text
+    # bleeding with one-sided or shoulder-tip pain or dizziness is an emergency (rule E6)
+    assert "pain in the tip of your shoulder" in text
+
+
+def test_same_day_labour_at_term_goes_to_maternity_triage(clinic):
+    text = render_advice(assess(F("back_pain", weeks=38)), clinic)
+    assert "Call Testville Birth Centre Triage on 0300 400 7001 today." in text
+    assert "contractions that come regularly" in text
+
+
+def test_routine_says_when_to_act_sooner(clinic):
+    text = render_advice(assess(F("discharge_change", weeks=10)), clinic)
+    assert "at your next appointment" in text
+    assert "today if the discharge smells or itches" in text
+    assert "Call Testville Birth Centre Triage on 0300 400 7001 now if you get" in text
+
+
+def test_history_only_is_explained_not_called_a_sign(clinic):
+    text = render_advice(assess(F(weeks=12, risk_factors=frozenset({"cervical_surgery"}))),
+                         clinic)
+    assert "Your history means your cervix (the neck of the womb) could open too early" in text
+    assert "does not mean everything is fine" in text
+    assert "stitch" in text
+
+
+def test_decision_from_payload_renders_the_same(clinic):
+    decision = assess(F("fever", "bleeding", weeks=26))
+    again = Decision.from_payload(decision.to_payload())
+    assert render_advice(again, clinic) == render_advice(decision, clinic)
+
+
+# -- disclaimer and fallback ----------------------------------------------------------------
+
+
+def test_disclaimer(clinic):
+    text = disclaimer(clinic)
+    assert "Testville Women's Clinic" in text
+    assert "not a doctor or midwife" in text and "can't diagnose" in text
+    assert "do not replace your midwife or doctor" in text
+    assert "If this is an emergency, call 112 now." in text
+    assert "keep a record of this chat" in text
+    assert "Nurses and midwives at Testville Women's Clinic may read it" in text
+
+
+def test_fallback_advice(clinic):
+    text = fallback_advice(clinic)
+    assert "didn't understand" in text
+    assert "in your own words" in text and "weeks pregnant" in text
+    for item in EMERGENCY_ITEMS:
+        assert item in text
+    assert "Call 112 straight away" in text
+    assert "0300 400 7001" in text
+    assert "it is always right to get help" in text
+
+
+# -- no hard-coding in the code -------------------------------------------------------------
+
+
+def test_no_phone_number_or_clinic_name_in_the_code():
+    demo = load_clinic(REPO_CLINIC)
+    services = (demo.maternity_triage, demo.early_pregnancy_unit, demo.midwife_team,
+                demo.out_of_hours)
+    needles = {demo.clinic_name, demo.emergency_number, *(s.phone for s in services),
+               *(s.name for s in services)}
+    for source in TRIAGE_DIR.glob("*.py"):
+        code = source.read_text(encoding="utf-8")
+        for needle in needles:
+            assert needle not in code, f"{needle!r} is hard-coded in {source.name}"
+        assert not re.search(r"\b\d{3}\s?\d{3}\s?\d{3,4}\b", code), source.name
+
+
+# -- load_clinic ----------------------------------------------------------------------------
+
+
+def test_load_clinic_reads_every_entry(clinic):
+    assert clinic.clinic_name == "Testville Women's Clinic"
+    assert clinic.country == "Testland"
+    assert clinic.emergency_number == "112"
+    assert clinic.maternity_triage.address == "Ward 9, Testville General"
+    assert clinic.early_pregnancy_unit.phone == "0300 400 7002"
+    assert clinic.midwife_team.hours == "weekdays 9am to 5pm"
+    assert clinic.out_of_hours.hours is None
+
+
+def test_load_clinic_default_is_the_repo_file(monkeypatch):
+    monkeypatch.delenv("CLINIC_CONFIG", raising=False)
+    assert load_clinic() == load_clinic(REPO_CLINIC)
+
+
+def test_load_clinic_env_var(monkeypatch, clinic_file):
+    monkeypatch.setenv("CLINIC_CONFIG", str(clinic_file))
+    assert load_clinic().clinic_name == "Testville Women's Clinic"
+
+
+REQUIRED = [
+    ("clinic_name",), ("emergency_number",), ("maternity_triage",),
+    ("maternity_triage", "phone"), ("maternity_triage", "name"),
+    ("early_pregnancy_unit",), ("early_pregnancy_unit", "phone"),
+    ("midwife_team",), ("midwife_team", "name"), ("out_of_hours",), ("out_of_hours", "phone"),
+]
+
+
+@pytest.mark.parametrize("path", REQUIRED, ids=lambda p: ".".join(p))
+def test_load_clinic_errors_on_a_missing_key(tmp_path, path):
+    import yaml
+
+    data = yaml.safe_load(CLINIC_YAML)
+    parent = data
+    for key in path[:-1]:
+        parent = parent[key]
+    del parent[path[-1]]
+    file = tmp_path / "clinic.yml"
+    file.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ClinicConfigError, match=f"missing required key '{path[-1]}'"):
+        load_clinic(file)
+
+
+def test_load_clinic_rejects_an_unquoted_phone_number(tmp_path):
+    file = tmp_path / "clinic.yml"
+    file.write_text(CLINIC_YAML.replace('"112"', "112"), encoding="utf-8")
+    with pytest.raises(ClinicConfigError, match="quotes"):
+        load_clinic(file)
+
+
+def test_load_clinic_errors_on_a_missing_file(tmp_path):
+    with pytest.raises(ClinicConfigError, match="cannot read"):
+        load_clinic(tmp_path / "nope.yml")
+
+
+def test_clinic_is_frozen(clinic):
+    with pytest.raises(AttributeError):
+        clinic.emergency_number = "000"  # type: ignore[misc]

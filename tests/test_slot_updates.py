@@ -1,0 +1,103 @@
+"""How one message (intent + entities) updates the findings slots: actions/slot_updates.py."""
+from __future__ import annotations
+
+import pytest
+
+from actions.slot_updates import slot_updates
+
+
+def sym(code, role=None):
+    entity = {"entity": "symptom", "value": code}
+    if role:
+        entity["role"] = role
+    return entity
+
+
+EMPTY: dict = {}
+
+
+def test_present_and_negated_symptoms():
+    updates = slot_updates(EMPTY, "report_pressure", [sym("vaginal_pressure"), sym("contractions", "negated")])
+    assert updates["symptoms"] == ["vaginal_pressure"]
+    assert updates["symptoms_absent"] == ["contractions"]
+    assert updates["contractions"] == "no"
+
+
+@pytest.mark.parametrize("role", ["hypothetical", "historical", "other_person"])
+def test_context_mentions_are_not_findings(role):
+    updates = slot_updates(EMPTY, "report_pain", [sym("abdominal_pain", role)])
+    assert "symptoms" not in updates and "symptoms_absent" not in updates
+
+
+def test_intent_stands_in_when_no_symptom_was_extracted():
+    assert slot_updates(EMPTY, "report_bleeding", [])["symptoms"] == ["bleeding"]
+    assert slot_updates(EMPTY, "report_red_flag", [])["symptoms"] == ["unspecified_red_flag"]
+
+
+def test_intent_does_not_stand_in_when_the_extractor_found_a_negation():
+    updates = slot_updates(EMPTY, "report_contractions", [sym("contractions", "negated")])
+    assert "symptoms" not in updates
+    assert updates["contractions"] == "no"
+
+
+def test_a_symptom_once_present_is_not_erased_by_a_later_negation():
+    slots = {"symptoms": ["bleeding"]}
+    assert slot_updates(slots, "deny", [sym("bleeding", "negated")]) == {}
+
+
+def test_a_negated_symptom_reported_later_moves_to_present():
+    slots = {"symptoms_absent": ["contractions"], "contractions": "no"}
+    updates = slot_updates(slots, "report_contractions", [sym("contractions")])
+    assert updates == {"symptoms": ["contractions"], "symptoms_absent": [], "contractions": "yes"}
+
+
+@pytest.mark.parametrize(
+    "intent, answer", [("affirm", "yes"), ("deny", "no"), ("unsure", "unsure"), ("decline", "declined")]
+)
+def test_answers_to_the_contractions_question(intent, answer):
+    assert slot_updates({"symptoms": ["bleeding"]}, intent, [], "contractions") == {"contractions": answer}
+
+
+def test_yes_no_mean_nothing_when_contractions_were_not_asked():
+    assert slot_updates({}, "affirm", [], None) == {}
+    assert slot_updates({}, "deny", [], "gestational_weeks") == {}
+
+
+@pytest.mark.parametrize("intent", ["unsure", "decline"])
+def test_not_knowing_or_refusing_the_weeks(intent):
+    assert slot_updates({}, intent, [], "gestational_weeks") == {"gestational_declined": True}
+
+
+def test_weeks_from_an_entity_or_a_button_payload():
+    assert slot_updates({}, "inform_gestational_age", [{"entity": "gestational_age", "value": 21.7}]) == {
+        "gestational_weeks": 21.7
+    }
+    assert slot_updates({"gestational_declined": True}, "inform_gestational_age",
+                        [{"entity": "gestational_age", "value": "27.9"}]) == {
+        "gestational_weeks": 27.9, "gestational_declined": False}
+
+
+@pytest.mark.parametrize("value", [0, -3, 99, "soon", None])
+def test_impossible_weeks_are_ignored(value):
+    assert slot_updates({}, "inform_gestational_age", [{"entity": "gestational_age", "value": value}]) == {}
+
+
+def test_bleeding_amount_keeps_the_most_severe_and_heavy_is_a_red_flag():
+    updates = slot_updates({"bleeding_amount": "light"}, "report_bleeding",
+                           [sym("bleeding"), {"entity": "bleeding_amount", "value": "heavy"}])
+    assert updates["bleeding_amount"] == "heavy"
+    assert "heavy_bleeding" in updates["symptoms"]
+    assert slot_updates({"bleeding_amount": "heavy", "symptoms": ["bleeding", "heavy_bleeding"]}, "report_bleeding",
+                        [sym("bleeding"), {"entity": "bleeding_amount", "value": "spotting"}]) == {}
+
+
+def test_risk_factors_only_when_they_are_the_patients_own():
+    updates = slot_updates({}, "inform_risk_factor", [
+        {"entity": "risk_factor", "value": "cervical_surgery"},
+        {"entity": "risk_factor", "value": "connective_tissue_disorder", "role": "other_person"},
+    ])
+    assert updates == {"risk_factors": ["cervical_surgery"]}
+
+
+def test_on_behalf():
+    assert slot_updates({}, "report_bleeding", [sym("bleeding"), {"entity": "on_behalf", "value": True}])["on_behalf"] is True

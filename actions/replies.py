@@ -19,9 +19,17 @@ ANSWERS_FILE = Path(__file__).resolve().parent.parent / "content" / "answers.yml
 
 
 @functools.lru_cache(maxsize=1)
+def _content() -> Dict[Text, Any]:
+    return yaml.safe_load(ANSWERS_FILE.read_text(encoding="utf-8"))
+
+
 def answers() -> Dict[Text, Text]:
     """content/answers.yml: intent -> reply text with {placeholders} from clinic.yml."""
-    return yaml.safe_load(ANSWERS_FILE.read_text(encoding="utf-8"))["answers"]
+    return _content()["answers"]
+
+
+def buttons(question: Text) -> List[Dict[Text, Text]]:
+    return _content()["buttons"][question]
 
 
 def _fill(template: Text, place: Clinic) -> Text:
@@ -86,3 +94,27 @@ class ActionFallback(Action):
     ) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(text=fallback_advice(clinic()))
         return []
+
+
+class _AskQuestion(Action):
+    """The triage form's questions, with quick-reply buttons (Rasa calls action_ask_<slot>)."""
+
+    question = ""
+
+    def name(self) -> Text:
+        return f"action_ask_{self.question}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        text = _fill(answers()[f"ask_{self.question}"], clinic())
+        dispatcher.utter_message(text=text, buttons=buttons(f"ask_{self.question}"))
+        return []
+
+
+class ActionAskGestationalWeeks(_AskQuestion):
+    question = "gestational_weeks"
+
+
+class ActionAskContractions(_AskQuestion):
+    question = "contractions"

@@ -107,7 +107,7 @@ def slot_updates(
     elif requested_slot == "contractions" and intent in CONTRACTION_ANSWERS:
         contractions = CONTRACTION_ANSWERS[intent]
     if requested_slot == "gestational_weeks" and not gestation_given and weeks is None:
-        if intent in ("unsure", "decline"):
+        if intent in ("unsure", "decline", "deny"):  # "no" to "how many weeks?" is a refusal
             declined = True
 
     new = {

@@ -53,10 +53,10 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"low_confidence": 0.45}
+        return {"low_confidence": 0.35}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
-        self._low_confidence = float(config.get("low_confidence", 0.45))
+        self._low_confidence = float(config.get("low_confidence", 0.35))
         nlp.get_pipeline()  # build once at start-up, not on the first patient's message
 
     @classmethod

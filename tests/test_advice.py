@@ -124,6 +124,15 @@ def test_advice_has_the_full_safety_net_for_every_level(level, clinic):
     assert "can't" in text
 
 
+def test_every_concern_has_plain_words():
+    from triage.advice import WHAT_MAY_BE_HAPPENING
+    from triage.codes import CONCERNS
+
+    assert set(WHAT_MAY_BE_HAPPENING) == set(CONCERNS)
+    for rule in RULES:
+        assert set(rule.concerns) <= set(CONCERNS)
+
+
 def test_what_may_be_happening_for_cervical_insufficiency(clinic):
     text = render_advice(assess(F("back_pain", weeks=22, contractions="no")), clinic)
     assert "This could be a sign that your cervix (the neck of the womb) is opening too early." \

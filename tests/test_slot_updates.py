@@ -60,10 +60,10 @@ def test_answers_to_the_contractions_question(intent, answer):
 
 def test_yes_no_mean_nothing_when_contractions_were_not_asked():
     assert slot_updates({}, "affirm", [], None) == {}
-    assert slot_updates({}, "deny", [], "gestational_weeks") == {}
+    assert slot_updates({}, "affirm", [], "gestational_weeks") == {}
 
 
-@pytest.mark.parametrize("intent", ["unsure", "decline"])
+@pytest.mark.parametrize("intent", ["unsure", "decline", "deny"])
 def test_not_knowing_or_refusing_the_weeks(intent):
     assert slot_updates({}, intent, [], "gestational_weeks") == {"gestational_declined": True}
 

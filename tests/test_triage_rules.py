@@ -457,5 +457,5 @@ def test_exported_code_sets():
     assert SEED_SYMPTOMS == {"vaginal_pressure", "bleeding", "abdominal_pain", "back_pain",
                              "discharge_change"}
     assert RED_FLAGS == {"heavy_bleeding", "severe_constant_pain", "fainting", "seizure",
-                         "cord_felt", "membranes_felt"}
+                         "cord_felt", "membranes_felt", "unspecified_red_flag"}
     assert CI_RISK_FACTORS < RISK_FACTORS

@@ -44,6 +44,7 @@ WHAT_MAY_BE_HAPPENING: dict[str, tuple[str, ...]] = {
                     "called obstetric cholestasis.",),
     "labour": ("This could be a sign that labour is starting.",),
     "other_symptom": ("Some of what you told me needs to be checked by a midwife or doctor.",),
+    "possible_emergency": ("What you describe could be a sign of a serious problem.",),
 }
 
 #: A risk factor with no symptoms (rule R2) is not "a sign" of anything yet: say what it means.
@@ -61,8 +62,8 @@ RULE_CONTEXT: dict[str, str] = {
     "S4": "If the pains start to come and go, they could be contractions.",
 }
 RULE_TODO: dict[str, str] = {
-    "R1": "Contact your midwife or GP today if the discharge starts to smell, is itchy, "
-          "or it burns when you pass urine.",
+    "R1": "Contact your midwife or GP today if the discharge smells or itches, "
+          "or it burns when you pee.",
     "R2": "You may be offered scans to measure your cervix, "
           "or a stitch to help keep it closed.",
 }
@@ -81,7 +82,9 @@ SOONER: dict[str, tuple[str, ...]] = {
                "any bleeding", "your baby moving less than before"),
     "infection": ("a high temperature",),
     "early_pregnancy": ("pain that gets worse", "bleeding that gets heavier"),
-    "reduced_fetal_movements": ("your baby moving less than before, once you feel a pattern",),
+    "reduced_fetal_movements": ("bleeding or spotting", "fluid leaking from your vagina",
+                                "pains or tightenings that come and go",
+                                "your baby moving less, once you feel regular movements"),
 }
 
 #: What to watch for when nothing needs doing now (the cervical-insufficiency signs first).
@@ -101,7 +104,7 @@ def _bullets(items: tuple[str, ...] | list[str]) -> list[str]:
 
 
 def _name(service: Service) -> str:
-    """ "community midwife team" reads as "the community midwife team"; proper names as they are."""
+    """A lower-case name ("midwife team") reads better with "the"; proper names stay as they are."""
     name = service.name
     return f"the {name}" if name[:1].islower() and not name.startswith("the ") else name
 

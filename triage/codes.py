@@ -1,7 +1,8 @@
 """The code words shared by the NLU, the rules and the advice.
 
 They are the symptom and risk-factor codes of docs/architecture.md, gathered in one place so a
-typo in a rule ("vaginal_presure") fails loudly at import time instead of silently never firing.
+typo in a rule's codes ("vaginal_presure") fails loudly at import time (rules._check_table)
+instead of silently never firing.
 """
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ SEED_SYMPTOMS: frozenset[str] = frozenset(
 
 #: Symptoms that mean "call the emergency number now" whatever else is going on.
 RED_FLAGS: frozenset[str] = frozenset(
-    {"heavy_bleeding", "severe_constant_pain", "fainting", "seizure", "cord_felt", "membranes_felt"}
+    {"heavy_bleeding", "severe_constant_pain", "fainting", "seizure", "cord_felt", "membranes_felt",
+     # The classifier is sure the patient described an emergency, but no red-flag pattern
+     # matched the words: still an emergency (the safe reading of a pattern gap).
+     "unspecified_red_flag"}
 )
 
 #: Every other symptom code the NLU can produce.
@@ -49,4 +53,5 @@ CONCERNS: tuple[str, ...] = (
     "bleeding", "severe_pain", "collapse", "cord_prolapse", "pre_eclampsia",
     "cervical_insufficiency", "preterm_labour", "early_pregnancy", "ruptured_membranes",
     "reduced_fetal_movements", "infection", "cholestasis", "labour", "other_symptom",
+    "possible_emergency",
 )

@@ -6,8 +6,8 @@ docs match), and every row carries the published source it implements.
 
 Conventions:
 - the letter of a rule id is its level (E emergency, U urgent, S same day, R routine,
-  SC self care; X is the catch-all); a "b"/"c" suffix is the same symptom at a gestation where
-  the guidance asks for less urgency;
+  SC self care; X is the catch-all); a "b"/"c" suffix is a variant of the same rule (other
+  answers, or a gestation where the guidance asks for less urgency), so read the level column;
 - gestational windows: early < 14; cervical-insufficiency window 14 <= weeks < 28;
   preterm < 37; term >= 37. Unknown weeks (not said, or declined) are treated as inside the
   window and preterm: the safe, more urgent assumption, recorded in the reason text.
@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .codes import CI_RISK_FACTORS, SEED_SYMPTOMS
+from .codes import ALL_SYMPTOMS, CI_RISK_FACTORS, CONCERNS, SEED_SYMPTOMS
 from .decision import Level
 from .findings import Findings
 
@@ -135,6 +135,11 @@ def fainting_or_seizure(f: Findings) -> bool:
 def seizure_from_20_weeks(f: Findings) -> bool:
     """seizure at >= 20 weeks or weeks unknown."""
     return f.has("seizure") and _weeks(f, 20, None, if_unknown=True)
+
+
+def unspecified_red_flag(f: Findings) -> bool:
+    """unspecified_red_flag: the message reads as an emergency but names no known red flag."""
+    return f.has("unspecified_red_flag")
 
 
 def cord_felt(f: Findings) -> bool:
@@ -395,6 +400,12 @@ RULES: tuple[Rule, ...] = (
                     "dizziness"}),
          ASSUMED_EARLY),
     # ---- urgent: call maternity triage now and go in to be checked ----
+    Rule("E7", unspecified_red_flag, E, ("possible_emergency",),
+         "What you describe may be an emergency, even though I could not tell exactly which "
+         "symptom it is.",
+         SRC_EMERGENCY + "; project decision: an emergency-sounding message is never down-graded "
+         "because its words were not recognised",
+         frozenset({"unspecified_red_flag"})),
     Rule("U1", seed_in_window_no_contractions, U, ("cervical_insufficiency",),
          "A symptom of cervical insufficiency between 14 and 28 weeks without contractions. "
          "In cervical insufficiency the cervix opens without contractions: the absence of "
@@ -527,6 +538,20 @@ RULES: tuple[Rule, ...] = (
 
 #: Rules whose condition looks at the outcome of the others; evaluated last.
 _RESIDUAL = frozenset({"X1"})
+
+
+def _check_table(rules: tuple[Rule, ...]) -> None:
+    """Fail at import, not in a patient's conversation, if the table has a typo."""
+    ids = [rule.id for rule in rules]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"duplicate rule ids in {ids}")
+    for rule in rules:
+        unknown = (set(rule.covers) - ALL_SYMPTOMS) | (set(rule.concerns) - set(CONCERNS))
+        if unknown:
+            raise ValueError(f"rule {rule.id}: unknown codes {sorted(unknown)}")
+
+
+_check_table(RULES)
 
 
 def unaccounted_symptoms(f: Findings) -> frozenset[str]:

@@ -100,6 +100,7 @@ def start_bot(
     lock_store: Optional[dict] = None,
     db_url: Optional[str] = None,
     model: Optional[str] = None,
+    start_actions: bool = True,
 ) -> Bot:
     """Starts the action server and Rasa with the given stores (default: SQLite in workdir)."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -124,11 +125,13 @@ def start_bot(
         log_dir=workdir,
     )
     actions_log = workdir / "actions.log"
-    actions = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(actions_port), "--actions", "actions"],
-        cwd=ROOT, env=env, stdout=actions_log.open("w"), stderr=subprocess.STDOUT,
-    )
-    bot.processes.append(actions)
+    actions = None
+    if start_actions:
+        actions = subprocess.Popen(
+            [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(actions_port), "--actions", "actions"],
+            cwd=ROOT, env=env, stdout=actions_log.open("w"), stderr=subprocess.STDOUT,
+        )
+        bot.processes.append(actions)
     rasa_log = workdir / "rasa.log"
     rasa = subprocess.Popen(
         [
@@ -141,7 +144,8 @@ def start_bot(
     )
     bot.processes.append(rasa)
     try:
-        _wait(f"{bot.actions_url}/health", actions, actions_log)
+        if actions:
+            _wait(f"{bot.actions_url}/health", actions, actions_log)
         _wait(f"{bot.rasa_url}/", rasa, rasa_log)
     except Exception:
         bot.stop()

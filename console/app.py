@@ -1,0 +1,109 @@
+"""The Starlette application: routes, middleware, state.
+
+``create_app`` takes its settings (and optionally an engine) as arguments so that tests run
+the real app on their own database; ``python -m console serve`` builds it from the
+environment after running the migrations.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from console import cases, views_admin, views_auth, views_case, views_queue
+from console.config import REPO_ROOT, Settings
+from console.db import make_engine
+from console.security import CSRFCheck, SecurityHeaders, SessionGate
+from console.web import HERE, make_templates
+
+CASE = "/conversation/{sender_id:path}"
+
+ROUTES = [
+    Route("/login", views_auth.login_page, methods=["GET"], name="login"),
+    Route("/login", views_auth.login_submit, methods=["POST"], name="login_submit"),
+    Route("/logout", views_auth.logout, methods=["POST"], name="logout"),
+    Route("/healthz", views_auth.healthz, methods=["GET"], name="healthz"),
+    Route("/", views_queue.queue_page, methods=["GET"], name="queue"),
+    Route("/queue/poll", views_queue.queue_poll, methods=["GET"], name="queue_poll"),
+    Route(CASE + "/review", views_case.mark_reviewed, methods=["POST"], name="mark_reviewed"),
+    Route(CASE + "/note", views_case.add_note, methods=["POST"], name="add_note"),
+    Route(CASE + "/contacted", views_case.patient_contacted, methods=["POST"], name="patient_contacted"),
+    Route(CASE + "/flag-nlu", views_case.flag_nlu, methods=["POST"], name="flag_nlu"),
+    Route(CASE + "/flag-triage", views_case.flag_triage, methods=["POST"], name="flag_triage"),
+    Route(CASE, views_case.case_page, methods=["GET"], name="case"),
+    Route("/exports", views_admin.exports_page, methods=["GET"], name="exports"),
+    Route("/exports/flagged-nlu.yml", views_admin.export_nlu, methods=["GET"], name="export_nlu"),
+    Route("/exports/flagged-triage.csv", views_admin.export_triage_csv, methods=["GET"], name="export_triage_csv"),
+    Route("/admin/audit", views_admin.audit_page, methods=["GET"], name="audit"),
+    Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+]
+
+
+class IntentNames:
+    """Intent suggestions for the "what did the patient mean" box: the bot's domain.yml
+    (when there is one) plus intents seen in the conversations, re-read every few minutes."""
+
+    TTL = 300
+
+    def __init__(self, engine: Engine, root: Path = REPO_ROOT) -> None:
+        self.engine = engine
+        self.root = root
+        self._cached: tuple[float, list[str]] = (0.0, [])
+        self._lock = threading.Lock()
+
+    def __call__(self) -> list[str]:
+        with self._lock:
+            at, names = self._cached
+            if time.time() - at < self.TTL:
+                return names
+            found = set(self._domain_intents())
+            try:
+                found.update(cases.known_intents(self.engine))
+            except Exception:  # noqa: BLE001 - no events table yet
+                pass
+            names = sorted(found)
+            self._cached = (time.time(), names)
+            return names
+
+    def _domain_intents(self) -> list[str]:
+        path = self.root / "domain.yml"
+        if not path.exists():
+            return []
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError:
+            return []
+        names = []
+        for item in data.get("intents") or []:
+            name = next(iter(item), None) if isinstance(item, dict) else item
+            if isinstance(name, str):
+                names.append(name)
+        return names
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    engine = engine or make_engine(settings.db_url)
+    tz = ZoneInfo(settings.timezone)
+    app = Starlette(
+        routes=ROUTES,
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(SessionGate),
+            Middleware(CSRFCheck),
+        ],
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.tz = tz
+    app.state.templates = make_templates(tz)
+    app.state.intents = IntentNames(engine)
+    return app

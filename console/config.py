@@ -1,0 +1,134 @@
+"""Settings, read once from the environment.
+
+Why one frozen object instead of ``os.environ`` lookups spread around: tests build their own
+``Settings`` (another database, short lock-outs) without touching the process environment,
+and an operator can read in one place every knob the console has (docs/console.md lists them).
+"""
+from __future__ import annotations
+
+import os
+import stat
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+#: The repository root: relative SQLite paths and ``var/`` are resolved against it, so the
+#: console finds the same ``var/conversations.db`` as a Rasa started from the repo root.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_DB_URL = "sqlite:///var/conversations.db"
+SECRET_FILE = "var/console_secret"
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    return value in ("1", "true", "yes", "on")
+
+
+def resolve_db_url(url: str, root: Path = REPO_ROOT) -> str:
+    """Make a relative SQLite path absolute (against the repo root) and create its folder.
+
+    ``postgres://`` is accepted as an alias of ``postgresql://`` because hosting platforms
+    hand out the former and SQLAlchemy 1.4 refuses it.
+    """
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return url
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return url
+    path = Path(database)
+    if not path.is_absolute():
+        path = root / path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return str(parsed.set(database=str(path)))
+
+
+def load_secret(root: Path = REPO_ROOT) -> str:
+    """``CONSOLE_SECRET_KEY``, else the key in ``var/console_secret``, created once (mode 600).
+
+    Generated rather than defaulted so that no two installations share a key and no key is
+    ever in git (``var/`` is machine-local state).
+    """
+    from_env = os.environ.get("CONSOLE_SECRET_KEY", "").strip()
+    if from_env:
+        return from_env
+    path = root / SECRET_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            os.chmod(path, 0o600)
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) < 32:
+            raise RuntimeError(f"{path} holds no usable key; delete it to have a new one made")
+        return key
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        key = secrets.token_urlsafe(48)
+        handle.write(key + "\n")
+    return key
+
+
+def _clinic_timezone(root: Path) -> str | None:
+    """The optional ``timezone:`` key of clinic.yml (the one file a clinic edits)."""
+    path = root / "clinic.yml"
+    if not path.exists():
+        return None
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        return None
+    value = data.get("timezone") if isinstance(data, dict) else None
+    return str(value) if value else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the console. Times are in seconds unless the name says otherwise."""
+
+    db_url: str
+    secret_key: str = field(repr=False)
+    retention_days: int = 365
+    timezone: str = "UTC"
+    cookie_secure: bool = False
+    session_max_age: int = 12 * 3600       # absolute: one long shift
+    session_idle: int = 60 * 60            # idle time-out
+    lockout_threshold: int = 5             # failed logins for one username ...
+    lockout_window: int = 15 * 60          # ... within this window ...
+    lockout_duration: int = 15 * 60        # ... lock that username for this long
+    ip_threshold: int = 30                 # failed logins from one address in the window
+    poll_seconds: int = 10
+    gap_timeout: int = 60                  # see console/sync.py
+    page_size: int = 50
+
+    @classmethod
+    def from_env(cls, root: Path = REPO_ROOT) -> "Settings":
+        return cls(
+            db_url=resolve_db_url(os.environ.get("TRACKER_DB_URL", "").strip() or DEFAULT_DB_URL, root),
+            secret_key=load_secret(root),
+            retention_days=_env_int("RETENTION_DAYS", 365),
+            timezone=os.environ.get("CONSOLE_TIMEZONE", "").strip() or _clinic_timezone(root) or "UTC",
+            cookie_secure=_env_bool("CONSOLE_COOKIE_SECURE", False),
+            session_max_age=_env_int("CONSOLE_SESSION_HOURS", 12) * 3600,
+            session_idle=_env_int("CONSOLE_IDLE_MINUTES", 60) * 60,
+            lockout_threshold=_env_int("CONSOLE_LOCKOUT_THRESHOLD", 5),
+            lockout_duration=_env_int("CONSOLE_LOCKOUT_MINUTES", 15) * 60,
+            poll_seconds=max(2, _env_int("CONSOLE_POLL_SECONDS", 10)),
+        )
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)

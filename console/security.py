@@ -1,0 +1,165 @@
+"""The three middlewares every request passes: headers, session gate, CSRF.
+
+Why middleware and not a decorator per view: they deny by default. A route added later is
+behind the login and the CSRF check without anyone remembering to protect it; only the
+paths listed in ``PUBLIC_PATHS``/``PUBLIC_PREFIXES`` are reachable without a session (the
+tests assert that list, and try every route of the app without a session).
+"""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, quote, urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from console import sessions
+
+PUBLIC_PATHS = frozenset({"/login", "/healthz"})
+PUBLIC_PREFIXES = ("/static/",)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_FORM_BYTES = 64 * 1024
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+class SecurityHeaders:
+    """CSP, no framing, no referrer to other sites, no sniffing, and no caching of pages with health data."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith(PUBLIC_PREFIXES)
+        hsts = scope["app"].state.settings.cookie_secure  # HTTPS deployments only
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() not in (b"cache-control", b"server")]
+                headers += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+                    (b"cross-origin-opener-policy", b"same-origin"),
+                    (b"cache-control", b"no-cache" if static else b"no-store"),
+                ]
+                if hsts:
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class SessionGate:
+    """Loads the session; refuses every non-public path without one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(PUBLIC_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        request = Request(scope)
+        session = await run_in_threadpool(
+            sessions.load, state.engine, request.cookies.get(sessions.SESSION_COOKIE), state.settings)
+        scope.setdefault("state", {})["session"] = session
+        if session is not None or is_public(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        await self._refuse(request)(scope, receive, send)
+
+    @staticmethod
+    def _refuse(request: Request):
+        accept = request.headers.get("accept", "")
+        if request.method in ("GET", "HEAD") and "text/html" in accept:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse("/login?next=" + quote(target, safe=""), status_code=303)
+        return PlainTextResponse("Log in first.", status_code=401)
+
+
+class CSRFCheck:
+    """Every state-changing request must be a form carrying the right token.
+
+    The session's token for a logged-in user; for the login form (no session yet) the HMAC of
+    the ``console_login_csrf`` cookie. A cross-site ``Origin`` is refused as well. The body is
+    read here and handed on unchanged to the view.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if not _same_origin(headers):
+            await PlainTextResponse("Cross-site request refused.", 403)(scope, receive, send)
+            return
+        if headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+            await PlainTextResponse("Forms only.", 415)(scope, receive, send)
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > MAX_FORM_BYTES:
+                await PlainTextResponse("Form too large.", 413)(scope, receive, send)
+                return
+        submitted = parse_qs(body.decode("utf-8", "replace")).get("csrf_token", [""])[0]
+        if not self._token_ok(scope, submitted):
+            await PlainTextResponse(
+                "This form has expired or did not come from this site. Go back, reload the page "
+                "and try again.", 403)(scope, receive, send)
+            return
+
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    def _token_ok(scope: Scope, submitted: str) -> bool:
+        settings = scope["app"].state.settings
+        if scope["path"] == "/login":
+            nonce = Request(scope).cookies.get(sessions.LOGIN_CSRF_COOKIE)
+            return sessions.check_login_token(nonce, submitted, settings.secret_key)
+        session = scope.get("state", {}).get("session")
+        return session is not None and sessions.check_session_token(session, submitted)
+
+
+def _same_origin(headers: Headers) -> bool:
+    """No Origin (old browsers, curl) is allowed; the token still has to match."""
+    origin = headers.get("origin")
+    if not origin:
+        return True
+    if origin == "null":
+        return False
+    return urlsplit(origin).netloc.lower() == headers.get("host", "").lower()

@@ -1,0 +1,154 @@
+"""Table definitions (SQLAlchemy Core) for the queries; the migrations create them.
+
+``events`` is Rasa's table, described here only so queries can name its columns: the console
+never creates or alters it (Rasa's SQLTrackerStore does), and only the purge deletes from it.
+Everything the console owns starts with ``console_`` so it can share the tracker database
+without ever colliding with Rasa. Times are float epoch seconds, like Rasa's ``timestamp``.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+#: Rasa's tracker-store table (rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent).
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("type_name", sa.String(255), nullable=False),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
+    sa.Column("data", sa.Text),
+)
+
+users = sa.Table(
+    "console_users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_login_at", sa.Float),
+)
+
+sessions = sa.Table(
+    "console_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_seen_at", sa.Float, nullable=False),
+)
+
+login_attempts = sa.Table(
+    "console_login_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(255), nullable=False),
+    sa.Column("ip", sa.String(64), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("success", sa.Boolean, nullable=False),
+)
+
+conversations = sa.Table(
+    "console_conversations",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("first_at", sa.Float),
+    sa.Column("last_at", sa.Float),
+    sa.Column("last_event_id", sa.Integer, nullable=False),
+    sa.Column("last_message_event_id", sa.Integer),
+    sa.Column("user_messages", sa.Integer, nullable=False),
+    sa.Column("bot_messages", sa.Integer, nullable=False),
+    sa.Column("level", sa.String(32)),
+    sa.Column("level_rank", sa.Integer, nullable=False),
+    sa.Column("concerns", sa.Text, nullable=False),
+    sa.Column("gestational_weeks", sa.Float),
+    sa.Column("search_text", sa.Text, nullable=False),
+    sa.Column("changed_seq", sa.Integer, nullable=False),
+    sa.Column("alert_event_id", sa.Integer),
+    sa.Column("alert_seq", sa.Integer, nullable=False),
+)
+
+conversation_concerns = sa.Table(
+    "console_conversation_concerns",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("concern", sa.String(64), primary_key=True),
+)
+
+sync_state = sa.Table(
+    "console_sync_state",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("last_event_id", sa.Integer, nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("gap_seen_at", sa.Float),
+)
+
+reviews = sa.Table(
+    "console_reviews",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("reviewed_at", sa.Float, nullable=False),
+    sa.Column("reviewed_by", sa.Integer, sa.ForeignKey("console_users.id"), nullable=False),
+    sa.Column("through_event_id", sa.Integer, nullable=False),
+)
+
+notes = sa.Table(
+    "console_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # "note" | "contact"
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("author_id", sa.Integer, sa.ForeignKey("console_users.id"), nullable=False),
+)
+
+flags = sa.Table(
+    "console_flags",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("event_id", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # "nlu" | "triage"
+    sa.Column("bot_value", sa.String(255)),
+    sa.Column("correct_value", sa.String(255), nullable=False),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("author_id", sa.Integer, sa.ForeignKey("console_users.id"), nullable=False),
+)
+
+audit = sa.Table(
+    "console_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("user_id", sa.Integer),
+    sa.Column("username", sa.String(255), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("sender_id", sa.String(255)),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("ip", sa.String(64)),
+)
+
+sa.Index("ix_console_sessions_user_id", sessions.c.user_id)
+sa.Index("ix_console_login_attempts_username_at", login_attempts.c.username, login_attempts.c.at)
+sa.Index("ix_console_login_attempts_ip_at", login_attempts.c.ip, login_attempts.c.at)
+sa.Index("ix_console_conversations_queue", conversations.c.level_rank, conversations.c.last_at)
+sa.Index("ix_console_conversations_alert_seq", conversations.c.alert_seq)
+sa.Index("ix_console_conversation_concerns_concern", conversation_concerns.c.concern)
+sa.Index("ix_console_notes_sender_id", notes.c.sender_id)
+sa.Index("ix_console_flags_sender_id", flags.c.sender_id)
+sa.Index("ix_console_audit_at", audit.c.at)
+sa.Index("ix_console_audit_sender_id", audit.c.sender_id)
+
+#: Tables holding data about one conversation: the purge deletes a conversation's rows here.
+PER_CONVERSATION = (conversations, conversation_concerns, reviews, notes, flags)

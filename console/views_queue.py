@@ -1,0 +1,80 @@
+"""The queue page and its live-update endpoint (polled by static/console.js)."""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from console import audit, queue, sync
+from console.events import level_label
+from console.web import case_url, client_ip, db, error_page, render
+
+log = logging.getLogger(__name__)
+
+
+async def _refresh(request: Request) -> bool:
+    """Pull new events into the queue; a failure shows a warning rather than no queue."""
+    try:
+        await db(request, sync.sync, request.app.state.settings.gap_timeout)
+        return True
+    except Exception:  # noqa: BLE001 - the page must still show what we have
+        log.exception("queue refresh failed")
+        return False
+
+
+async def _page(request: Request):
+    try:
+        filters = queue.parse_filters(request.query_params)
+    except queue.FilterError as error:
+        return None, None, error_page(request, 400, f"Invalid filter: {error}.")
+    state = request.app.state
+    page = await db(request, queue.queue, filters, state.tz, state.settings.page_size)
+    return filters, page, None
+
+
+async def queue_page(request: Request) -> Response:
+    fresh = await _refresh(request)
+    filters, page, error = await _page(request)
+    if error:
+        return error
+    user = request.state.session.user
+    await db(request, audit.record, "view_queue", username=user.username, user_id=user.id,
+             ip=client_ip(request), detail={"filters": filters.query_args(), "page": page.page})
+    return render(request, "queue.html", {
+        "filters": filters, "page": page, "fresh": fresh, "levels": queue.LEVEL_CHOICES,
+        "statuses": queue.STATUSES, "query_args": filters.query_args(),
+        "poll_seconds": request.app.state.settings.poll_seconds, "initial_cursor": page.cursor,
+    })
+
+
+async def queue_poll(request: Request) -> Response:
+    """JSON for the live update: the rows (server-rendered, escaped) and what is newly urgent."""
+    fresh = await _refresh(request)
+    filters, page, error = await _page(request)
+    if error:
+        return JSONResponse({"error": "invalid filter"}, status_code=400)
+    since = _int_param(request, "since")
+    initial = _int_param(request, "initial")
+    alerts = await db(request, queue.new_alerts, since) if since is not None else []
+    templates = request.app.state.templates
+    html = templates.get_template("_queue_rows.html").render(
+        page=page, initial_cursor=page.cursor if initial is None else initial)
+    return JSONResponse({
+        "cursor": page.cursor,
+        "total": page.total,
+        "html": html,
+        "fresh": fresh,
+        "alerts": [{"id": sid, "level": level, "label": level_label(level), "url": case_url(sid)}
+                   for sid, level in alerts],
+        "updated_at": datetime.fromtimestamp(time.time(), request.app.state.tz).strftime("%H:%M:%S"),
+    })
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    try:
+        return int(request.query_params.get(name, ""))
+    except ValueError:
+        return None

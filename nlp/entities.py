@@ -1,0 +1,230 @@
+"""``clinical_entities``: find symptoms, risk factors and bleeding amounts from the pattern files.
+
+Each pattern file entry maps phrases (see :mod:`nlp.lexicon` for the phrase language) to what
+they mean: symptom codes, risk-factor codes and/or a bleeding amount. The component
+
+1. runs one spaCy ``Matcher`` over ``token.norm_`` (so typo-corrected words match);
+2. drops every match that overlaps an ``ignore`` phrase ("blood pressure", "blood test");
+3. drops matches that lie inside a longer match ("pain" inside "back pain", "bleeding" inside
+   "heavy bleeding"): the longer phrase says everything it means itself;
+4. merges matches that still overlap into one entity carrying all their findings;
+5. writes the result to ``doc.ents`` (label SYMPTOM, RISK_FACTOR or BLEEDING_AMOUNT), where
+   negspacy's ``negex`` and our ``clinical_context`` read them. Each entity's findings are in
+   ``span._.findings`` as ``(kind, code)`` pairs, kind being "symptom", "risk_factor" or "amount".
+"""
+# (no "from __future__ import annotations": spaCy resolves the factory signatures at runtime)
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+
+from .codes import BLEEDING_AMOUNTS, RISK_FACTORS, SYMPTOMS
+from .lexicon import PatternError, PhraseCompiler, load_classes, load_yaml, patterns_path
+
+DEFAULT_PATTERN_FILES = ["symptoms.yml", "bleeding_amounts.yml", "risk_factors.yml"]
+
+if not Span.has_extension("findings"):
+    Span.set_extension("findings", default=())
+
+
+@dataclass(frozen=True)
+class Concept:
+    """What a group of phrases means."""
+
+    key: str
+    findings: tuple[tuple[str, str], ...] = ()
+    phrases: tuple[str, ...] = ()
+    ignore: bool = False
+    source: str = ""
+
+
+def _as_list(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        if any(v is None or str(v).strip() == "" for v in value):
+            raise PatternError(f"{where}: empty phrase (in YAML, ' #' starts a comment: use <number>)")
+        return [str(v) for v in value]
+    raise PatternError(f"{where}: expected a list of phrases, got {type(value).__name__}")
+
+
+def _check(kind: str, code: str, where: str) -> None:
+    known = {"symptom": SYMPTOMS, "risk_factor": RISK_FACTORS, "amount": set(BLEEDING_AMOUNTS)}[kind]
+    if code not in known:
+        raise PatternError(f"{where}: unknown {kind} code {code!r}")
+
+
+def read_concepts(data: Mapping[str, Any], source: str) -> tuple[list[Concept], set[str]]:
+    """Turn one pattern file's content into concepts; also return the risk factors whose
+    historical mentions stay historical (``history_is_current: false``)."""
+    concepts: list[Concept] = []
+    keep_historical: set[str] = set()
+
+    def add(findings: list[tuple[str, str]], phrases: list[str], where: str, ignore: bool = False) -> None:
+        for kind, code in findings:
+            _check(kind, code, where)
+        if not phrases:
+            raise PatternError(f"{where}: no phrases")
+        concepts.append(
+            Concept(key=f"{source}:{where}:{len(concepts)}", findings=tuple(findings),
+                    phrases=tuple(phrases), ignore=ignore, source=source)
+        )
+
+    for code, value in (data.get("symptoms") or {}).items():
+        where = f"symptoms.{code}"
+        if isinstance(value, Mapping):
+            extra = [("symptom", c) for c in _as_list(value.get("also"), where)]
+            add([("symptom", str(code))] + extra, _as_list(value.get("phrases"), where), where)
+        else:
+            add([("symptom", str(code))], _as_list(value, where), where)
+
+    for i, entry in enumerate(data.get("combinations") or []):
+        where = f"combinations[{i}]"
+        findings = [("symptom", c) for c in _as_list(entry.get("symptoms"), where)]
+        findings += [("risk_factor", c) for c in _as_list(entry.get("risk_factors"), where)]
+        if entry.get("amount"):
+            findings.append(("amount", str(entry["amount"])))
+        add(findings, _as_list(entry.get("phrases"), where), where)
+
+    for amount, value in (data.get("bleeding_amounts") or {}).items():
+        where = f"bleeding_amounts.{amount}"
+        value = value if isinstance(value, Mapping) else {"phrases": value}
+        findings = [("amount", str(amount))]
+        findings += [("symptom", c) for c in _as_list(value.get("symptoms"), where)]
+        add(findings, _as_list(value.get("phrases"), where), where)
+
+    for code, value in (data.get("risk_factors") or {}).items():
+        where = f"risk_factors.{code}"
+        value = value if isinstance(value, Mapping) else {"phrases": value}
+        if value.get("history_is_current", True) is False:
+            keep_historical.add(str(code))
+        add([("risk_factor", str(code))], _as_list(value.get("phrases"), where), where)
+
+    ignore = _as_list(data.get("ignore"), "ignore")
+    if ignore:
+        add([], ignore, "ignore", ignore=True)
+    return concepts, keep_historical
+
+
+def load_concepts(pattern_files: Sequence[str], patterns_dir: str | None = None) -> tuple[list[Concept], set[str]]:
+    concepts: list[Concept] = []
+    keep_historical: set[str] = set()
+    for name in pattern_files:
+        path = patterns_path(name, patterns_dir)
+        data = load_yaml(path)
+        if not isinstance(data, Mapping):
+            raise PatternError(f"{name}: expected a mapping at the top level")
+        found, keep = read_concepts(data, path.stem)
+        concepts.extend(found)
+        keep_historical |= keep
+    return concepts, keep_historical
+
+
+def pattern_vocabulary(nlp: Language, pattern_files: Sequence[str], classes_file: str = "classes.yml",
+                       patterns_dir: str | None = None) -> set[str]:
+    """Every word the entity patterns can match: the clinical vocabulary of the typo normaliser."""
+    compiler = PhraseCompiler(nlp.tokenizer, load_classes(classes_file, patterns_dir))
+    concepts, _ = load_concepts(pattern_files, patterns_dir)
+    words: set[str] = set()
+    for concept in concepts:
+        if concept.ignore:
+            continue
+        for phrase in concept.phrases:
+            words |= compiler.vocabulary(phrase)
+    return words
+
+
+def _select(matches: Iterable[tuple[int, int, int]], ignore_ids: set[int]) -> list[tuple[int, int, list[int]]]:
+    """Ignore-masking, containment and merging (steps 2-4 of the module docstring)."""
+    spans: dict[tuple[int, int], list[int]] = {}
+    masks: list[tuple[int, int]] = []
+    for match_id, start, end in matches:
+        if match_id in ignore_ids:
+            masks.append((start, end))
+        else:
+            spans.setdefault((start, end), [])
+            if match_id not in spans[(start, end)]:
+                spans[(start, end)].append(match_id)
+    if masks:
+        spans = {k: v for k, v in spans.items() if not any(k[0] < me and ms < k[1] for ms, me in masks)}
+    ordered = sorted(spans, key=lambda k: (k[0], -k[1]))
+    kept: list[tuple[int, int]] = []
+    max_end = -1
+    for start, end in ordered:
+        if end <= max_end:  # inside an earlier, longer (or equal-start, longer) span
+            continue
+        kept.append((start, end))
+        max_end = end
+    # A span may still be contained in a later-starting one only if equal start; handled above.
+    merged: list[tuple[int, int, list[int]]] = []
+    for start, end in kept:
+        ids = spans[(start, end)]
+        if merged and start < merged[-1][1]:
+            m_start, m_end, m_ids = merged[-1]
+            merged[-1] = (m_start, max(m_end, end), m_ids + [i for i in ids if i not in m_ids])
+        else:
+            merged.append((start, end, list(ids)))
+    return merged
+
+
+@Language.factory(
+    "clinical_entities",
+    default_config={
+        "pattern_files": DEFAULT_PATTERN_FILES,
+        "classes_file": "classes.yml",
+        "patterns_dir": None,
+        "validate": False,
+    },
+)
+def make_clinical_entities(nlp: Language, name: str, pattern_files: list[str], classes_file: str,
+                           patterns_dir: str | None, validate: bool) -> "ClinicalEntities":
+    return ClinicalEntities(nlp, name, pattern_files, classes_file, patterns_dir, validate)
+
+
+class ClinicalEntities:
+    """Rule-based recogniser for the clinical findings in the pattern files."""
+
+    def __init__(self, nlp: Language, name: str = "clinical_entities",
+                 pattern_files: Sequence[str] = tuple(DEFAULT_PATTERN_FILES),
+                 classes_file: str = "classes.yml", patterns_dir: str | None = None,
+                 validate: bool = False) -> None:
+        self.name = name
+        compiler = PhraseCompiler(nlp.tokenizer, load_classes(classes_file, patterns_dir))
+        self.concepts, self.keep_historical = load_concepts(pattern_files, patterns_dir)
+        # Pattern validation costs ~0.2 s at start-up; the tests build once with validate=True.
+        self.matcher = Matcher(nlp.vocab, validate=validate)
+        self._findings: dict[int, tuple[tuple[str, str], ...]] = {}
+        self._ignore_ids: set[int] = set()
+        for concept in self.concepts:
+            patterns = []
+            for phrase in concept.phrases:
+                try:
+                    patterns.append(compiler.compile(phrase))
+                except PatternError as exc:
+                    raise PatternError(f"{concept.key}: {exc}") from None
+            self.matcher.add(concept.key, patterns)
+            match_id = nlp.vocab.strings[concept.key]
+            self._findings[match_id] = concept.findings
+            if concept.ignore:
+                self._ignore_ids.add(match_id)
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents = []
+        for start, end, ids in _select(self.matcher(doc), self._ignore_ids):
+            findings: list[tuple[str, str]] = []
+            for match_id in ids:
+                for finding in self._findings[match_id]:
+                    if finding not in findings:
+                        findings.append(finding)
+            kinds = {kind for kind, _ in findings}
+            label = "SYMPTOM" if "symptom" in kinds else "RISK_FACTOR" if "risk_factor" in kinds else "BLEEDING_AMOUNT"
+            span = Span(doc, start, end, label=label)
+            span._.findings = tuple(findings)
+            ents.append(span)
+        doc.ents = ents
+        return doc

@@ -1,0 +1,182 @@
+"""``extract(text) -> Extraction``: the contract of docs/architecture.md, and its Rasa entities."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from spacy.tokens import Doc
+
+from .codes import BLEEDING_AMOUNTS
+from .context import CURRENT, HISTORICAL
+
+log = logging.getLogger(__name__)
+
+#: Longer messages are cut here (a chat message is never this long; it bounds the work).
+MAX_CHARS = 50_000
+
+EXTRACTOR = "ClinicalEntityExtractor"
+
+
+@dataclass(frozen=True)
+class SymptomMention:
+    code: str          # canonical symptom code (nlp.codes.SYMPTOMS)
+    text: str          # the words in the message
+    start: int         # character offsets in the message
+    end: int
+    negated: bool      # "no contractions", "it doesn't come and go"
+    context: str       # "current" | "hypothetical" | "historical" | "other_person"
+
+
+@dataclass(frozen=True)
+class RiskFactorMention:
+    code: str          # canonical risk-factor code (nlp.codes.RISK_FACTORS)
+    text: str
+    start: int
+    end: int
+    negated: bool
+    context: str       # a past procedure or loss is the patient's history: "current"
+
+
+@dataclass(frozen=True)
+class Extraction:
+    symptoms: tuple[SymptomMention, ...] = ()
+    gestational_weeks: float | None = None
+    gestational_text: str | None = None
+    risk_factors: tuple[RiskFactorMention, ...] = ()
+    bleeding_amount: str | None = None      # "spotting" | "light" | "heavy"
+    on_behalf: bool = False                 # "my girlfriend is six months along"
+    # Where the single-valued findings were said (character offsets), for the Rasa entities.
+    gestational_span: tuple[int, int] | None = None
+    bleeding_amount_span: tuple[int, int] | None = None
+    on_behalf_span: tuple[int, int] | None = None
+
+    @property
+    def present(self) -> frozenset[str]:
+        """Symptom codes the patient has now (current and not negated)."""
+        return frozenset(m.code for m in self.symptoms if m.context == CURRENT and not m.negated)
+
+    @property
+    def absent(self) -> frozenset[str]:
+        """Symptom codes the patient says she does not have now."""
+        return frozenset(m.code for m in self.symptoms if m.context == CURRENT and m.negated)
+
+    @property
+    def current_risk_factors(self) -> frozenset[str]:
+        return frozenset(m.code for m in self.risk_factors if m.context == CURRENT and not m.negated)
+
+
+EMPTY = Extraction()
+
+
+def _clean(text: str) -> str:
+    """Same-length clean-up: typographic apostrophes to ASCII, control characters to spaces."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u02bc", "'")
+    if any(ord(c) < 32 and c not in "\n\t\r" for c in text[:MAX_CHARS]):
+        text = "".join(" " if ord(c) < 32 and c not in "\n\t\r" else c for c in text)
+    return text
+
+
+def extraction_from_doc(doc: Doc, keep_historical: frozenset[str] | set[str] = frozenset()) -> Extraction:
+    """Read the pipeline's annotations off a processed Doc."""
+    symptoms: list[SymptomMention] = []
+    risks: list[RiskFactorMention] = []
+    amounts: list[tuple[int, str, int, int]] = []
+    for ent in doc.ents:
+        negated = bool(ent._.negex)
+        context = ent._.context or CURRENT
+        findings = ent._.findings
+        for kind, code in findings:
+            if kind == "symptom":
+                # "not soaking a pad" denies heavy bleeding, not bleeding.
+                if negated and code == "bleeding" and ("amount", "heavy") in findings:
+                    continue
+                symptoms.append(SymptomMention(code, ent.text, ent.start_char, ent.end_char, negated, context))
+            elif kind == "risk_factor":
+                rf_context = CURRENT if context == HISTORICAL and code not in keep_historical else context
+                risks.append(RiskFactorMention(code, ent.text, ent.start_char, ent.end_char, negated, rf_context))
+            elif kind == "amount" and not negated and context == CURRENT:
+                amounts.append((BLEEDING_AMOUNTS.index(code), code, ent.start_char, ent.end_char))
+    amount = max(amounts, key=lambda a: (a[0], -a[2])) if amounts else None
+    gestation = doc._.gestation
+    return Extraction(
+        symptoms=tuple(symptoms),
+        gestational_weeks=float(gestation[0]) if gestation else None,
+        gestational_text=gestation[1] if gestation else None,
+        risk_factors=tuple(risks),
+        bleeding_amount=amount[1] if amount else None,
+        on_behalf=bool(doc._.on_behalf),
+        gestational_span=(gestation[2], gestation[3]) if gestation else None,
+        bleeding_amount_span=(amount[2], amount[3]) if amount else None,
+        on_behalf_span=doc._.on_behalf_span,
+    )
+
+
+def make_extract(get_nlp: Callable[[], Any]) -> Callable[[str], Extraction]:
+    def extract(text: str) -> Extraction:
+        """Symptoms, risk factors, gestational age, bleeding amount and on-behalf from one message.
+
+        Never raises: anything that is not a non-blank string, and any internal failure, gives an
+        empty Extraction. Nothing about the text is ever logged.
+        """
+        if not isinstance(text, str) or not text.strip():
+            return EMPTY
+        try:
+            nlp = get_nlp()
+            doc = nlp(_clean(text[:MAX_CHARS]))
+            return extraction_from_doc(doc, nlp.get_pipe("clinical_entities").keep_historical)
+        except Exception as exc:  # noqa: BLE001 - the chatbot must keep going
+            log.warning("clinical extraction failed (%s); returning an empty extraction", type(exc).__name__)
+            return EMPTY
+
+    return extract
+
+
+def role_of(negated: bool, context: str) -> str | None:
+    """The Rasa entity role: none for a current affirmed mention, else negated/context."""
+    if context != CURRENT:
+        return context
+    return "negated" if negated else None
+
+
+def _entity(entity: str, value: Any, start: int, end: int, role: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "entity": entity,
+        "value": value,
+        "start": start,
+        "end": end,
+        "confidence_entity": 1.0,
+        "extractor": EXTRACTOR,
+    }
+    if role:
+        out["role"] = role
+    return out
+
+
+def to_rasa_entities(extraction: Extraction) -> list[dict[str, Any]]:
+    """The entity dicts of docs/architecture.md, in text order, one per (entity, value, role)."""
+    entities: list[dict[str, Any]] = []
+    seen: set[tuple[str, Any, str | None]] = set()
+
+    def add(entity: str, value: Any, start: int, end: int, role: str | None = None) -> None:
+        key = (entity, value, role)
+        if key in seen:
+            return
+        seen.add(key)
+        entities.append(_entity(entity, value, start, end, role))
+
+    for m in extraction.symptoms:
+        add("symptom", m.code, m.start, m.end, role_of(m.negated, m.context))
+    for m in extraction.risk_factors:
+        add("risk_factor", m.code, m.start, m.end, role_of(m.negated, m.context))
+    if extraction.gestational_weeks is not None:
+        start, end = extraction.gestational_span or (0, 0)
+        add("gestational_age", float(extraction.gestational_weeks), start, end)
+    if extraction.bleeding_amount:
+        start, end = extraction.bleeding_amount_span or (0, 0)
+        add("bleeding_amount", extraction.bleeding_amount, start, end)
+    if extraction.on_behalf:
+        start, end = extraction.on_behalf_span or (0, 0)
+        add("on_behalf", True, start, end)
+    entities.sort(key=lambda e: (e["start"], e["end"]))
+    return entities

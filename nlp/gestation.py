@@ -1,0 +1,269 @@
+"""``gestational_age``: how many weeks pregnant, from "20 weeks", "19+5", "5 months", "halfway".
+
+Settings (number words, cue words, trimester values) are in ``patterns/gestation.yml``.
+
+Forms, strongest first:
+
+* weeks and days - "19 weeks and 5 days", "24w3d", "20+3" -> weeks + days/7 (2 decimals);
+* "20/40" (UK notes), "week 20", "20th week";
+* "20w", "21wks" (written together);
+* "20 weeks", "twenty-two weeks" and "5 months", "four and a half months" (months * 4.345,
+  1 decimal). These are durations just as often ("for 2 weeks", "3 weeks ago"), so they count
+  only with a cue: a pregnancy word after ("pregnant", "along", "gone", "today"), a subject or
+  "at" before ("I'm", "she's", "is", "at", "nearly", "about"), or standing at the end of a
+  statement ("lower tummy pain 19 weeks"). A duration word before ("for", "since", "past") or
+  after ("ago", "later", "old") always rules it out, as does a label ("20 week scan");
+* "first/second/third trimester" (10, 20, 32) and "halfway" (20);
+* a message that is only a number from 4 to 42 (the answer to "how many weeks are you?").
+
+A candidate is dropped when it is someone else's or the past (context "other_person" or
+"historical", e.g. "my sister had her baby at 30 weeks", "last pregnancy"), when it overlaps a
+risk-factor mention ("second trimester miscarriage"), or when an event word precedes it in the
+same clause ("lost a baby at 20 weeks", "stitch put in at 13 weeks"). The first candidate left
+wins. The result is ``doc._.gestation = (weeks, text, start_char, end_char)`` or None.
+"""
+# (no "from __future__ import annotations": spaCy resolves the factory signatures at runtime)
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .context import HISTORICAL, OTHER_PERSON, context_of
+from .lexicon import load_yaml, patterns_path
+
+if not Doc.has_extension("gestation"):
+    Doc.set_extension("gestation", default=None)
+
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\+")
+_CLAUSE_END = re.compile(r"[,.;:!?\n()]")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int
+    end: int
+    weeks: float
+    kind: str  # "strong" (always a gestation), "cued" (needs a cue), "months" (cued)
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in sorted(words, key=len, reverse=True))
+
+
+class GestationParser:
+    """The text-only part (no spaCy needed): find and value the candidates in a string."""
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        s = settings
+        self.weeks_min, self.weeks_max = (float(x) for x in s.get("weeks_range", [4, 42]))
+        self.months_min, self.months_max = (float(x) for x in s.get("months_range", [1, 10]))
+        self.weeks_per_month = float(s.get("weeks_per_month", 4.345))
+        self.trimesters = {str(k).lower(): float(v) for k, v in (s.get("trimesters") or {}).items()}
+        self.halfway = float(s.get("halfway", 20.0))
+        units = {str(k): int(v) for k, v in (s.get("number_words", {}).get("units") or {}).items()}
+        teens = {str(k): int(v) for k, v in (s.get("number_words", {}).get("teens") or {}).items()}
+        tens = {str(k): int(v) for k, v in (s.get("number_words", {}).get("tens") or {}).items()}
+        numbers = dict(units) | teens | tens
+        for ten, tv in tens.items():
+            for unit, uv in units.items():
+                numbers[f"{ten} {unit}"] = tv + uv
+        self.number_words = numbers
+        cues = s.get("cues") or {}
+        self.cues = {k: frozenset(str(w).lower() for w in v or []) for k, v in cues.items()}
+        self.subject_pairs = frozenset(tuple(str(p).lower().split()) for p in cues.get("subject_pairs") or [])
+
+        num = rf"(?:\d{{1,2}}(?:\.\d)?|{_alternation(list(numbers))})"
+        wk = r"(?:weeks?|weeks|wee?ks|wks?|wk|w(?![a-z]))"
+        wk_word = r"(?:weeks?|wee?ks|wks?|wk)"
+        days = r"(?:days?|dys?|d(?![a-z]))"
+        day_num = rf"(?:[0-6]|{_alternation([w for w, v in units.items() if v <= 6])})"
+        trimester_words = _alternation(list(self.trimesters))
+        half = r"(?:\s+and\s+a\s+half|\s*\.5|\s*½)"
+        flags = re.IGNORECASE
+        self.patterns: list[tuple[str, re.Pattern[str]]] = [
+            ("weeks_days", re.compile(
+                rf"\b(?P<w>{num})\s*{wk}\s*(?:and\s+|\+\s*|,\s*|&\s*)?(?P<d>{day_num})\s*{days}\b", flags)),
+            ("plus", re.compile(r"(?<![\d.+])\b(?P<w>\d{1,2})\s*\+\s*(?P<d>[0-6])(?:\s*(?:days?|d)\b)?(?![\d.])", flags)),
+            ("slash40", re.compile(r"(?<![\d/])\b(?P<w>\d{1,2})\s*/\s*40\b(?!/)", flags)),
+            ("week_n", re.compile(rf"\bweek\s+(?P<w>{num})\b", flags)),
+            ("nth_week", re.compile(r"\b(?P<w>\d{1,2})(?:st|nd|rd|th)\s+week\b", flags)),
+            ("compact", re.compile(r"\b(?P<w>\d{1,2})(?:w|wk|wks|weeks?)\b", flags)),
+            ("weeks", re.compile(rf"\b(?P<w>{num})(?:\s+|\s*-\s*){wk_word}\b", flags)),
+            ("months", re.compile(rf"\b(?P<m>{num})(?P<half>{half})?(?:\s+|\s*-\s*)months?\b", flags)),
+            ("trimester", re.compile(rf"\b(?P<t>{trimester_words})\s+trimester\b", flags)),
+            ("halfway", re.compile(
+                r"\bhalf\s*-?\s*way\b(?!\s+(?:through\s+)?(?:the|my|a)\s+(?:day|night|morning|afternoon|"
+                r"evening|shift|work|film|meal|walk|run|journey))", flags)),
+        ]
+        self.standalone = re.compile(
+            rf"^\s*(?:about|around|roughly|nearly|almost|approx\.?|~)?\s*(?P<w>\d{{1,2}}(?:\.\d)?|{_alternation(list(numbers))})"
+            r"\s*(?:ish)?\s*[?.!]*\s*$", flags)
+
+    # values ----------------------------------------------------------------------------
+
+    def number(self, text: str) -> float | None:
+        text = re.sub(r"[\s-]+", " ", text.strip().lower())
+        if text in self.number_words:
+            return float(self.number_words[text])
+        try:
+            return float(text)
+        except ValueError:
+            return None
+
+    def _weeks_ok(self, weeks: float | None) -> bool:
+        return weeks is not None and self.weeks_min <= weeks <= self.weeks_max
+
+    # cues ------------------------------------------------------------------------------
+
+    def _before(self, text: str, start: int) -> list[str]:
+        prefix = text[max(0, start - 60):start]
+        clause = _CLAUSE_END.split(prefix)[-1]
+        return _WORD.findall(clause.lower())[-3:]
+
+    def _after(self, text: str, end: int) -> tuple[str | None, bool]:
+        """The next word, and whether the statement ends here (end of text or punctuation)."""
+        rest = text[end:end + 40]
+        stripped = rest.lstrip()
+        if not stripped or stripped[0] in ",.;:!?\n)":
+            return None, True
+        words = _WORD.findall(stripped.lower()[:30])
+        return (words[0] if words else None), False
+
+    def _cued(self, text: str, start: int, end: int) -> bool:
+        before = self._before(text, start)
+        after, at_end = self._after(text, end)
+        cues = self.cues
+        if after is not None and (after in cues.get("duration_after", ()) or after in cues.get("label_after", ())):
+            return False
+        if len(before) >= 2 and tuple(before[-2:]) in self.subject_pairs:
+            return True
+        if any(w in cues.get("duration_before", ()) for w in before[-2:]):
+            return False
+        if after is not None and after in cues.get("pregnancy_after", ()):
+            return True
+        if before and before[-1] in cues.get("subject_before", ()):
+            return True
+        if at_end or (after is not None and after in cues.get("statement_after", ())):
+            return True
+        return False
+
+    def _duration(self, text: str, start: int, end: int) -> bool:
+        before = self._before(text, start)
+        after, _ = self._after(text, end)
+        cues = self.cues
+        if after is not None and (after in cues.get("duration_after", ()) or after in cues.get("label_after", ())):
+            return True
+        if len(before) >= 2 and tuple(before[-2:]) in self.subject_pairs:
+            return False
+        return any(w in cues.get("duration_before", ()) for w in before[-2:])
+
+    # candidates ------------------------------------------------------------------------
+
+    def candidates(self, text: str) -> list[Candidate]:
+        found: list[Candidate] = []
+        m = self.standalone.match(text)
+        if m:
+            weeks = self.number(m.group("w"))
+            if self._weeks_ok(weeks):
+                return [Candidate(m.start("w"), m.end("w"), float(weeks), "strong")]
+        taken: list[tuple[int, int]] = []
+
+        def free(start: int, end: int) -> bool:
+            return not any(start < te and ts < end for ts, te in taken)
+
+        for kind, pattern in self.patterns:
+            for m in pattern.finditer(text):
+                start, end = m.start(), m.end()
+                if not free(start, end):
+                    continue
+                value: float | None = None
+                ok = False
+                if kind in ("weeks_days", "plus"):
+                    weeks, days = self.number(m.group("w")), self.number(m.group("d"))
+                    if self._weeks_ok(weeks) and days is not None and 0 <= days <= 6:
+                        value, ok = round(weeks + days / 7.0, 2), not self._duration(text, start, end)
+                elif kind in ("slash40", "week_n", "nth_week"):
+                    weeks = self.number(m.group("w"))
+                    value, ok = weeks, self._weeks_ok(weeks) and not self._duration(text, start, end)
+                elif kind == "compact":
+                    weeks = self.number(m.group("w"))
+                    value, ok = weeks, self._weeks_ok(weeks) and not self._duration(text, start, end)
+                elif kind == "weeks":
+                    weeks = self.number(m.group("w"))
+                    value, ok = weeks, self._weeks_ok(weeks) and self._cued(text, start, end)
+                elif kind == "months":
+                    months = self.number(m.group("m"))
+                    if months is not None and m.group("half"):
+                        months += 0.5
+                    if months is not None and self.months_min <= months <= self.months_max:
+                        value = min(round(months * self.weeks_per_month, 1), self.weeks_max)
+                        ok = self._cued(text, start, end)
+                elif kind == "trimester":
+                    value, ok = self.trimesters.get(re.sub(r"\s+", " ", m.group("t").lower())), True
+                elif kind == "halfway":
+                    value, ok = self.halfway, True
+                taken.append((start, end))  # a rejected duration still hides its pieces
+                if ok and value is not None:
+                    found.append(Candidate(start, end, float(value), kind))
+        found.sort(key=lambda c: c.start)
+        return found
+
+
+@Language.factory(
+    "gestational_age",
+    default_config={"settings_file": "gestation.yml", "patterns_dir": None},
+)
+def make_gestational_age(nlp: Language, name: str, settings_file: str, patterns_dir: str | None) -> "GestationalAge":
+    settings = load_yaml(patterns_path(settings_file, patterns_dir))
+    return GestationalAge(name, GestationParser(settings))
+
+
+class GestationalAge:
+    """spaCy component: pick the patient's gestational age among the parser's candidates."""
+
+    def __init__(self, name: str, parser: GestationParser) -> None:
+        self.name = name
+        self.parser = parser
+        self.event_words = parser.cues.get("event_before", frozenset())
+        self.event_window = 6
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.gestation = None
+        text = doc.text
+        if not text.strip():
+            return doc
+        risk_ents = [(e.start_char, e.end_char, e.start) for e in doc.ents
+                     if any(kind == "risk_factor" for kind, _ in e._.findings)]
+        clause_ids = doc._.clause_ids
+        for cand in self.parser.candidates(text):
+            span = doc.char_span(cand.start, cand.end, alignment_mode="expand")
+            if span is None:
+                continue
+            if context_of(doc, span.start, span.end) in (HISTORICAL, OTHER_PERSON):
+                continue
+            if any(cand.start < re_ and rs < cand.end for rs, re_, _ in risk_ents):
+                continue
+            if clause_ids is not None and self._after_event(doc, span.start, clause_ids, risk_ents):
+                continue
+            doc._.gestation = (cand.weeks, text[cand.start:cand.end], cand.start, cand.end)
+            break
+        return doc
+
+    def _after_event(self, doc: Doc, start: int, clause_ids: list[int], risk_ents: list) -> bool:
+        """An event ("lost", "born", "stitch", a risk factor) earlier in the same clause."""
+        cid = clause_ids[start] if start < len(clause_ids) else -1
+        if cid == -1:
+            return False
+        if any(clause_ids[tok] == cid and tok < start for _, _, tok in risk_ents):
+            return True
+        i = start - 1
+        steps = 0
+        while i >= 0 and clause_ids[i] == cid and steps < self.event_window:
+            if doc[i].norm_ in self.event_words or doc[i].lemma_ in self.event_words:
+                return True
+            i -= 1
+            steps += 1
+        return False

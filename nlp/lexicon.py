@@ -1,0 +1,261 @@
+"""Word forms, pattern files and the small phrase language the pattern files are written in.
+
+Clinicians write patterns as plain phrases ("pressure down below"); this module turns them into
+spaCy ``Matcher`` token patterns that compare each word against ``token.norm_`` (the lower-case,
+typo-corrected word written by the ``typo_normalizer`` component).
+
+Phrase language (one phrase = words separated by spaces):
+
+``word``
+    the word or any of its inflections from the spaCy lookup lemmatiser
+    (``cramp`` also matches cramps, cramping, cramped; ``bleed`` matches bleeding, bled)
+``=word``
+    exactly this word, no inflections (``=discharge`` does not match "discharged")
+``a|b|c``
+    any of these words (each may start with ``=``)
+``@CLASS``
+    any word of a word class from ``patterns/classes.yml`` (``@BELLY`` = tummy, belly, ...)
+``<number>``
+    a number ("20", "twenty", "38.5"). (Not "#": in YAML " #" starts a comment.)
+``/regex/``
+    a token whose norm matches the regular expression (``/^\\d+mins?$/`` for "10mins")
+``*``
+    a gap of up to three words (never punctuation, never a negation word such as "not")
+``?`` after any item
+    the item is optional (``really? heavy``)
+``^`` before any item
+    the word must start a sentence (``^does a``)
+
+Words that the spaCy tokenizer splits are written as one word: ``cant`` becomes "can not".
+``not`` matches "not", "n't" and the "nt" of "dont"/"doesnt" (spaCy normalises all three).
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+PATTERNS_DIR = Path(__file__).resolve().parent / "patterns"
+
+#: libyaml's safe loader when available (ten times faster than the pure-Python one).
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: A gap ``*`` is this many optional tokens (spaCy 3.4 has no bounded ``{0,3}`` operator).
+GAP_LENGTH = 3
+
+#: Words a gap may never swallow, so that "pressure * cervix" cannot bridge "no" or "but".
+GAP_BLOCKERS: frozenset[str] = frozenset(
+    {
+        "not", "no", "never", "without", "nothing", "none", "nor", "neither", "but",
+        "however", "although", "though", "tho", "except", "apart",
+    }
+)
+
+
+def patterns_path(name: str | os.PathLike[str], patterns_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Resolve a pattern file name against ``patterns_dir`` (default: ``nlp/patterns``)."""
+    path = Path(name)
+    if path.is_absolute():
+        return path
+    return (Path(patterns_dir) if patterns_dir else PATTERNS_DIR) / path
+
+
+@lru_cache(maxsize=None)
+def _load_yaml_cached(path: str, mtime: float) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_Loader) or {}
+
+
+def load_yaml(path: str | os.PathLike[str]) -> Any:
+    """Read a YAML file once (re-read if it changed on disk)."""
+    path = str(path)
+    return _load_yaml_cached(path, os.path.getmtime(path))
+
+
+# -- lemma lookups (spacy-lookups-data) ---------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def lemma_table() -> Mapping[str, str]:
+    """The English lookup lemmatiser table of spacy-lookups-data (word form -> lemma)."""
+    try:
+        import spacy_lookups_data
+    except ImportError:  # pragma: no cover - the package is a declared dependency
+        return {}
+    path = Path(spacy_lookups_data.__file__).resolve().parent / "data" / "en_lemma_lookup.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        table = json.load(handle)
+    return {str(k).lower(): str(v).lower() for k, v in table.items()}
+
+
+@lru_cache(maxsize=1)
+def _reverse_lemmas() -> Mapping[str, list[str]]:
+    reverse: dict[str, list[str]] = defaultdict(list)
+    for form, base in lemma_table().items():
+        reverse[base].append(form)
+    return dict(reverse)
+
+
+def lemma(word: str) -> str:
+    """The lookup lemma of a lower-case word (the word itself when the table does not know it)."""
+    return lemma_table().get(word, word)
+
+
+@lru_cache(maxsize=8192)
+def forms(word: str) -> frozenset[str]:
+    """A word, its lemma and every inflection that shares the lemma: ``cramp`` -> cramps, cramping."""
+    word = word.lower()
+    base = lemma(word)
+    return frozenset({word, base, *_reverse_lemmas().get(base, ())})
+
+
+# -- the phrase language ------------------------------------------------------------------
+
+
+class PatternError(ValueError):
+    """A pattern file or phrase that cannot be compiled. Raised at load time, never per message."""
+
+
+@dataclass
+class PhraseCompiler:
+    """Compile phrases of the pattern language into spaCy Matcher token patterns.
+
+    ``tokenizer`` is the pipeline's tokenizer, so that "cant" or "ehlers-danlos" are split the
+    same way in patterns and in messages; ``classes`` maps class names to their member words.
+    """
+
+    tokenizer: Any
+    classes: Mapping[str, Iterable[str]]
+
+    def __post_init__(self) -> None:
+        self.classes = {str(k).upper(): [str(w) for w in v] for k, v in (self.classes or {}).items()}
+        self._split_cache: dict[str, list[str]] = {}
+        self._class_cache: dict[str, set[str]] = {}
+        self._gap = {
+            "NORM": {"NOT_IN": sorted(GAP_BLOCKERS)},
+            "IS_PUNCT": False,
+            "IS_SPACE": False,
+            "OP": "?",
+        }
+
+    # words -----------------------------------------------------------------------------
+
+    def _split(self, word: str) -> list[str]:
+        """The norms spaCy gives the pieces of ``word`` ("cant" -> ["can", "not"])."""
+        cached = self._split_cache.get(word)
+        if cached is None:
+            cached = [t.norm_ for t in self.tokenizer(word) if not t.is_space]
+            if not cached:
+                raise PatternError(f"empty word in pattern: {word!r}")
+            self._split_cache[word] = cached
+        return cached
+
+    def _alternative_norms(self, alternative: str, phrase: str) -> set[str]:
+        exact = alternative.startswith("=")
+        word = alternative[1:] if exact else alternative
+        pieces = self._split(word)
+        if len(pieces) != 1:
+            raise PatternError(
+                f"{alternative!r} in {phrase!r} splits into several tokens {pieces}; "
+                "write the pieces as separate words"
+            )
+        return {pieces[0]} if exact else set(forms(pieces[0]))
+
+    def class_norms(self, name: str, phrase: str = "") -> set[str]:
+        key = name.upper()
+        if key in self._class_cache:
+            return self._class_cache[key]
+        if key not in self.classes:
+            raise PatternError(f"unknown word class @{name} in {phrase!r}")
+        norms: set[str] = set()
+        for member in self.classes[key]:
+            norms |= self._alternative_norms(member, f"@{name}")
+        self._class_cache[key] = norms
+        return norms
+
+    # phrases ---------------------------------------------------------------------------
+
+    def compile(self, phrase: str) -> list[dict[str, Any]]:
+        """One phrase -> one spaCy token pattern (a list of token dicts)."""
+        if not isinstance(phrase, str) or not phrase.strip():
+            raise PatternError(f"empty phrase: {phrase!r}")
+        pattern: list[dict[str, Any]] = []
+        for item in phrase.split():
+            optional = len(item) > 1 and item.endswith("?") and not (item.startswith("/") and item.endswith("/"))
+            if optional:
+                item = item[:-1]
+            sent_start = len(item) > 1 and item.startswith("^")
+            if sent_start:
+                item = item[1:]
+            if item == "*":
+                pattern.extend(dict(self._gap) for _ in range(GAP_LENGTH))
+                continue
+            specs: list[dict[str, Any]]
+            if item == "<number>":
+                specs = [{"LIKE_NUM": True}]
+            elif len(item) > 2 and item.startswith("/") and item.endswith("/"):
+                specs = [{"NORM": {"REGEX": item[1:-1]}}]
+            elif item.startswith("@") and "|" not in item:
+                specs = [{"NORM": {"IN": sorted(self.class_norms(item[1:], phrase))}}]
+            elif "|" in item:
+                norms: set[str] = set()
+                for alternative in item.split("|"):
+                    if not alternative:
+                        raise PatternError(f"empty alternative in {phrase!r}")
+                    if alternative.startswith("@"):
+                        norms |= self.class_norms(alternative[1:], phrase)
+                    else:
+                        norms |= self._alternative_norms(alternative, phrase)
+                specs = [{"NORM": {"IN": sorted(norms)}}]
+            else:
+                exact = item.startswith("=")
+                word = item[1:] if exact else item
+                specs = []
+                for piece in self._split(word):
+                    norms = {piece} if exact else set(forms(piece))
+                    specs.append({"NORM": {"IN": sorted(norms)}} if len(norms) > 1 else {"NORM": piece})
+            if sent_start:
+                specs[0]["IS_SENT_START"] = True
+            if optional:
+                if len(specs) != 1:
+                    raise PatternError(f"{item!r} splits into several tokens and cannot be optional")
+                specs[0]["OP"] = "?"
+            pattern.extend(specs)
+        if all(spec.get("OP") == "?" for spec in pattern):
+            raise PatternError(f"phrase {phrase!r} has no required word")
+        return pattern
+
+    def vocabulary(self, phrase: str) -> set[str]:
+        """The alphabetic words a phrase can match (for the typo normaliser's vocabulary)."""
+        words: set[str] = set()
+        for item in phrase.split():
+            if len(item) > 1 and item.endswith("?"):
+                item = item[:-1]
+            if item in ("*", "<number>") or item.startswith("/"):
+                continue
+            for alternative in item.split("|"):
+                alternative = alternative.lstrip("^")
+                if alternative.startswith("@"):
+                    words |= self.class_norms(alternative[1:], phrase)
+                    continue
+                exact = alternative.startswith("=")
+                word = alternative[1:] if exact else alternative
+                for piece in self._split(word):
+                    words |= {piece} if exact else set(forms(piece))
+        return {w for w in words if w.isalpha() and w.isascii()}
+
+
+def load_classes(classes_file: str | os.PathLike[str] = "classes.yml",
+                 patterns_dir: str | os.PathLike[str] | None = None) -> dict[str, list[str]]:
+    data = load_yaml(patterns_path(classes_file, patterns_dir))
+    classes = data.get("classes", data) if isinstance(data, Mapping) else {}
+    if not isinstance(classes, Mapping):
+        raise PatternError(f"{classes_file}: expected a mapping of class name -> words")
+    return {str(k): [str(w) for w in (v or [])] for k, v in classes.items()}

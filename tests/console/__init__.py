@@ -1,0 +1,1 @@
+"""Tests of the nurse review console (console/), on SQLite and PostgreSQL."""

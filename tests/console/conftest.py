@@ -1,0 +1,192 @@
+"""Fixtures for the console tests: every test runs once on SQLite and once on PostgreSQL.
+
+Real databases only. PostgreSQL is the machine's server on 127.0.0.1:5432 (trust auth, user
+postgres); this run creates its own ``console_test_<random>`` database and drops it at the
+end. If the server is down the fixture starts the cluster rather than skipping anything.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg2
+from argon2 import PasswordHasher
+import pytest
+import sqlalchemy as sa
+from starlette.testclient import TestClient
+
+from console import auth, migrate
+from console.app import create_app
+from console.config import REPO_ROOT, Settings
+from console.db import make_engine
+from console.tables import metadata
+from tests.console import rasa_events
+
+PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
+NURSE = ("nurse.jo", "nurse password 1234")
+ADMIN = ("admin.sam", "admin password 5678")
+SECRET = "test-secret-" + "x" * 40
+
+
+def _pg_connect():
+    try:
+        return psycopg2.connect(connect_timeout=3, **PG)
+    except psycopg2.OperationalError:
+        version = sorted(os.listdir("/etc/postgresql"))[-1]
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+                       check=False, capture_output=True)
+        for _ in range(30):
+            try:
+                return psycopg2.connect(connect_timeout=3, **PG)
+            except psycopg2.OperationalError:
+                time.sleep(1)
+        raise
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch):
+    """argon2 at its production cost takes ~0.4 s a hash here; the in-process tests use a
+    cheap argon2id instead. The CLI and browser tests run subprocesses at the real cost, and
+    test_login checks the production parameters."""
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(auth, "_dummy_hash", None)
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    name = f"console_test_{secrets.token_hex(6)}"
+    admin = _pg_connect()
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    with admin.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('console-sqlite') / 'conversations.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="session")
+def _migrated(db_url):
+    engine = make_engine(db_url)
+    migrate.upgrade(engine)
+    rasa_events.store_for(db_url).engine.dispose()  # let Rasa create its `events` table
+    engine.dispose()
+    return db_url
+
+
+@pytest.fixture
+def engine(_migrated):
+    """A clean database for each test: no events, no console rows (the schema stays)."""
+    engine = make_engine(_migrated)
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            if table.name != "console_sync_state":
+                conn.execute(sa.delete(table))
+        # PostgreSQL does not reuse ids: start the watermark where the sequence is, as it would
+        # be on a running system (else every test would begin with a gap below its first id)
+        start = 0
+        if engine.dialect.name == "postgresql":
+            last, called = conn.execute(sa.text("SELECT last_value, is_called FROM events_id_seq")).one()
+            start = last if called else last - 1
+        conn.execute(sa.text("UPDATE console_sync_state SET last_event_id = :s, seq = 0, gap_seen_at = NULL"),
+                     {"s": start})
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(engine) -> Settings:
+    return Settings(db_url=engine.url.render_as_string(hide_password=False), secret_key=SECRET,
+                    gap_timeout=0)
+
+
+@pytest.fixture
+def app(settings, engine):
+    return create_app(settings, engine)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def users(engine):
+    nurse = auth.create_user(engine, NURSE[0], "nurse", NURSE[1])
+    admin = auth.create_user(engine, ADMIN[0], "admin", ADMIN[1])
+    return {"nurse": nurse, "admin": admin}
+
+
+def login_token(client: TestClient) -> str:
+    page = client.get("/login")
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+def login(client: TestClient, username: str, password: str, next_url: str = "/"):
+    token = login_token(client)
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": token, "next": next_url},
+                       follow_redirects=False)
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def nurse_client(client, users):
+    assert login(client, *NURSE).status_code == 303
+    return client
+
+
+@pytest.fixture
+def admin_client(app, users):
+    with TestClient(app, base_url="http://testserver") as c:
+        assert login(c, *ADMIN).status_code == 303
+        yield c
+
+
+@pytest.fixture
+def write(engine):
+    """write(sender_id, events): save a conversation with Rasa's SQLTrackerStore."""
+    url = engine.url.render_as_string(hide_password=False)
+
+    def _write(sender_id, events):
+        rasa_events.save(url, sender_id, events)
+    return _write
+
+
+def run_cli(db_url: str, *args: str, stdin: str | None = None, env: dict | None = None):
+    """``python -m console ...`` as an operator would run it, on the test database."""
+    full_env = {**os.environ, "TRACKER_DB_URL": db_url, "CONSOLE_SECRET_KEY": SECRET,
+                "PYTHONPATH": str(REPO_ROOT), **(env or {})}
+    if "CONSOLE_NEW_PASSWORD" not in (env or {}):
+        full_env.pop("CONSOLE_NEW_PASSWORD", None)
+    return subprocess.run([sys.executable, "-m", "console", *args], cwd=REPO_ROOT, env=full_env,
+                          input=stdin if stdin is not None else "", capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.fixture
+def cli(engine):
+    url = engine.url.render_as_string(hide_password=False)
+    return lambda *args, **kw: run_cli(url, *args, **kw)
+
+
+def repo_path(*parts: str) -> Path:
+    return REPO_ROOT.joinpath(*parts)

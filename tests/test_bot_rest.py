@@ -1,0 +1,171 @@
+"""The real bot over Rasa's REST channel: the conversations a patient has, end to end
+(NLU with spaCy, the rules, the form, the action server, the triage core, the replies)."""
+from __future__ import annotations
+
+import json
+import uuid
+
+import httpx
+import pytest
+
+from tests.support.servers import Bot
+from triage import load_clinic
+
+pytestmark = pytest.mark.e2e
+CLINIC = load_clinic()
+
+
+def triage_of(messages: list[dict]) -> dict | None:
+    found = [m["custom"]["triage"] for m in messages if (m.get("custom") or {}).get("triage")]
+    assert len(found) <= 1, messages
+    return found[0] if found else None
+
+
+def texts(messages: list[dict]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def button_titles(messages: list[dict]) -> list[str]:
+    return [b["title"] for m in messages for b in m.get("buttons") or []]
+
+
+def assert_safety_net(messages: list[dict]) -> None:
+    text = texts(messages)
+    assert CLINIC.emergency_number in text, text
+    assert CLINIC.maternity_triage.phone in text, text
+
+
+def test_first_message_starts_with_the_disclaimer(bot: Bot, sender):
+    messages = bot.send(sender, "hello")
+    first = messages[0]["text"]
+    assert "diagnos" in first.lower() and CLINIC.emergency_number in first
+
+
+def test_cervical_insufficiency_path_typed(bot: Bot, sender):
+    asked = bot.send(sender, "i have pressure down below and a bit of spotting")
+    assert triage_of(asked) is None
+    assert "weeks pregnant" in texts(asked) and "14 to 27 weeks" in button_titles(asked)
+    asked = bot.send(sender, "20 weeks")
+    assert "contractions" in texts(asked).lower()
+    assert button_titles(asked) == ["Yes", "No", "Not sure"]
+    answer = bot.send(sender, "no")
+    decision = triage_of(answer)
+    assert decision["level"] == "urgent"
+    assert decision["concerns"][0] == "cervical_insufficiency"
+    assert any(r["rule"] == "U1" and r["source"] for r in decision["reasons"])
+    text = texts(answer)
+    assert "no contractions does not mean everything is fine" in text.lower()
+    assert_safety_net(answer)
+
+
+def test_cervical_insufficiency_path_with_buttons(bot: Bot, sender):
+    bot.send(sender, "i've got some spotting")
+    bot.send(sender, '/inform_gestational_age{"gestational_age": 27.9}')
+    decision = triage_of(bot.send(sender, "/deny"))
+    assert decision["level"] == "urgent" and "cervical_insufficiency" in decision["concerns"]
+
+
+def test_everything_in_one_message_with_typos_and_negation(bot: Bot, sender):
+    answer = bot.send(sender, "im 21 wks, presure down below and spoting, no contractons, it doesnt come and go")
+    decision = triage_of(answer)
+    assert decision is not None, texts(answer)
+    assert decision["level"] == "urgent"
+    assert decision["concerns"][0] == "cervical_insufficiency"
+
+
+def test_preterm_labour_path(bot: Bot, sender):
+    bot.send(sender, "i keep getting tightenings every 10 minutes")
+    decision = triage_of(bot.send(sender, "31 weeks"))
+    assert decision["level"] == "urgent" and "preterm_labour" in decision["concerns"]
+
+
+def test_red_flag_in_the_middle_of_the_form(bot: Bot, sender):
+    asked = bot.send(sender, "feels like pressure in my vagina")
+    assert "weeks pregnant" in texts(asked)
+    answer = bot.send(sender, "i just fainted in the bathroom")
+    decision = triage_of(answer)
+    assert decision["level"] == "emergency" and "collapse" in decision["concerns"]
+    assert f"Call {CLINIC.emergency_number} now" in texts(answer)
+    # The form is over: a new message is not answered with the form's question.
+    assert "weeks pregnant" not in texts(bot.send(sender, "thanks"))
+
+
+@pytest.mark.parametrize("message", [
+    "im bleeding really heavily and soaking a pad every hour",
+    "I'm 20 weeks and I can feel something bulging out of my vagina",
+    "22 weeks, sharp constant pain in my tummy that doesn't stop",
+])
+def test_red_flag_in_the_first_message(bot: Bot, sender, message):
+    decision = triage_of(bot.send(sender, message))
+    assert decision["level"] == "emergency"
+
+
+def test_information_question_is_answered_without_escalating(bot: Bot, sender):
+    answer = bot.send(sender, "what is a cerclage")
+    assert "stitch" in texts(answer) and triage_of(answer) is None
+    assert_safety_net(answer)
+
+
+def test_information_question_during_the_form_then_the_form_goes_on(bot: Bot, sender):
+    bot.send(sender, "i've had some spotting")
+    answer = bot.send(sender, "what is cervical insufficiency")
+    assert "neck of the womb" in texts(answer)
+    assert "weeks pregnant" in texts(answer)
+
+
+def test_refusing_to_answer_still_gets_the_safe_answer(bot: Bot, sender):
+    bot.send(sender, "i have some bleeding")
+    asked = bot.send(sender, "i'd rather not say")
+    assert "contractions" in texts(asked).lower()
+    decision = triage_of(bot.send(sender, "not telling you that"))
+    assert decision["level"] == "urgent"
+    assert {"cervical_insufficiency", "preterm_labour"} <= set(decision["concerns"])
+
+
+def test_hypothetical_symptoms_are_not_triaged_as_present(bot: Bot, sender):
+    answer = bot.send(sender, "what should i do in case the pains start?")
+    decision = triage_of(answer)
+    assert decision is None or decision["level"] != "emergency"
+    assert_safety_net(answer)
+
+
+@pytest.mark.parametrize("message", [
+    "", "   ", "😀😀😀", "<img src=x onerror=alert(1)><script>alert(1)</script>",
+    "x" * 20_000, "¿Qué es la insuficiencia cervical? Estoy sangrando un poco.",
+    "word " * 4000,
+])
+def test_bad_input_gets_a_calm_reply_with_the_safety_net_and_the_conversation_goes_on(bot: Bot, sender, message):
+    answer = bot.send(sender, message)
+    assert answer, "no reply"
+    assert_safety_net(answer)
+    follow_up = bot.send(sender, "im 20 weeks with pressure in my vagina and no contractions")
+    assert triage_of(follow_up)["level"] == "urgent"
+
+
+def test_bad_requests_are_refused_clearly(bot: Bot):
+    url = f"{bot.rasa_url}/webhooks/rest/webhook"
+    assert httpx.post(url, content=b"{not json", timeout=10).status_code == 400
+    assert httpx.post(url, json={"message": "hi"}, timeout=10).status_code == 400
+    assert httpx.post(url, json={"sender": ["x"], "message": "hi"}, timeout=10).status_code == 400
+
+
+def test_nothing_of_the_patients_text_is_logged(bot: Bot, sender):
+    marker = f"zebracrossing{uuid.uuid4().hex[:8]}"
+    bot.send(sender, f"i have {marker} bleeding and pressure")
+    bot.send(sender, f"{marker} 20 weeks")
+    assert marker not in bot.logs()
+
+
+def test_the_tracker_store_keeps_the_conversation(bot: Bot, sender):
+    import sqlalchemy as sa
+
+    bot.send(sender, "im 20 weeks with pressure in my vagina and no contractions")
+    engine = sa.create_engine(bot.db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("select type_name, data from events where sender_id = :s order by id"), {"s": sender}
+        ).fetchall()
+    bots = [json.loads(data) for kind, data in rows if kind == "bot"]
+    assert any((b.get("data") or {}).get("custom", {}).get("triage", {}).get("level") == "urgent" for b in bots)
+    slots = {json.loads(d)["name"]: json.loads(d)["value"] for k, d in rows if k == "slot"}
+    assert slots["gestational_weeks"] == 20.0 and "vaginal_pressure" in slots["symptoms"]

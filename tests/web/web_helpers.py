@@ -1,0 +1,209 @@
+"""Helpers for driving the widget in a Playwright page (its shadow root is open, and
+Playwright's CSS and role locators pierce it)."""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+BOT_MESSAGES = ".tw-msg--bot"
+USER_MESSAGES = ".tw-msg--user"
+TRIAGE_CARDS = ".tw-triage"
+
+
+def digits(number: str) -> str:
+    return re.sub(r"[^0-9+]", "", number)
+
+
+@dataclass
+class Session:
+    """One browser context (its own storage) showing the demo page."""
+
+    context: BrowserContext
+    page: Page
+    base_url: str
+    bot_url: str
+    dialogs: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    # ---------------------------------------------------------------- navigation
+    def open_chat(self) -> None:
+        launcher = self.page.get_by_role("button", name=re.compile("Worried about a symptom"))
+        if self.page.locator(".tw-panel").is_hidden():
+            launcher.click()
+        expect(self.page.locator(".tw-panel")).to_be_visible()
+
+    def wait_connected(self, timeout: float = 20_000) -> None:
+        self.page.wait_for_function(
+            "() => { const h = document.getElementById('triage-widget');"
+            " return h && h.shadowRoot && !!localStorage.getItem("
+            " Object.keys(localStorage).find(k => k.startsWith('triageWidget:session:')) || '') }",
+            timeout=timeout,
+        )
+
+    def session_id(self) -> str | None:
+        return self.page.evaluate(
+            "() => { const k = Object.keys(localStorage).find(k => k.startsWith('triageWidget:session:'));"
+            " return k ? JSON.parse(localStorage.getItem(k)).id : null }"
+        )
+
+    # ---------------------------------------------------------------- conversation
+    @property
+    def input(self):
+        return self.page.get_by_role("textbox", name="Type your message")
+
+    def send(self, text: str) -> None:
+        self.input.fill(text)
+        self.input.press("Enter")
+
+    def bot_count(self) -> int:
+        return self.page.locator(f"{BOT_MESSAGES}, {TRIAGE_CARDS}").count()
+
+    def wait_bot_turn(self, before: int, quiet: float = 1.5, timeout: float = 60) -> None:
+        """Wait until the bot said something after `before` items and then went quiet."""
+        deadline = time.monotonic() + timeout
+        while self.bot_count() <= before:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the bot did not answer within {timeout}s; last status: "
+                                     f"{self.page.locator('.tw-status').text_content()!r}")
+            self.page.wait_for_timeout(100)
+        seen, since = self.bot_count(), time.monotonic()
+        while time.monotonic() - since < quiet and time.monotonic() < deadline:
+            self.page.wait_for_timeout(100)
+            if self.bot_count() != seen:
+                seen, since = self.bot_count(), time.monotonic()
+
+    def say(self, text: str, **kw) -> None:
+        before = self.bot_count()
+        self.send(text)
+        self.wait_bot_turn(before, **kw)
+
+    def click_reply(self, name: str | re.Pattern, **kw) -> None:
+        before = self.bot_count()
+        self.open_replies().get_by_role("button", name=name, exact=isinstance(name, str)).click()
+        self.wait_bot_turn(before, **kw)
+
+    def open_replies(self):
+        return self.page.locator(".tw-quick").filter(has=self.page.locator("button:enabled")).last
+
+    def last_bot_text(self) -> str:
+        return self.page.locator(f"{BOT_MESSAGES} .tw-bubble").last.inner_text()
+
+    def transcript(self) -> list[str]:
+        return self.page.locator(".tw-log .tw-bubble").all_inner_texts()
+
+    def screenshot(self, folder: Path, name: str) -> Path:
+        width = self.page.viewport_size["width"]
+        path = folder / f"{name}-{width}.png"
+        self.page.screenshot(path=str(path), full_page=False)
+        return path
+
+    def third_party_requests(self) -> list[str]:
+        allowed = {urlsplit(self.base_url).netloc, urlsplit(self.bot_url).netloc}
+        return [u for u in self.requests
+                if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+                and urlsplit(u).netloc not in allowed]
+
+
+def new_session(browser: Browser, base_url: str, bot_url: str, width: int = 1280,
+                height: int = 800, context: BrowserContext | None = None) -> Session:
+    mobile = width < 600
+    if context is None:
+        context = browser.new_context(
+            viewport={"width": width, "height": height if not mobile else 740},
+            device_scale_factor=1,
+            is_mobile=mobile,
+            has_touch=mobile,
+            locale="en-GB",
+        )
+    page = context.new_page()
+    session = Session(context, page, base_url, bot_url)
+    page.on("dialog", lambda d: (session.dialogs.append(d.message), d.dismiss()))
+    page.on("console", lambda m: session.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: session.console_errors.append(str(e)))
+    page.on("request", lambda r: session.requests.append(r.url))
+    page.on("websocket", lambda ws: session.requests.append(ws.url))
+    page.goto(base_url + "/")
+    page.wait_for_selector("#triage-widget", state="attached")
+    page.wait_for_function("() => !!document.getElementById('triage-widget').shadowRoot"
+                           ".querySelector('.tw-root--ready')")
+    return session
+
+
+# JavaScript run in the page: WCAG contrast of every visible text in the widget.
+CONTRAST_JS = r"""
+() => {
+  const root = document.getElementById('triage-widget').shadowRoot;
+  const parse = (c) => {
+    const m = c.match(/rgba?\(([^)]+)\)/);
+    if (!m) return null;
+    const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+  };
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+  };
+  const over = (top, bottom) => ({
+    r: top.r * top.a + bottom.r * (1 - top.a),
+    g: top.g * top.a + bottom.g * (1 - top.a),
+    b: top.b * top.a + bottom.b * (1 - top.a), a: 1});
+  const parentOf = (n) => n.parentElement || (n.parentNode && n.parentNode.host) || null;
+  const background = (el) => {
+    const layers = [];
+    for (let n = el; n; n = parentOf(n)) {
+      const bg = parse(getComputedStyle(n).backgroundColor);
+      if (bg && bg.a > 0) { layers.push(bg); if (bg.a >= 1) break; }
+    }
+    let result = {r: 255, g: 255, b: 255, a: 1};
+    for (let i = layers.length - 1; i >= 0; i--) result = over(layers[i], result);
+    return result;
+  };
+  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const out = [];
+  const visit = (el) => {
+    const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+    const cs = getComputedStyle(el);
+    const hidden = el.closest('.tw-vh') || el.closest('[hidden]') || el.getClientRects().length === 0
+      || cs.visibility === 'hidden';
+    if (own && !hidden) {
+      const fg = over(parse(cs.color), background(el));
+      const bg = background(el);
+      const size = parseFloat(cs.fontSize), bold = parseInt(cs.fontWeight, 10) >= 700;
+      const large = size >= 24 || (size >= 18.66 && bold);
+      const needed = el.matches(':disabled') ? 0 : (large ? 3 : 4.5);
+      out.push({text: el.textContent.trim().slice(0, 40), cls: el.className, ratio: Math.round(ratio(fg, bg) * 100) / 100,
+                needed, color: cs.color});
+    }
+    for (const child of el.children) visit(child);
+  };
+  visit(root.querySelector('.tw-root'));
+  const input = root.querySelector('textarea');
+  if (input && input.getClientRects().length) {
+    const ph = getComputedStyle(input, '::placeholder');
+    out.push({text: 'placeholder', cls: 'tw-input', ratio: Math.round(ratio(over(parse(ph.color), background(input)), background(input)) * 100) / 100, needed: 4.5});
+  }
+  return out;
+}
+"""
+
+# Every control in the widget has an accessible name.
+UNLABELLED_JS = r"""
+() => {
+  const root = document.getElementById('triage-widget').shadowRoot;
+  const name = (el) => {
+    if (el.getAttribute('aria-label')) return el.getAttribute('aria-label').trim();
+    if (el.getAttribute('aria-labelledby')) return el.getAttribute('aria-labelledby').split(' ')
+      .map(id => (root.getElementById(id) || {}).textContent || '').join(' ').trim();
+    if (el.labels && el.labels.length) return Array.from(el.labels).map(l => l.textContent).join(' ').trim();
+    return (el.textContent || '').trim();
+  };
+  return Array.from(root.querySelectorAll('button, a, textarea, input, select, [role=log], section, form'))
+    .filter(el => !name(el)).map(el => el.outerHTML.slice(0, 120));
+}
+"""

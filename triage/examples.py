@@ -1,0 +1,58 @@
+"""One small example of findings per rule row: a patient for whom that rule fires.
+
+Each is chosen so that no more urgent rule fires too, so the decision's level is the rule's
+own level. The tests check every row against its example; the evaluation and the action tests
+can reuse them as minimal vignettes, and a reviewer can read them next to the rule table.
+"""
+from __future__ import annotations
+
+from .findings import Findings
+
+
+def F(*present: str, weeks: float | None = None, contractions: str = "unknown",
+      **kw) -> Findings:
+    """Short-hand: F("bleeding", weeks=20, contractions="no")."""
+    return Findings(present=frozenset(present), gestational_weeks=weeks,
+                    contractions=contractions, **kw)
+
+
+RULE_EXAMPLES: dict[str, Findings] = {
+    "E1": F("bleeding", weeks=20, contractions="no", bleeding_amount="heavy"),
+    "E2": F("severe_constant_pain", weeks=20, contractions="no"),
+    "E3": F("fainting", weeks=10),
+    "E3b": F("seizure", weeks=25),
+    "E4": F("cord_felt", weeks=34),
+    "E5": F("membranes_felt", weeks=22),
+    "E6": F("bleeding", "shoulder_tip_pain", weeks=8),
+    "E7": F("unspecified_red_flag", weeks=20),
+    "U1": F("back_pain", weeks=20, contractions="no"),
+    "U2": F("abdominal_pain", weeks=20, contractions="unknown"),
+    "U2b": F("discharge_change", weeks=None, contractions="no"),
+    "U3": F("contractions", weeks=30),
+    "U4": F("contractions", weeks=39),
+    "U5": F("fluid_leak", weeks=30, contractions="no"),
+    "U6": F("bleeding", weeks=30, contractions="no", bleeding_amount="light"),
+    "U7": F("vaginal_pressure", weeks=20, contractions="yes"),
+    "U7b": F("vaginal_pressure", weeks=30, contractions="no"),
+    "U8": F("mucus_plug", weeks=30, contractions="no"),
+    "U9": F("reduced_movements", weeks=30),
+    "U9b": F("reduced_movements", weeks=20),
+    "U9c": F("reduced_movements", weeks=12),
+    "U10": F("visual_disturbance", weeks=32),
+    "U10b": F("headache", weeks=12),
+    "U11": F("fever", weeks=12),
+    "U12": F("itching", weeks=30),
+    "U13": F("smelly_discharge", weeks=20),
+    "U13b": F("smelly_discharge", weeks=10),
+    "U14": F("discharge_change", weeks=30, contractions="no"),
+    "U15": F("back_pain", weeks=30, contractions="declined"),
+    "S1": F("burning_urination", weeks=20),
+    "S2": F("bleeding", weeks=10, bleeding_amount="spotting"),
+    "S3": F("abdominal_pain", weeks=10),
+    "S4": F("abdominal_pain", weeks=30, contractions="no"),
+    "S5": F("back_pain", weeks=38),
+    "R1": F("discharge_change", weeks=10),
+    "R2": F(weeks=12, risk_factors=frozenset({"cervical_surgery"})),
+    "SC1": F(weeks=20),
+    "X1": F("dizziness", weeks=20),
+}

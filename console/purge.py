@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from console import audit
 from console.db import events_table_exists
-from console.tables import PER_CONVERSATION, events, login_attempts
+from console.tables import PER_CONVERSATION, events, login_attempts, sync_state
 
 BATCH = 100
 DAY = 86400
@@ -66,6 +66,7 @@ def purge(engine: Engine, older_than_days: int, actor: str, dry_run: bool = Fals
                     conn.execute(sa.delete(table).where(table.c.sender_id == sender))
                 audit.record(conn, "purge_conversation", username=actor, sender_id=sender,
                              detail={"events": n, "older_than_days": older_than_days})
+            _lower_watermark(conn)
     with engine.begin() as conn:
         conn.execute(sa.delete(login_attempts).where(login_attempts.c.at < cutoff))
         audit.record(conn, "purge", username=actor, detail={
@@ -73,3 +74,11 @@ def purge(engine: Engine, older_than_days: int, actor: str, dry_run: bool = Fals
             "conversations": purged, "events": deleted_events,
         })
     return PurgeResult(cutoff, purged, deleted_events)
+
+
+def _lower_watermark(conn) -> None:
+    """SQLite gives new rows max(id)+1: after deleting the newest rows, ids below the sync
+    watermark will be used again, so the watermark must come down to the highest id left."""
+    highest = conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.id), 0))).scalar()
+    conn.execute(sa.update(sync_state).where(sync_state.c.last_event_id > highest)
+                 .values(last_event_id=highest, gap_seen_at=None))

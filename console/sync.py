@@ -12,8 +12,9 @@ might be the emergency). So the watermark only moves over a contiguous run of id
 holds it back until the gap fills or has been open for ``gap_timeout`` seconds (a rolled-back
 insert leaves a gap that never fills). Events after a gap are still summarised at once (the
 recompute is idempotent), so holding the watermark back never delays the queue.
-If ids go backwards (SQLite re-uses ids after the newest rows were purged) the watermark
-follows them down.
+SQLite re-uses the ids of deleted rows (a new row gets max(id)+1), so the purge moves the
+watermark down to the highest id it leaves; if ids still go below the watermark (rows deleted
+by hand), the whole table is re-read once, which is safe because the recompute is idempotent.
 
 Concurrent syncs (several browser polls, several console processes) are serialised by an
 UPDATE of the single ``console_sync_state`` row; a sync that finds the watermark moved under
@@ -94,8 +95,8 @@ def _sync_batch(engine: Engine, gap_timeout: float, now: float,
         state = conn.execute(sa.select(sync_state).where(sync_state.c.id == 1)).one()
         watermark = state.last_event_id
         max_id = conn.execute(sa.select(sa.func.max(events.c.id))).scalar() or 0
-        if max_id < watermark:
-            watermark = max_id
+        if max_id < watermark:  # rows were deleted behind our back: re-read everything
+            watermark = 0
         start = max(watermark, scan_from or 0)
         rows = conn.execute(
             sa.select(events.c.id, events.c.sender_id)

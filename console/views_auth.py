@@ -1,6 +1,8 @@
 """Login, logout and the health check: the only views reachable without a session."""
 from __future__ import annotations
 
+import time
+
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
@@ -8,6 +10,7 @@ from console import audit, auth, sessions
 from console.web import client_ip, db, redirect, render
 
 LOGIN_CSRF_MAX_AGE = 3600
+ATTEMPTS_KEPT = 7 * 86400  # longer than any lock-out window; the audit log keeps the history
 
 
 def safe_next(target: str | None) -> str:
@@ -62,6 +65,8 @@ async def login_submit(request: Request) -> Response:
         return _login_form(request, "Wrong username or password.", 401, username)
     old_cookie = request.cookies.get(sessions.SESSION_COOKIE)
     await db(request, sessions.delete, old_cookie, settings.secret_key)
+    await db(request, sessions.prune, settings)  # housekeeping: dead sessions, old attempts
+    await db(request, auth.prune_attempts, time.time() - ATTEMPTS_KEPT)
     cookie = await db(request, sessions.create, result.user, settings.secret_key)
     await db(request, audit.record, "login", username=result.user.username, user_id=result.user.id, ip=ip)
     response = redirect(request.state.login_next)

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
+from .matching import AnchoredMatcher
 from .lexicon import PatternError, PhraseCompiler, load_classes, load_yaml, patterns_path
 
 CURRENT, HYPOTHETICAL, HISTORICAL, OTHER_PERSON = "current", "hypothetical", "historical", "other_person"
@@ -131,7 +131,7 @@ class ClinicalContext:
         promote = data.get("promote_to_on_behalf") or {}
         self.promote_within = int(promote.get("within", 2))
 
-        self.matcher = Matcher(nlp.vocab, validate=False)
+        self.matcher = AnchoredMatcher(nlp.vocab)
         strings = nlp.vocab.strings
         self._rule_of: dict[int, Rule] = {}
         for key, rule in self.rules.items():

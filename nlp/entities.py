@@ -3,7 +3,8 @@
 Each pattern file entry maps phrases (see :mod:`nlp.lexicon` for the phrase language) to what
 they mean: symptom codes, risk-factor codes and/or a bleeding amount. The component
 
-1. runs one spaCy ``Matcher`` over ``token.norm_`` (so typo-corrected words match);
+1. matches the phrases (spaCy ``Matcher`` token patterns, see :mod:`nlp.matching`) against the
+   typo-corrected ``token.norm_`` and its lemma, so "presure" and "cramping" match;
 2. drops every match that overlaps an ``ignore`` phrase ("blood pressure", "blood test");
 3. drops matches that lie inside a longer match ("pain" inside "back pain", "bleeding" inside
    "heavy bleeding"): the longer phrase says everything it means itself;
@@ -18,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from spacy.language import Language
-from spacy.matcher import Matcher
+from spacy.schemas import validate_token_pattern
 from spacy.tokens import Doc, Span
 
 from .codes import BLEEDING_AMOUNTS, RISK_FACTORS, SYMPTOMS
+from .matching import AnchoredMatcher
 from .lexicon import PatternError, PhraseCompiler, load_classes, load_yaml, patterns_path
 
 DEFAULT_PATTERN_FILES = ["symptoms.yml", "bleeding_amounts.yml", "risk_factors.yml"]
@@ -196,18 +198,25 @@ class ClinicalEntities:
         self.name = name
         compiler = PhraseCompiler(nlp.tokenizer, load_classes(classes_file, patterns_dir))
         self.concepts, self.keep_historical = load_concepts(pattern_files, patterns_dir)
-        # Pattern validation costs ~0.2 s at start-up; the tests build once with validate=True.
-        self.matcher = Matcher(nlp.vocab, validate=validate)
+        # Schema validation of every pattern costs ~0.2 s at start-up; the tests validate.
+        self.matcher = AnchoredMatcher(nlp.vocab)
+        self.patterns: dict[str, list[list[dict[str, Any]]]] = {}
         self._findings: dict[int, tuple[tuple[str, str], ...]] = {}
         self._ignore_ids: set[int] = set()
         for concept in self.concepts:
             patterns = []
             for phrase in concept.phrases:
                 try:
-                    patterns.append(compiler.compile(phrase))
+                    pattern = compiler.compile(phrase)
                 except PatternError as exc:
                     raise PatternError(f"{concept.key}: {exc}") from None
+                if validate:
+                    errors = validate_token_pattern(pattern)
+                    if errors:
+                        raise PatternError(f"{concept.key}: {phrase!r}: {errors}")
+                patterns.append(pattern)
             self.matcher.add(concept.key, patterns)
+            self.patterns[concept.key] = patterns
             match_id = nlp.vocab.strings[concept.key]
             self._findings[match_id] = concept.findings
             if concept.ignore:

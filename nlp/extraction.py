@@ -14,6 +14,9 @@ log = logging.getLogger(__name__)
 
 #: Longer messages are cut here (a chat message is never this long; it bounds the work).
 MAX_CHARS = 50_000
+#: Longer messages are read in pieces of about this size, cut at line or sentence ends: negspacy
+#: looks at every entity once per sentence, which grows with the square of the message length.
+CHUNK_CHARS = 1_000
 
 EXTRACTOR = "ClinicalEntityExtractor"
 
@@ -112,6 +115,47 @@ def extraction_from_doc(doc: Doc, keep_historical: frozenset[str] | set[str] = f
     )
 
 
+def chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, str]]:
+    """Cut ``text`` into pieces of at most ``size`` characters, at a line break or a sentence
+    end when there is one in the second half of the piece. Returns (offset, piece) pairs."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    n = len(text)
+    while start < n:
+        end = min(n, start + size)
+        if end < n:
+            window = text[start + size // 2:end]
+            cut = max(window.rfind("\n"), window.rfind(". "), window.rfind("! "), window.rfind("? "))
+            if cut >= 0:
+                end = start + size // 2 + cut + 1
+        out.append((start, text[start:end]))
+        start = end
+    return out
+
+
+def merge(parts: list[tuple[int, Extraction]]) -> Extraction:
+    """Join the extractions of a message's pieces (offsets moved to the whole message)."""
+    symptoms: list[SymptomMention] = []
+    risks: list[RiskFactorMention] = []
+    weeks = text = gspan = amount = aspan = bspan = None
+    on_behalf = False
+    for offset, x in parts:
+        symptoms += [SymptomMention(m.code, m.text, m.start + offset, m.end + offset, m.negated, m.context)
+                     for m in x.symptoms]
+        risks += [RiskFactorMention(m.code, m.text, m.start + offset, m.end + offset, m.negated, m.context)
+                  for m in x.risk_factors]
+        if weeks is None and x.gestational_weeks is not None:
+            weeks, text = x.gestational_weeks, x.gestational_text
+            gspan = (x.gestational_span[0] + offset, x.gestational_span[1] + offset) if x.gestational_span else None
+        if x.bleeding_amount and (amount is None or BLEEDING_AMOUNTS.index(x.bleeding_amount) > BLEEDING_AMOUNTS.index(amount)):
+            amount = x.bleeding_amount
+            aspan = (x.bleeding_amount_span[0] + offset, x.bleeding_amount_span[1] + offset) if x.bleeding_amount_span else None
+        if x.on_behalf and not on_behalf:
+            on_behalf = True
+            bspan = (x.on_behalf_span[0] + offset, x.on_behalf_span[1] + offset) if x.on_behalf_span else None
+    return Extraction(tuple(symptoms), weeks, text, tuple(risks), amount, on_behalf, gspan, aspan, bspan)
+
+
 def make_extract(get_nlp: Callable[[], Any]) -> Callable[[str], Extraction]:
     def extract(text: str) -> Extraction:
         """Symptoms, risk factors, gestational age, bleeding amount and on-behalf from one message.
@@ -123,8 +167,13 @@ def make_extract(get_nlp: Callable[[], Any]) -> Callable[[str], Extraction]:
             return EMPTY
         try:
             nlp = get_nlp()
-            doc = nlp(_clean(text[:MAX_CHARS]))
-            return extraction_from_doc(doc, nlp.get_pipe("clinical_entities").keep_historical)
+            keep = nlp.get_pipe("clinical_entities").keep_historical
+            text = _clean(text[:MAX_CHARS])
+            if len(text) <= CHUNK_CHARS:
+                return extraction_from_doc(nlp(text), keep)
+            pieces = chunks(text)
+            docs = nlp.pipe(piece for _, piece in pieces)
+            return merge([(offset, extraction_from_doc(doc, keep)) for (offset, _), doc in zip(pieces, docs)])
         except Exception as exc:  # noqa: BLE001 - the chatbot must keep going
             log.warning("clinical extraction failed (%s); returning an empty extraction", type(exc).__name__)
             return EMPTY

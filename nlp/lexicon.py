@@ -1,8 +1,9 @@
 """Word forms, pattern files and the small phrase language the pattern files are written in.
 
 Clinicians write patterns as plain phrases ("pressure down below"); this module turns them into
-spaCy ``Matcher`` token patterns that compare each word against ``token.norm_`` (the lower-case,
-typo-corrected word written by the ``typo_normalizer`` component).
+spaCy ``Matcher`` token patterns. A word is compared with ``token.lemma_`` (the lookup lemma of the
+lower-case, typo-corrected word that the ``typo_normalizer`` component writes to ``token.norm_``),
+so one pattern word covers its inflections; ``=word`` is compared with ``token.norm_`` itself.
 
 Phrase language (one phrase = words separated by spaces):
 
@@ -137,7 +138,8 @@ class PhraseCompiler:
     def __post_init__(self) -> None:
         self.classes = {str(k).upper(): [str(w) for w in v] for k, v in (self.classes or {}).items()}
         self._split_cache: dict[str, list[str]] = {}
-        self._class_cache: dict[str, set[str]] = {}
+        self._class_cache: dict[str, set[tuple[str, str]]] = {}
+        self._norm_cache: dict[str, set[str]] = {}
         self._gap = {
             "NORM": {"NOT_IN": sorted(GAP_BLOCKERS)},
             "IS_PUNCT": False,
@@ -158,6 +160,12 @@ class PhraseCompiler:
         return cached
 
     def _alternative_norms(self, alternative: str, phrase: str) -> set[str]:
+        """Every norm an alternative accepts (the word and its inflections, or the exact word)."""
+        attr, value = self._alternative_spec(alternative, phrase)
+        return {value} if attr == "NORM" else set(forms(value)) | {value}
+
+    def _alternative_spec(self, alternative: str, phrase: str) -> tuple[str, str]:
+        """("LEMMA", lemma) for a word, ("NORM", word) for an exact ``=word``."""
         exact = alternative.startswith("=")
         word = alternative[1:] if exact else alternative
         pieces = self._split(word)
@@ -166,18 +174,40 @@ class PhraseCompiler:
                 f"{alternative!r} in {phrase!r} splits into several tokens {pieces}; "
                 "write the pieces as separate words"
             )
-        return {pieces[0]} if exact else set(forms(pieces[0]))
+        return ("NORM", pieces[0]) if exact else ("LEMMA", lemma(pieces[0]))
 
-    def class_norms(self, name: str, phrase: str = "") -> set[str]:
+    def _item_spec(self, specs: set[tuple[str, str]], phrase: str) -> dict[str, Any]:
+        """One token spec accepting any of ``specs``: equality, or an IN set on one attribute."""
+        attrs = {attr for attr, _ in specs}
+        if len(attrs) > 1:  # mixed exact words and lemmas: compare norms
+            norms: set[str] = set()
+            for attr, value in specs:
+                norms |= {value} if attr == "NORM" else set(forms(value)) | {value}
+            attr, values = "NORM", norms
+        else:
+            attr, values = attrs.pop(), {value for _, value in specs}
+        if len(values) == 1:
+            return {attr: next(iter(values))}
+        return {attr: {"IN": sorted(values)}}
+
+    def class_specs(self, name: str, phrase: str = "") -> set[tuple[str, str]]:
         key = name.upper()
         if key in self._class_cache:
             return self._class_cache[key]
         if key not in self.classes:
             raise PatternError(f"unknown word class @{name} in {phrase!r}")
-        norms: set[str] = set()
-        for member in self.classes[key]:
-            norms |= self._alternative_norms(member, f"@{name}")
-        self._class_cache[key] = norms
+        specs = {self._alternative_spec(member, f"@{name}") for member in self.classes[key]}
+        self._class_cache[key] = specs
+        return specs
+
+    def class_norms(self, name: str, phrase: str = "") -> set[str]:
+        key = "norms:" + name.upper()
+        norms = self._norm_cache.get(key)
+        if norms is None:
+            norms = set()
+            for attr, value in self.class_specs(name, phrase):
+                norms |= {value} if attr == "NORM" else set(forms(value)) | {value}
+            self._norm_cache[key] = norms
         return norms
 
     # phrases ---------------------------------------------------------------------------
@@ -202,25 +232,20 @@ class PhraseCompiler:
                 specs = [{"LIKE_NUM": True}]
             elif len(item) > 2 and item.startswith("/") and item.endswith("/"):
                 specs = [{"NORM": {"REGEX": item[1:-1]}}]
-            elif item.startswith("@") and "|" not in item:
-                specs = [{"NORM": {"IN": sorted(self.class_norms(item[1:], phrase))}}]
-            elif "|" in item:
-                norms: set[str] = set()
+            elif item.startswith("@") or "|" in item:
+                alternatives: set[tuple[str, str]] = set()
                 for alternative in item.split("|"):
                     if not alternative:
                         raise PatternError(f"empty alternative in {phrase!r}")
                     if alternative.startswith("@"):
-                        norms |= self.class_norms(alternative[1:], phrase)
+                        alternatives |= self.class_specs(alternative[1:], phrase)
                     else:
-                        norms |= self._alternative_norms(alternative, phrase)
-                specs = [{"NORM": {"IN": sorted(norms)}}]
+                        alternatives.add(self._alternative_spec(alternative, phrase))
+                specs = [self._item_spec(alternatives, phrase)]
             else:
                 exact = item.startswith("=")
                 word = item[1:] if exact else item
-                specs = []
-                for piece in self._split(word):
-                    norms = {piece} if exact else set(forms(piece))
-                    specs.append({"NORM": {"IN": sorted(norms)}} if len(norms) > 1 else {"NORM": piece})
+                specs = [{"NORM": piece} if exact else {"LEMMA": lemma(piece)} for piece in self._split(word)]
             if sent_start:
                 specs[0]["IS_SENT_START"] = True
             if optional:
@@ -234,6 +259,9 @@ class PhraseCompiler:
 
     def vocabulary(self, phrase: str) -> set[str]:
         """The alphabetic words a phrase can match (for the typo normaliser's vocabulary)."""
+        cached = self._norm_cache.get("phrase:" + phrase)
+        if cached is not None:
+            return cached
         words: set[str] = set()
         for item in phrase.split():
             if len(item) > 1 and item.endswith("?"):
@@ -249,7 +277,9 @@ class PhraseCompiler:
                 word = alternative[1:] if exact else alternative
                 for piece in self._split(word):
                     words |= {piece} if exact else set(forms(piece))
-        return {w for w in words if w.isalpha() and w.isascii()}
+        words = {w for w in words if w.isalpha() and w.isascii()}
+        self._norm_cache["phrase:" + phrase] = words
+        return words
 
 
 def load_classes(classes_file: str | os.PathLike[str] = "classes.yml",

@@ -10,8 +10,8 @@ context trigger words. A token is corrected only when all of these hold:
 * a vocabulary word lies within Damerau-Levenshtein (optimal string alignment) distance 1 for a
   word of 4-7 letters, or 2 for 8 letters or more.
 
-The correction is written to ``token.norm_`` (the text is never changed); ``token.lemma_`` gets the
-lookup lemma of the norm. Candidates come from a symmetric-deletion index (SymSpell style): every
+The correction is written to ``token.norm_`` (the text is never changed); every token's
+``token.lemma_`` gets the lookup lemma of its norm, which the entity and context patterns match. Candidates come from a symmetric-deletion index (SymSpell style): every
 vocabulary word is stored under each string obtained by deleting up to two of its letters, so a
 lookup only generates the deletions of the typed word, and the distance is computed only for the
 handful of words that share one. Explicit misspellings (``misspellings:`` in normalizer.yml) win
@@ -113,16 +113,18 @@ class TypoCorrector:
         candidates: set[str] = set(self._index.get(word, ()))
         for deleted in _deletions(word, limit):
             candidates.update(self._index.get(deleted, ()))
-        best: tuple[int, int, int, str] | None = None
+        best: tuple[int, int, int, int, str] | None = None
         for candidate in candidates:
             distance = osa_distance(word, candidate, limit + 1)
             if distance > limit:
                 continue
-            # Prefer the nearest word, then one with the same first letter, then a similar length.
-            key = (distance, 0 if candidate[0] == word[0] else 1, abs(len(candidate) - len(word)), candidate)
+            # Prefer the nearest word, then one with the same first letter, then a base form
+            # ("stomache" -> "stomach", not "stomachs"), then a similar length.
+            key = (distance, 0 if candidate[0] == word[0] else 1, 0 if lemma(candidate) == candidate else 1,
+                   abs(len(candidate) - len(word)), candidate)
             if best is None or key < best:
                 best = key
-        return best[3] if best else None
+        return best[-1] if best else None
 
 
 def _read_word_list(path: Path) -> set[str]:
@@ -182,13 +184,13 @@ class TypoNormalizer:
         correct = self.corrector.correct
         min_length = self.corrector.min_length
         for token in doc:
-            text = token.lower_
             if token.is_alpha:
+                text = token.lower_
                 if len(text) >= min_length and text.isascii():
                     fixed = correct(text)
                     if fixed is not None:
                         token.norm_ = fixed
-                token.lemma_ = lemma(token.norm_)
+            token.lemma_ = lemma(token.norm_)
         return doc
 
 

@@ -19,3 +19,10 @@ if [ ! -f "$VENV/.complete" ]; then
   touch "$VENV/.complete"
 fi
 ln -sfn "$VENV" .venv
+
+# The chat widget's one dependency, socket.io-client, copied from npm's lock file into
+# web/static/vendor/ (served from our own origin, never a CDN: no third party sees a visit).
+if [ ! -f web/static/vendor/socket.io.min.js ] || [ web/package-lock.json -nt web/static/vendor/socket.io.min.js ]; then
+  command -v npm >/dev/null || { echo "setup: Node.js and npm are required to build the chat widget (apt-get install nodejs npm)" >&2; exit 1; }
+  npm ci --prefix web --no-audit --no-fund --silent && node web/build.js
+fi

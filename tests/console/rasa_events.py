@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -74,7 +75,9 @@ def save(db_url: str, sender_id: str, events: list[Event]) -> None:
     tracker = DialogueStateTracker(sender_id, DOMAIN.slots)
     for event in events:
         tracker.update(event)
-    asyncio.run(store.save(tracker))
+    # a thread of its own: callers may already run an event loop (Playwright's sync API does)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, store.save(tracker)).result()
     store.engine.dispose()
 
 

@@ -232,3 +232,4 @@ def test_console_starts_before_rasa_created_its_table(tmp_path, users):
         assert "No conversations match." in c.get("/").text
         assert c.get("/queue/poll?since=0").json()["total"] == 0
     assert not sa.inspect(fresh).has_table("events")
+

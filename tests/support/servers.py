@@ -104,6 +104,7 @@ def start_bot(
 ) -> Bot:
     """Starts the action server and Rasa with the given stores (default: SQLite in workdir)."""
     workdir.mkdir(parents=True, exist_ok=True)
+    model = model or model_path()  # before any process starts, so a failed training leaves none
     if tracker_store is None:
         db_file = workdir / "conversations.db"
         tracker_store = {"type": "SQL", "dialect": "sqlite", "db": str(db_file)}
@@ -135,7 +136,7 @@ def start_bot(
     rasa_log = workdir / "rasa.log"
     rasa = subprocess.Popen(
         [
-            str(VENV_BIN / "rasa"), "run", "--model", model or model_path(),
+            str(VENV_BIN / "rasa"), "run", "--model", model,
             "--port", str(rasa_port), "--interface", "127.0.0.1",
             "--credentials", str(ROOT / "credentials.yml"),
             "--endpoints", str(endpoints_file), "--cors", "*",

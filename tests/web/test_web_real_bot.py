@@ -90,6 +90,7 @@ def test_cervical_insufficiency_conversation(chromium, demo_server, real_bot, sc
                                ".querySelectorAll('.tw-log img, .tw-log script').length") == 0
         s.page.wait_for_timeout(500)
         assert s.dialogs == []
+        s.page.locator(".tw-msg--user").last.evaluate("el => el.scrollIntoView({block: 'start'})")
         s.screenshot(screenshots, "bot-xss")
         assert not s.third_party_requests(), s.third_party_requests()
         assert not [e for e in s.console_errors if "favicon" not in e], s.console_errors

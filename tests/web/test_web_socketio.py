@@ -9,7 +9,7 @@ requirements.in; these tests fail if it moves.
 from __future__ import annotations
 
 import asyncio
-import json
+import concurrent.futures
 import re
 import urllib.request
 import uuid
@@ -81,8 +81,15 @@ async def _converse(url: str, text: str, timeout: float) -> tuple[str, list[dict
     return confirmed_id, answers
 
 
+def _run(coro):
+    """asyncio.run in a thread of its own: Playwright's sync API (the browser tests' session
+    fixture) keeps an event loop running in the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def _assert_answered(url: str, text: str, timeout: float) -> list[dict]:
-    confirmed_id, answers = asyncio.run(_converse(url, text, timeout))
+    confirmed_id, answers = _run(_converse(url, text, timeout))
     assert isinstance(confirmed_id, str) and confirmed_id
     assert answers, (
         f"no bot_uttered within {timeout}s for {text!r} with session_persistence: the room was "

@@ -217,7 +217,8 @@
     lost: false,
     typingTimer: null,
     statusTimer: null,
-    turnLevel: null       // triage level of the bot turn in progress
+    turnLevel: null,      // triage level of the bot turn in progress
+    initSent: false
   };
   if (state.sessionId) {
     state.entries = sanitiseEntries(readJson(transcriptKey(state.sessionId)));
@@ -866,15 +867,10 @@
         state.queue.push(entry);
       }
     });
-    var last = state.entries[state.entries.length - 1];
-    if (last && last.kind !== "user") {
-      // the bot's last turn may have been a triage result: keep it for following messages
-      state.turnLevel = null;
-    }
 
-    var ready = false;
+    // The panel stays invisible until its stylesheet has loaded (no flash of unstyled text).
     var link = el("link", { rel: "stylesheet", href: config.cssHref });
-    link.addEventListener("load", function () { ready = true; frame.classList.add("tw-root--ready"); });
+    link.addEventListener("load", function () { frame.classList.add("tw-root--ready"); });
     link.addEventListener("error", function () { frame.classList.add("tw-root--ready"); });
     root.appendChild(link);
     root.appendChild(frame);
@@ -887,7 +883,6 @@
     }
     window.setTimeout(scrollToEnd, 0);
     loadSocketIo(startSocket);
-    return ready;
   }
 
   window.TriageWidget = {

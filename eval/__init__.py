@@ -1,0 +1,9 @@
+"""Evaluation and benchmarks of the triage bot: `python -m eval {vignettes,nlu,bench,all}`.
+
+- eval/vignettes.yml + eval/vignettes.py: triage safety on scripted patients, over REST;
+- eval/nlu.py + eval/entity_gold.yml: intent cross-validation (rasa test nlu) and entity P/R;
+- eval/bench.py + eval/echo_server.py: latency, throughput and memory against stock Rasa and
+  a bare Sanic floor.
+
+Reports go to reports/ (not committed). See docs/evaluation.md.
+"""

@@ -1,0 +1,74 @@
+"""The evaluation commands (reports are written under reports/, which git ignores):
+
+    python -m eval vignettes [--bot-url URL]   triage safety on the vignettes, over REST
+    python -m eval nlu                         5-fold cross-validation (rasa test nlu) + entities
+    python -m eval bench                       speed and memory: this bot, stock Rasa, a Sanic floor
+    python -m eval all                         the three, one after the other
+
+See docs/evaluation.md for what each figure means.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("vignettes", help="run the triage vignettes against the bot over REST")
+    p.add_argument("--bot-url", help="a running Rasa server (default: start one with start_bot)")
+    p.add_argument("--only", nargs="*", help="vignette ids (or id prefixes) to run; not saved")
+    p.add_argument("--concurrency", type=int, default=2, help="conversations at once (default 2)")
+    p.add_argument("--file", default=None, help="vignettes file (default eval/vignettes.yml)")
+
+    p = sub.add_parser("nlu", help="rasa test nlu with 5-fold cross-validation, and entity P/R")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--entities-only", action="store_true",
+                   help="only the entity precision/recall on eval/entity_gold.yml (seconds)")
+
+    p = sub.add_parser("bench", help="latency, throughput and memory: project vs stock Rasa vs floor")
+    p.add_argument("--concurrency", type=int, nargs="*", default=None,
+                   help="concurrency levels (default 1 10 50)")
+    p.add_argument("--targets", nargs="*", default=None,
+                   help="subset of: floor stock project project-postgres")
+    p.add_argument("--no-train", action="store_true",
+                   help="use the cached project model (scripts/train.sh) instead of a timed cold training")
+    p.add_argument("--quick", action="store_true", help="few conversations (a smoke run, not figures)")
+
+    p = sub.add_parser("all", help="vignettes, nlu and bench")
+    p.add_argument("--bot-url", help="a running Rasa server for the vignettes")
+
+    args = parser.parse_args(argv)
+    if args.command == "vignettes":
+        from . import vignettes
+
+        kwargs = {"path": args.file} if args.file else {}
+        result = vignettes.evaluate(bot_url=args.bot_url, only=args.only,
+                                    concurrency=args.concurrency, save=not args.only, **kwargs)
+        return 1 if vignettes.unsafe(result) else 0
+    if args.command == "nlu":
+        from . import nlu
+
+        return nlu.main(folds=args.folds, entities_only=args.entities_only)
+    if args.command == "bench":
+        from . import bench
+
+        return bench.main(concurrency=args.concurrency, targets=args.targets,
+                          train=not args.no_train, quick=args.quick)
+    if args.command == "all":
+        from . import bench, nlu, vignettes
+
+        codes = []
+        result = vignettes.evaluate(bot_url=args.bot_url)
+        codes.append(1 if vignettes.unsafe(result) else 0)
+        codes.append(nlu.main())
+        codes.append(bench.main())
+        return max(codes)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -33,7 +33,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .matching import AnchoredMatcher
-from .lexicon import PatternError, PhraseCompiler, load_classes, load_yaml, patterns_path
+from .lexicon import PatternError, PhraseCompiler, ensure_lemmas, load_classes, load_yaml, patterns_path, string_list
 
 CURRENT, HYPOTHETICAL, HISTORICAL, OTHER_PERSON = "current", "hypothetical", "historical", "other_person"
 PRIORITY = {CURRENT: 0, HISTORICAL: 1, HYPOTHETICAL: 2, OTHER_PERSON: 3}
@@ -81,7 +81,7 @@ def read_rules(data: Mapping[str, Any]) -> list[Rule]:
         raw_phrases = raw.get("phrases") or []
         if any(p is None or not str(p).strip() for p in raw_phrases):
             raise PatternError(f"context rule {i}: empty phrase (in YAML, ' #' starts a comment)")
-        phrases = tuple(str(p) for p in raw_phrases)
+        phrases = tuple(string_list(raw_phrases, f"context rule {i}"))
         if not phrases:
             raise PatternError(f"context rule {i}: no phrases")
         rules.append(Rule(
@@ -123,11 +123,13 @@ class ClinicalContext:
         data = load_yaml(patterns_path(context_file, patterns_dir))
         compiler = PhraseCompiler(nlp.tokenizer, load_classes(classes_file, patterns_dir))
         self.rules = {rule.key: rule for rule in read_rules(data)}
-        self.punctuation = frozenset(str(p) for p in data.get("boundary_punctuation") or [])
-        self.first_person = frozenset(str(w).lower() for w in data.get("first_person") or [])
-        self.fillers = frozenset(str(w).lower() for w in data.get("ellipsis_fillers") or [])
-        self.carers = frozenset(str(w).lower() for w in data.get("carers") or [])
-        self.self_words = self.first_person | frozenset(str(w).lower() for w in data.get("self_words") or [])
+        words = {key: frozenset(w.lower() for w in string_list(data.get(key), f"{context_file}: {key}"))
+                 for key in ("boundary_punctuation", "first_person", "ellipsis_fillers", "carers", "self_words")}
+        self.punctuation = words["boundary_punctuation"]
+        self.first_person = words["first_person"]
+        self.fillers = words["ellipsis_fillers"]
+        self.carers = words["carers"]
+        self.self_words = self.first_person | words["self_words"]
         promote = data.get("promote_to_on_behalf") or {}
         self.promote_within = int(promote.get("within", 2))
 
@@ -143,7 +145,7 @@ class ClinicalContext:
         for key, phrases in (("context_pseudo", data.get("pseudo")), ("context_terminator", data.get("terminators")),
                              ("context_promote", promote.get("phrases"))):
             if phrases:
-                self.matcher.add(key, [compiler.compile(str(p)) for p in phrases])
+                self.matcher.add(key, [compiler.compile(p) for p in string_list(phrases, key)])
 
     # clauses ---------------------------------------------------------------------------
 
@@ -169,6 +171,7 @@ class ClinicalContext:
     # the component ---------------------------------------------------------------------
 
     def __call__(self, doc: Doc) -> Doc:
+        ensure_lemmas(doc)
         n = len(doc)
         matches = self.matcher(doc)
         pseudo = [(s, e) for m, s, e in matches if m == self._pseudo]

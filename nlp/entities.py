@@ -5,7 +5,8 @@ they mean: symptom codes, risk-factor codes and/or a bleeding amount. The compon
 
 1. matches the phrases (spaCy ``Matcher`` token patterns, see :mod:`nlp.matching`) against the
    typo-corrected ``token.norm_`` and its lemma, so "presure" and "cramping" match;
-2. drops every match that overlaps an ``ignore`` phrase ("blood pressure", "blood test");
+2. trims ``[context]`` words off the edges of a match ("[no|had] =show" marks only "show") and
+   drops every match that overlaps an ``ignore`` phrase ("blood pressure", "blood test");
 3. drops matches that lie inside a longer match ("pain" inside "back pain", "bleeding" inside
    "heavy bleeding"): the longer phrase says everything it means itself;
 4. merges matches that still overlap into one entity carrying all their findings;
@@ -15,7 +16,7 @@ they mean: symptom codes, risk-factor codes and/or a bleeding amount. The compon
 """
 # (no "from __future__ import annotations": spaCy resolves the factory signatures at runtime)
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from spacy.language import Language
@@ -24,7 +25,7 @@ from spacy.tokens import Doc, Span
 
 from .codes import BLEEDING_AMOUNTS, RISK_FACTORS, SYMPTOMS
 from .matching import AnchoredMatcher
-from .lexicon import PatternError, PhraseCompiler, load_classes, load_yaml, patterns_path
+from .lexicon import PatternError, PhraseCompiler, ensure_lemmas, load_classes, load_yaml, patterns_path, string_list
 
 DEFAULT_PATTERN_FILES = ["symptoms.yml", "bleeding_amounts.yml", "risk_factors.yml"]
 
@@ -51,7 +52,7 @@ def _as_list(value: Any, where: str) -> list[str]:
     if isinstance(value, (list, tuple)):
         if any(v is None or str(v).strip() == "" for v in value):
             raise PatternError(f"{where}: empty phrase (in YAML, ' #' starts a comment: use <number>)")
-        return [str(v) for v in value]
+        return string_list(value, where)
     raise PatternError(f"{where}: expected a list of phrases, got {type(value).__name__}")
 
 
@@ -202,9 +203,10 @@ class ClinicalEntities:
         self.matcher = AnchoredMatcher(nlp.vocab)
         self.patterns: dict[str, list[list[dict[str, Any]]]] = {}
         self._findings: dict[int, tuple[tuple[str, str], ...]] = {}
+        self._trim: dict[int, tuple[int, int]] = {}
         self._ignore_ids: set[int] = set()
         for concept in self.concepts:
-            patterns = []
+            by_trim: dict[tuple[int, int], list[list[dict[str, Any]]]] = {}
             for phrase in concept.phrases:
                 try:
                     pattern = compiler.compile(phrase)
@@ -214,17 +216,26 @@ class ClinicalEntities:
                     errors = validate_token_pattern(pattern)
                     if errors:
                         raise PatternError(f"{concept.key}: {phrase!r}: {errors}")
-                patterns.append(pattern)
-            self.matcher.add(concept.key, patterns)
-            self.patterns[concept.key] = patterns
-            match_id = nlp.vocab.strings[concept.key]
-            self._findings[match_id] = concept.findings
-            if concept.ignore:
-                self._ignore_ids.add(match_id)
+                by_trim.setdefault(compiler.trim(phrase), []).append(pattern)
+            for trim, patterns in by_trim.items():
+                # Phrases with [context] words go under their own key, which records the trim.
+                key = concept.key if trim == (0, 0) else f"{concept.key}|trim={trim[0]},{trim[1]}"
+                self.matcher.add(key, patterns)
+                self.patterns[key] = patterns
+                match_id = nlp.vocab.strings[key]
+                self._findings[match_id] = concept.findings
+                self._trim[match_id] = trim
+                if concept.ignore:
+                    self._ignore_ids.add(match_id)
 
     def __call__(self, doc: Doc) -> Doc:
+        ensure_lemmas(doc)
         ents = []
-        for start, end, ids in _select(self.matcher(doc), self._ignore_ids):
+        matches = []
+        for match_id, start, end in self.matcher(doc):
+            lead, tail = self._trim.get(match_id, (0, 0))
+            matches.append((match_id, start + lead, end - tail))
+        for start, end, ids in _select(matches, self._ignore_ids):
             findings: list[tuple[str, str]] = []
             for match_id in ids:
                 for finding in self._findings[match_id]:

@@ -32,7 +32,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .context import HISTORICAL, OTHER_PERSON, context_of
-from .lexicon import load_yaml, patterns_path
+from .lexicon import load_yaml, patterns_path, string_list
 
 if not Doc.has_extension("gestation"):
     Doc.set_extension("gestation", default=None)
@@ -72,8 +72,9 @@ class GestationParser:
                 numbers[f"{ten} {unit}"] = tv + uv
         self.number_words = numbers
         cues = s.get("cues") or {}
-        self.cues = {k: frozenset(str(w).lower() for w in v or []) for k, v in cues.items()}
-        self.subject_pairs = frozenset(tuple(str(p).lower().split()) for p in cues.get("subject_pairs") or [])
+        self.cues = {k: frozenset(w.lower() for w in string_list(v, f"gestation.yml cues.{k}"))
+                     for k, v in cues.items()}
+        self.subject_pairs = frozenset(tuple(p.split()) for p in self.cues.get("subject_pairs", ()))
 
         num = rf"(?:\d{{1,2}}(?:\.\d)?|{_alternation(list(numbers))})"
         wk = r"(?:weeks?|weeks|wee?ks|wks?|wk|w(?![a-z]))"

@@ -26,6 +26,9 @@ Phrase language (one phrase = words separated by spaces):
     the item is optional (``really? heavy``)
 ``^`` before any item
     the word must start a sentence (``^does a``)
+``[item]`` at the start or end of a phrase
+    the word must be there but is not part of the finding: ``[no|a|had] =show`` matches
+    "no show" and "had a show" and marks only "show", so that "no" can negate it
 
 Words that the spaCy tokenizer splits are written as one word: ``cant`` becomes "can not".
 ``not`` matches "not", "n't" and the "nt" of "dont"/"doesnt" (spaCy normalises all three).
@@ -117,6 +120,14 @@ def forms(word: str) -> frozenset[str]:
     return frozenset({word, base, *_reverse_lemmas().get(base, ())})
 
 
+def ensure_lemmas(doc: Any) -> None:
+    """Give every token the lookup lemma of its norm, unless ``typo_normalizer`` already did
+    (the entity and context patterns match ``token.lemma_``)."""
+    if len(doc) and not doc.has_annotation("LEMMA"):
+        for token in doc:
+            token.lemma_ = lemma(token.norm_)
+
+
 # -- the phrase language ------------------------------------------------------------------
 
 
@@ -158,11 +169,6 @@ class PhraseCompiler:
                 raise PatternError(f"empty word in pattern: {word!r}")
             self._split_cache[word] = cached
         return cached
-
-    def _alternative_norms(self, alternative: str, phrase: str) -> set[str]:
-        """Every norm an alternative accepts (the word and its inflections, or the exact word)."""
-        attr, value = self._alternative_spec(alternative, phrase)
-        return {value} if attr == "NORM" else set(forms(value)) | {value}
 
     def _alternative_spec(self, alternative: str, phrase: str) -> tuple[str, str]:
         """("LEMMA", lemma) for a word, ("NORM", word) for an exact ``=word``."""
@@ -212,12 +218,30 @@ class PhraseCompiler:
 
     # phrases ---------------------------------------------------------------------------
 
+    @staticmethod
+    def trim(phrase: str) -> tuple[int, int]:
+        """How many ``[context]`` words a phrase has at its start and at its end."""
+        items = phrase.split()
+        lead = 0
+        while lead < len(items) and items[lead].startswith("[") and items[lead].endswith("]"):
+            lead += 1
+        tail = 0
+        while tail < len(items) - lead and items[-1 - tail].startswith("[") and items[-1 - tail].endswith("]"):
+            tail += 1
+        return lead, tail
+
     def compile(self, phrase: str) -> list[dict[str, Any]]:
         """One phrase -> one spaCy token pattern (a list of token dicts)."""
         if not isinstance(phrase, str) or not phrase.strip():
             raise PatternError(f"empty phrase: {phrase!r}")
+        lead, tail = self.trim(phrase)
+        if lead + tail >= len(phrase.split()):
+            raise PatternError(f"phrase {phrase!r} has only [context] words")
         pattern: list[dict[str, Any]] = []
-        for item in phrase.split():
+        for raw in phrase.split():
+            item = raw[1:-1] if raw.startswith("[") and raw.endswith("]") and len(raw) > 2 else raw
+            if item is not raw and (item.endswith("?") or item == "*"):
+                raise PatternError(f"a [context] word cannot be optional or a gap: {raw!r} in {phrase!r}")
             optional = len(item) > 1 and item.endswith("?") and not (item.startswith("/") and item.endswith("/"))
             if optional:
                 item = item[:-1]
@@ -264,6 +288,8 @@ class PhraseCompiler:
             return cached
         words: set[str] = set()
         for item in phrase.split():
+            if item.startswith("[") and item.endswith("]"):
+                item = item[1:-1]
             if len(item) > 1 and item.endswith("?"):
                 item = item[:-1]
             if item in ("*", "<number>") or item.startswith("/"):
@@ -282,10 +308,25 @@ class PhraseCompiler:
         return words
 
 
+def string_list(values: Any, where: str) -> list[str]:
+    """A YAML list of words/phrases as strings; YAML's true/false/null are refused, because an
+    unquoted ``no``, ``yes``, ``on`` or ``off`` in a list silently becomes a boolean."""
+    if values is None:
+        return []
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)):
+        raise PatternError(f"{where}: expected a list")
+    out = []
+    for value in values:
+        if value is None or isinstance(value, bool):
+            raise PatternError(f"{where}: {value!r} in a word list (quote yes/no/on/off in YAML)")
+        out.append(str(value))
+    return out
+
+
 def load_classes(classes_file: str | os.PathLike[str] = "classes.yml",
                  patterns_dir: str | os.PathLike[str] | None = None) -> dict[str, list[str]]:
     data = load_yaml(patterns_path(classes_file, patterns_dir))
     classes = data.get("classes", data) if isinstance(data, Mapping) else {}
     if not isinstance(classes, Mapping):
         raise PatternError(f"{classes_file}: expected a mapping of class name -> words")
-    return {str(k): [str(w) for w in (v or [])] for k, v in classes.items()}
+    return {str(k): string_list(v, f"{classes_file}: {k}") for k, v in classes.items()}

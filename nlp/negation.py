@@ -13,16 +13,18 @@ phrases listed in ``patterns/negation.yml``:
 
 negex needs ``doc.sents``; ``line_breaks`` runs after spaCy's ``sentencizer`` and also starts a
 new sentence after a line break, because chat messages often have no full stops.
+``answer_negation`` runs after negex for the one form it cannot see: a finding answered with a
+bare "no" after punctuation ("bleeding? no", "contractions: none").
 """
 # (no "from __future__ import annotations": spaCy resolves the factory signatures at runtime)
 
 import copy
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping, Optional
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .lexicon import load_yaml, patterns_path
+from .lexicon import load_yaml, patterns_path, string_list
 
 KEYS = ("pseudo_negations", "preceding_negations", "following_negations", "termination")
 
@@ -43,16 +45,17 @@ def build_termset(settings_file: str = "negation.yml", patterns_dir: str | None 
     settings: Mapping[str, Any] = load_yaml(patterns_path(settings_file, patterns_dir)) or {}
     base = copy.deepcopy(termset(str(settings.get("base_termset", "en_clinical"))).get_patterns())
     terms: dict[str, set[str]] = {key: set(base.get(key, [])) for key in KEYS}
+    # (answer_negations / answer_separators are read by the answer_negation component.)
     for key, values in (settings.get("remove") or {}).items():
         if key not in KEYS:
             raise ValueError(f"negation.yml: unknown key remove.{key}")
-        for value in values or []:
-            terms[key] -= _variants(str(value))
+        for value in string_list(values, f"negation.yml remove.{key}"):
+            terms[key] -= _variants(value)
     for key, values in (settings.get("add") or {}).items():
         if key not in KEYS:
             raise ValueError(f"negation.yml: unknown key add.{key}")
-        for value in values or []:
-            terms[key] |= _variants(str(value))
+        for value in string_list(values, f"negation.yml add.{key}"):
+            terms[key] |= _variants(value)
     return {key: sorted(values) for key, values in terms.items()}
 
 
@@ -71,12 +74,35 @@ class LineBreaks:
         return doc
 
 
-def negation_terms(nlp: Language) -> Mapping[str, Iterable[str]]:
-    """The termset the pipeline's negex component was built with (for docs and tests)."""
-    negex = nlp.get_pipe("negex")
-    return {
-        "pseudo_negations": negex.pseudo_negations,
-        "preceding_negations": negex.preceding_negations,
-        "following_negations": negex.following_negations,
-        "termination": negex.termination,
-    }
+@Language.factory("answer_negation", default_config={"settings_file": "negation.yml", "patterns_dir": None})
+def make_answer_negation(nlp: Language, name: str, settings_file: str, patterns_dir: Optional[str]) -> "AnswerNegation":
+    settings = load_yaml(patterns_path(settings_file, patterns_dir)) or {}
+    answers = [tuple(t.lower_ for t in nlp.tokenizer(a))
+               for a in string_list(settings.get("answer_negations"), "answer_negations")]
+    separators = set(string_list(settings.get("answer_separators"), "answer_separators"))
+    return AnswerNegation(answers, separators)
+
+
+class AnswerNegation:
+    """Negate a finding answered with a bare "no": "bleeding? no", "contractions: none",
+    "pain - nope". The answer must end the clause (so "light bleeding no pain" keeps its bleeding)."""
+
+    def __init__(self, answers: list[tuple[str, ...]], separators: set[str]) -> None:
+        self.answers = sorted(answers, key=len, reverse=True)
+        self.separators = separators
+
+    def __call__(self, doc: Doc) -> Doc:
+        n = len(doc)
+        for ent in doc.ents:
+            i = ent.end
+            skipped = 0
+            while i < n and skipped < 2 and (doc[i].text in self.separators or doc[i].is_space):
+                i += 1
+                skipped += 1
+            for answer in self.answers:
+                end = i + len(answer)
+                if end <= n and tuple(t.lower_ for t in doc[i:end]) == answer:
+                    if end == n or doc[end].is_punct or doc[end].is_space:
+                        ent._.negex = True
+                    break
+        return doc

@@ -26,7 +26,7 @@ from typing import Iterable, Mapping, Sequence
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .lexicon import lemma, lemma_table, load_yaml, patterns_path
+from .lexicon import lemma, lemma_table, load_yaml, patterns_path, string_list
 
 
 def osa_distance(a: str, b: str, limit: int = 3) -> int:
@@ -156,9 +156,9 @@ def make_typo_normalizer(nlp: Language, name: str, pattern_files: list[str], con
     if context_file:
         vocabulary |= context_vocabulary(nlp, context_file, classes_file, patterns_dir)
     settings = load_yaml(patterns_path(settings_file, patterns_dir)) or {}
-    vocabulary |= {str(w).lower() for w in settings.get("extra_vocabulary") or []}
-    protected: set[str] = {str(w).lower() for w in settings.get("protected_words") or []}
-    for list_file in settings.get("protected_word_files") or []:
+    vocabulary |= {w.lower() for w in string_list(settings.get("extra_vocabulary"), "extra_vocabulary")}
+    protected: set[str] = {w.lower() for w in string_list(settings.get("protected_words"), "protected_words")}
+    for list_file in string_list(settings.get("protected_word_files"), "protected_word_files"):
         protected |= _read_word_list(patterns_path(list_file, patterns_dir))
     if settings.get("protect_lemmatizer_words", True):
         table = lemma_table()
@@ -194,8 +194,4 @@ class TypoNormalizer:
         return doc
 
 
-def corrector_of(nlp: Language, name: str = "typo_normalizer") -> TypoCorrector:
-    return nlp.get_pipe(name).corrector
-
-
-__all__: Sequence[str] = ("TypoCorrector", "TypoNormalizer", "osa_distance", "corrector_of")
+__all__: Sequence[str] = ("TypoCorrector", "TypoNormalizer", "osa_distance")

@@ -1,7 +1,7 @@
 """Build the clinical spaCy pipeline (blank English + rule components configured from nlp/patterns/).
 
     sentencizer -> line_breaks -> typo_normalizer -> clinical_entities -> negex
-                -> clinical_context -> gestational_age
+                -> answer_negation -> clinical_context -> gestational_age
 
 Every component is registered with ``@Language.factory`` and can be added to any blank English
 pipeline on its own (see tests/test_nlp_extraction.py). ``get_pipeline()`` builds the pipeline once
@@ -26,7 +26,7 @@ from . import normalizer as _normalizer  # noqa: F401
 import negspacy.negation  # noqa: F401  (registers the "negex" factory)
 
 PIPE_NAMES = ("sentencizer", "line_breaks", "typo_normalizer", "clinical_entities", "negex",
-              "clinical_context", "gestational_age")
+              "answer_negation", "clinical_context", "gestational_age")
 
 _lock = threading.Lock()
 _pipeline: Language | None = None
@@ -59,6 +59,7 @@ def build_pipeline(patterns_dir: str | None = None) -> Language:
             "chunk_prefix": [],
         },
     )
+    nlp.add_pipe("answer_negation", config=dict(common))
     nlp.add_pipe("clinical_context", config=dict(common))
     nlp.add_pipe("gestational_age", config=dict(common))
     return nlp

@@ -7,20 +7,27 @@ safety needs it:
   "I'm 20 weeks and bleeding really heavily" can never be answered as a mere gestational age;
 - when the classifier is unsure (below ``low_confidence``) but the message names a current
   symptom, the intent becomes the matching ``report_*`` intent instead of the fallback, so a
-  typo-ridden symptom report is still triaged.
+  typo-ridden symptom report is still triaged;
+- when the classifier says "symptom" or "red flag" for a message in which the rules find
+  nothing and which shares no word with the training data (nonsense, markup, another
+  language), the intent becomes ``nlu_fallback``: a calm "not understood" with the full safety
+  net, instead of triaging nonsense. The training vocabulary is learned at training time.
 The original classifier ranking is kept, and the override is recorded in the message
 (``intent.overridden_by``) for the nurse console and evaluation.
 """
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any, Dict, List, Optional, Text
+import re
+from typing import Any, Dict, FrozenSet, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -45,8 +52,16 @@ SYMPTOM_INTENT = {
 }
 
 
+WORD = re.compile(r"[a-z]{3,}")
+VOCABULARY_FILE = "training_vocabulary.json"
+
+
+def words(text: Text) -> FrozenSet[Text]:
+    return frozenset(WORD.findall(text.lower()))
+
+
 @DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True
 )
 class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Rule-based clinical entities (symptoms with negation/context, weeks, risk factors)."""
@@ -55,8 +70,17 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
     def get_default_config() -> Dict[Text, Any]:
         return {"low_confidence": 0.35}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vocabulary: FrozenSet[Text] = frozenset(),
+    ) -> None:
         self._low_confidence = float(config.get("low_confidence", 0.35))
+        self._model_storage = model_storage
+        self._resource = resource
+        self._vocabulary = vocabulary
         nlp.get_pipeline()  # build once at start-up, not on the first patient's message
 
     @classmethod
@@ -67,7 +91,36 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "ClinicalEntityExtractor":
-        return cls({**cls.get_default_config(), **config})
+        return cls({**cls.get_default_config(), **config}, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Learns only the words of the training examples (for the nonsense check)."""
+        vocabulary = sorted(
+            set().union(*(words(m.get(TEXT) or "") for m in training_data.intent_examples))
+        )
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / VOCABULARY_FILE).write_text(json.dumps(vocabulary), encoding="utf-8")
+        self._vocabulary = frozenset(vocabulary)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "ClinicalEntityExtractor":
+        vocabulary: FrozenSet[Text] = frozenset()
+        try:
+            with model_storage.read_from(resource) as directory:
+                vocabulary = frozenset(
+                    json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
+                )
+        except (ValueError, FileNotFoundError):
+            logger.warning("No training vocabulary in the model; the nonsense check is off")
+        return cls({**cls.get_default_config(), **config}, model_storage, resource, vocabulary)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -112,6 +165,13 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
         if heavy or any(code in RED_FLAGS for code in current):
             return "report_red_flag"
         intent = message.get(INTENT) or {}
+        if (
+            not entities
+            and (intent.get("name") or "").startswith("report_")
+            and self._vocabulary
+            and not (words(message.get(TEXT) or "") & self._vocabulary)
+        ):
+            return DEFAULT_NLU_FALLBACK_INTENT_NAME
         if current and (intent.get("confidence") or 0.0) < self._low_confidence:
             for code in current:
                 if code in SYMPTOM_INTENT:

@@ -138,6 +138,8 @@ def test_bad_input_gets_a_calm_reply_with_the_safety_net_and_the_conversation_go
     answer = bot.send(sender, message)
     assert answer, "no reply"
     assert_safety_net(answer)
+    if "Qué" not in message:  # nonsense is "not understood", never triaged
+        assert triage_of(answer) is None, answer
     follow_up = bot.send(sender, "im 20 weeks with pressure in my vagina and no contractions")
     assert triage_of(follow_up)["level"] == "urgent"
 

@@ -16,7 +16,7 @@ import nlp
 from nlp import Extraction, RiskFactorMention, SymptomMention, extract, to_rasa_entities
 from nlp.codes import BLEEDING_AMOUNTS, RED_FLAGS, RISK_FACTORS, SYMPTOMS
 from nlp.gestation import GestationParser
-from nlp.lexicon import PATTERNS_DIR, PatternError, PhraseCompiler, load_classes, load_yaml
+from nlp.lexicon import PATTERNS_DIR, PatternError, PhraseCompiler, load_yaml
 from nlp.matching import AnchoredMatcher
 from nlp.normalizer import TypoCorrector, osa_distance
 
@@ -105,6 +105,27 @@ def test_negation_scope_ends(text, negated_code, present_code):
     x = extract(text)
     assert negated_code in x.absent and negated_code not in x.present
     assert present_code in x.present
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("Bleeding? No.", "bleeding"),
+        ("contractions: no", "contractions"),
+        ("bleeding: none", "bleeding"),
+        ("pain - nope, spotting yes", "abdominal_pain"),
+        ("i stopped bleeding yesterday", "bleeding"),
+        ("im not bleeding anymore", "bleeding"),
+    ],
+)
+def test_answered_no(text, code):
+    assert code in absent(text) and code not in present(text)
+
+
+def test_answered_no_needs_the_clause_to_end():
+    x = extract("light bleeding no pain")
+    assert "bleeding" in x.present and "abdominal_pain" in x.absent
+    assert "bleeding" in present("pain - nope, spotting yes")
 
 
 @pytest.mark.parametrize(
@@ -219,6 +240,8 @@ def test_on_behalf_symptoms_are_current(text, code):
     "text",
     [
         "my partner thinks i should call about my bleeding",
+        "me and my partner are worried about the bleeding",
+        "she's fine, I'm the one bleeding",
         "baby feels really low down like shes sitting right on my cervix",
         "i have some bleeding",
         "my sister had a stitch",
@@ -508,6 +531,8 @@ def test_symptom_phrasing(text, code):
         ("i was discharged from hospital", "discharge_change"),
         ("i have a stitch in my side from running", "cerclage_in_place"),
         ("my baby is still moving lots", "reduced_movements"),
+        ("what is a show", "mucus_plug"),
+        ("bloody hell my tummy hurts", "bleeding"),
     ],
 )
 def test_false_friends(text, absent_code):
@@ -683,7 +708,7 @@ def test_extract_never_logs_the_text(caplog):
 
 def test_components_are_registered_and_in_order(pipeline):
     assert pipeline.pipe_names == ["sentencizer", "line_breaks", "typo_normalizer", "clinical_entities",
-                                   "negex", "clinical_context", "gestational_age"]
+                                   "negex", "answer_negation", "clinical_context", "gestational_age"]
 
 
 def test_entity_component_alone():
@@ -695,6 +720,12 @@ def test_entity_component_alone():
         ("heavy bleeding", (("amount", "heavy"), ("symptom", "bleeding"), ("symptom", "heavy_bleeding"))),
         ("presure", (("symptom", "vaginal_pressure"),)),
     ]
+
+
+def test_entity_component_without_the_normaliser():
+    small = spacy.blank("en")
+    small.add_pipe("clinical_entities")
+    assert [e.text for e in small("some cramping and spotting").ents] == ["cramping", "spotting"]
 
 
 def test_context_component_alone():
@@ -746,6 +777,21 @@ def test_no_termination_word_inside_a_phrase(pipeline):
                 assert not literal & terms, (phrase, literal & terms)
 
 
+def test_pattern_files_have_no_yaml_booleans():
+    """An unquoted no/yes/on/off in a YAML list is a boolean, not the word."""
+    def walk(value, where):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{where}.{key}")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                assert not isinstance(item, bool) and item is not None, f"{where}[{i}] = {item!r}"
+                walk(item, f"{where}[{i}]")
+
+    for path in sorted(PATTERNS_DIR.glob("*.yml")):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+
+
 def test_pattern_errors_are_loud(pipeline):
     compiler = PhraseCompiler(pipeline.tokenizer, {"BELLY": ["tummy"]})
     with pytest.raises(PatternError):
@@ -754,7 +800,36 @@ def test_pattern_errors_are_loud(pipeline):
         compiler.compile("word?")
     with pytest.raises(PatternError):
         compiler.compile("sister-in-law|mum")
+    from nlp.lexicon import string_list
+    with pytest.raises(PatternError):
+        string_list(["none", False], "answers")
     assert compiler.compile("@BELLY ache") == [{"LEMMA": "tummy"}, {"LEMMA": "ache"}]
+
+
+def test_context_words_are_trimmed_from_the_finding():
+    x = extract("no waters, no show, but some cramps")
+    show = [m for m in x.symptoms if m.code == "mucus_plug"]
+    assert [(m.text, m.negated) for m in show] == [("show", True)]
+    assert "mucus_plug" in present("i think i had a show")
+    assert "mucus_plug" not in present("can you show me how")
+
+
+def test_a_clinician_can_add_a_phrase(tmp_path):
+    """The documented way to extend the patterns: edit the YAML, rebuild the pipeline."""
+    import shutil
+
+    patterns = tmp_path / "patterns"
+    shutil.copytree(PATTERNS_DIR, patterns)
+    symptoms = patterns / "symptoms.yml"
+    symptoms.write_text(symptoms.read_text().replace(
+        "  vaginal_pressure:\n", "  vaginal_pressure:\n    - like a melon between my legs\n", 1))
+    custom = nlp.build_pipeline(patterns_dir=str(patterns))
+    doc = custom("it feels like a melon between my legs, no bleeding")
+    assert [(e.text, e._.findings, bool(e._.negex)) for e in doc.ents] == [
+        ("like a melon between my legs", (("symptom", "vaginal_pressure"),), False),
+        ("bleeding", (("symptom", "bleeding"),), True),
+    ]
+    assert "vaginal_pressure" not in present("it feels like a melon")  # the shared pipeline is untouched
 
 
 def test_anchored_matcher_fallback(pipeline):

@@ -8,7 +8,7 @@ safety needs it:
 - when the classifier is unsure (below ``low_confidence``) but the message names a current
   symptom, the intent becomes the matching ``report_*`` intent instead of the fallback, so a
   typo-ridden symptom report is still triaged;
-- when the classifier says "symptom" or "red flag" for a message in which the rules find
+- when the classifier says "symptom", "red flag" or "weeks" for a message in which the rules find
   nothing and which shares no word with the training data (nonsense, markup, another
   language), the intent becomes ``nlu_fallback``: a calm "not understood" with the full safety
   net, instead of triaging nonsense. The training vocabulary is learned at training time.
@@ -167,7 +167,7 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
         intent = message.get(INTENT) or {}
         if (
             not entities
-            and (intent.get("name") or "").startswith("report_")
+            and (intent.get("name") or "").startswith(("report_", "inform_"))
             and self._vocabulary
             and not (words(message.get(TEXT) or "") & self._vocabulary)
         ):

@@ -11,6 +11,10 @@ if [ -f "$MODEL" ]; then
 else
   echo "train: data, config or NLP changed; training $MODEL" >&2
   mkdir -p "$TRIAGE_MODELS"
-  "$RASA" train --fixed-model-name "triage-$KEY" --out "$TRIAGE_MODELS" >&2
+  LOG="$TRIAGE_MODELS/train-$KEY.log"
+  START=$(date +%s)
+  "$RASA" train --fixed-model-name "triage-$KEY" --out "$TRIAGE_MODELS" >"$LOG" 2>&1 \
+    || { tail -40 "$LOG" >&2; echo "train: failed, full log in $LOG" >&2; exit 1; }
+  echo "train: done in $(( $(date +%s) - START ))s (log: $LOG)" >&2
 fi
 echo "$MODEL"

@@ -70,7 +70,9 @@ async def login_submit(request: Request) -> Response:
     cookie = await db(request, sessions.create, result.user, settings.secret_key)
     await db(request, audit.record, "login", username=result.user.username, user_id=result.user.id, ip=ip)
     response = redirect(request.state.login_next)
-    _set_cookie(response, request, sessions.SESSION_COOKIE, cookie, settings.session_max_age)
+    # a browser-session cookie (gone when the browser closes, as on a shared ward PC); the
+    # server ends it anyway after the idle and absolute time-outs
+    _set_cookie(response, request, sessions.SESSION_COOKIE, cookie, None)
     response.delete_cookie(sessions.LOGIN_CSRF_COOKIE, path="/", httponly=True, samesite="strict",
                            secure=settings.cookie_secure)
     return response

@@ -42,7 +42,7 @@ async def queue_page(request: Request) -> Response:
         return error
     user = request.state.session.user
     await db(request, audit.record, "view_queue", username=user.username, user_id=user.id,
-             ip=client_ip(request), detail={"filters": filters.query_args(), "page": page.page})
+             ip=client_ip(request), detail=_audit_filters(filters, page.page))
     return render(request, "queue.html", {
         "filters": filters, "page": page, "fresh": fresh, "levels": queue.LEVEL_CHOICES,
         "statuses": queue.STATUSES, "query_args": filters.query_args(),
@@ -78,3 +78,9 @@ def _int_param(request: Request, name: str) -> int | None:
         return int(request.query_params.get(name, ""))
     except ValueError:
         return None
+
+
+def _audit_filters(filters: queue.Filters, page: int) -> dict:
+    """The filters for the audit log, minus the search words (they may be patient text)."""
+    args = {k: v for k, v in filters.query_args().items() if k != "q"}
+    return {"filters": args, "searched": bool(filters.q), "page": page}

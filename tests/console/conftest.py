@@ -6,6 +6,7 @@ end. If the server is down the fixture starts the cluster rather than skipping a
 """
 from __future__ import annotations
 
+import html
 import os
 import re
 import secrets
@@ -142,6 +143,11 @@ def login(client: TestClient, username: str, password: str, next_url: str = "/")
     return client.post("/login", data={"username": username, "password": password,
                                        "csrf_token": token, "next": next_url},
                        follow_redirects=False)
+
+
+def text_of(page: str) -> str:
+    """The page as a person reads it: tags out, entities decoded, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def csrf_of(html: str) -> str:

@@ -9,13 +9,9 @@ from datetime import datetime, timezone
 from rasa.shared.core.events import SessionStarted
 
 from tests.console import rasa_events as ev
+from tests.console.conftest import text_of
 
 SENDER = "case-1"
-
-
-def text_of(page: str) -> str:
-    """The page as a person reads it: tags out, entities decoded, spaces collapsed."""
-    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def test_transcript_with_timestamps_and_buttons(nurse_client, write):

@@ -34,6 +34,7 @@ def test_login_sets_httponly_samesite_cookie(client, users):
     assert "httponly" in flags
     assert "samesite=strict" in flags
     assert "path=/" in flags
+    assert not any(f.startswith(("max-age", "expires")) for f in flags)  # gone when the browser closes
 
 
 def test_secure_cookie_when_configured(app, settings, users):

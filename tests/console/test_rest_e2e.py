@@ -9,8 +9,7 @@ from console import auth, migrate
 from console.app import create_app
 from console.config import Settings
 from console.db import make_engine
-from tests.console.conftest import NURSE, SECRET, login
-from tests.console.test_case import text_of
+from tests.console.conftest import NURSE, SECRET, login, text_of
 
 pytestmark = pytest.mark.e2e
 

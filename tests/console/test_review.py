@@ -98,6 +98,7 @@ def test_flag_nlu_with_intent(nurse_client, case, engine):
 def test_invalid_flags_are_refused(nurse_client, case, engine, path, data):
     ids = {"user": event_ids(case["page"], "user")[0], "bot": event_ids(case["page"], "bot")[0]}
     default = ids["bot"] if path == "flag-triage" else ids["user"]
+    data = dict(data)  # the parameters are shared by the SQLite and PostgreSQL runs
     event_id = data.pop("event_id", default)
     event_id = ids.get(event_id, event_id)
     response = post(nurse_client, path, case["token"], event_id=str(event_id), **data)
@@ -140,6 +141,7 @@ def test_admin_reads_the_audit_log(nurse_client, admin_client, case, engine):
 
 def test_audit_details_hold_no_patient_text(nurse_client, case, engine):
     post(nurse_client, "note", case["token"], body="Patient said her name is Jane Doe")
+    nurse_client.get("/", params={"q": "Jane Doe"})
     with engine.connect() as conn:
         dump = " ".join(str(v) for r in conn.execute(sa.text("SELECT * FROM console_audit")) for v in r)
     assert "Jane Doe" not in dump

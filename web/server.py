@@ -22,7 +22,6 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -32,6 +31,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from triage import Service, load_clinic
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -47,60 +48,24 @@ log = logging.getLogger("web")
 
 
 @dataclass(frozen=True)
-class Contact:
-    name: str
-    phone: str
-    hours: str | None = None
-
-
-@dataclass(frozen=True)
 class DemoClinic:
-    """What the demo page shows; every value comes from clinic.yml."""
+    """What the demo page shows; every value comes from clinic.yml (triage.load_clinic)."""
 
     clinic_name: str
     emergency_number: str
-    maternity_triage: Contact
-    contacts: tuple[Contact, ...]
+    maternity_triage: Service
+    contacts: tuple[Service, ...]
     address: str | None = None
 
 
-def _contact(service: Any) -> Contact:
-    if isinstance(service, Mapping):
-        return Contact(str(service["name"]), str(service["phone"]), service.get("hours"))
-    return Contact(service.name, service.phone, getattr(service, "hours", None))
-
-
 def load_demo_clinic(path: str | os.PathLike[str] | None = None) -> DemoClinic:
-    """Read clinic.yml through triage.load_clinic(), or with PyYAML if triage/ is not there."""
-    loader = None
-    try:
-        from triage import load_clinic as loader  # type: ignore[no-redef]
-    except ImportError:
-        try:
-            from triage.clinic import load_clinic as loader  # type: ignore[no-redef]
-        except ImportError:
-            loader = None
-    if loader is not None:
-        c = loader(path)
-        services = [c.maternity_triage, c.early_pregnancy_unit, c.midwife_team, c.out_of_hours]
-        return DemoClinic(
-            clinic_name=c.clinic_name,
-            emergency_number=c.emergency_number,
-            maternity_triage=_contact(c.maternity_triage),
-            contacts=tuple(_contact(s) for s in services),
-            address=getattr(c.maternity_triage, "address", None),
-        )
-    import yaml
-
-    chosen = Path(path or os.environ.get("CLINIC_CONFIG") or REPO / "clinic.yml")
-    data = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
-    keys = ["maternity_triage", "early_pregnancy_unit", "midwife_team", "out_of_hours"]
+    c = load_clinic(path)
     return DemoClinic(
-        clinic_name=str(data["clinic_name"]),
-        emergency_number=str(data["emergency_number"]),
-        maternity_triage=_contact(data["maternity_triage"]),
-        contacts=tuple(_contact(data[k]) for k in keys if k in data),
-        address=data["maternity_triage"].get("address"),
+        clinic_name=c.clinic_name,
+        emergency_number=c.emergency_number,
+        maternity_triage=c.maternity_triage,
+        contacts=(c.maternity_triage, c.early_pregnancy_unit, c.midwife_team, c.out_of_hours),
+        address=c.maternity_triage.address,
     )
 
 

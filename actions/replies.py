@@ -96,8 +96,9 @@ class ActionFallback(Action):
         return []
 
 
-class _AskQuestion(Action):
-    """The triage form's questions, with quick-reply buttons (Rasa calls action_ask_<slot>)."""
+class _AskQuestion:
+    """The triage form's questions, with quick-reply buttons (Rasa calls action_ask_<slot>).
+    A mixin, not an Action, so the action server does not register it on its own."""
 
     question = ""
 
@@ -112,9 +113,9 @@ class _AskQuestion(Action):
         return []
 
 
-class ActionAskGestationalWeeks(_AskQuestion):
+class ActionAskGestationalWeeks(_AskQuestion, Action):
     question = "gestational_weeks"
 
 
-class ActionAskContractions(_AskQuestion):
+class ActionAskContractions(_AskQuestion, Action):
     question = "contractions"

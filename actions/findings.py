@@ -23,11 +23,13 @@ class ActionExtractFindings(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         message = tracker.latest_message or {}
+        intent = message.get("intent") or {}
         updates = slot_updates(
             {name: tracker.get_slot(name) for name in FINDINGS_SLOTS},
-            (message.get("intent") or {}).get("name"),
+            intent.get("name"),
             message.get("entities") or [],
             tracker.get_slot("requested_slot") if tracker.active_loop_name else None,
+            answer_intent=intent.get("classifier_intent"),
         )
         return [SlotSet(name, value) for name, value in updates.items()]
 

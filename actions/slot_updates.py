@@ -57,8 +57,14 @@ def slot_updates(
     intent: str | None,
     entities: Iterable[Mapping[str, Any]],
     requested_slot: str | None = None,
+    answer_intent: str | None = None,
 ) -> dict[str, Any]:
-    """Returns only the findings slots whose value changes with this message."""
+    """Returns only the findings slots whose value changes with this message.
+
+    ``answer_intent`` is the classifier's own intent when the NLU component replaced it (a
+    "no, only the spotting" stays a "no" to the question asked); by default ``intent``.
+    """
+    answer = answer_intent or intent
     entities = list(entities or [])
     present = set(slots.get("symptoms") or [])
     absent = set(slots.get("symptoms_absent") or [])
@@ -104,10 +110,12 @@ def slot_updates(
         contractions = "yes"
     elif "contractions" in absent:
         contractions = "no"
-    elif requested_slot == "contractions" and intent in CONTRACTION_ANSWERS:
-        contractions = CONTRACTION_ANSWERS[intent]
+    elif requested_slot == "contractions" and answer in CONTRACTION_ANSWERS:
+        contractions = CONTRACTION_ANSWERS[answer]
     if requested_slot == "gestational_weeks" and not gestation_given and weeks is None:
-        if intent in ("unsure", "decline", "deny"):  # "no" to "how many weeks?" is a refusal
+        # "no" to "how many weeks?" is a refusal; an answer about the weeks without a number
+        # ("I don't know how far along I am") is not knowing: both get the safe assumption.
+        if answer in ("unsure", "decline", "deny", "inform_gestational_age"):
             declined = True
 
     new = {

@@ -5,9 +5,10 @@ docs/architecture.md), and it lets the rules overrule the statistical intent cla
 safety needs it:
 - a current, affirmed red flag always makes the intent ``report_red_flag`` (confidence 1.0), so
   "I'm 20 weeks and bleeding really heavily" can never be answered as a mere gestational age;
-- when the classifier is unsure (below ``low_confidence``) but the message names a current
-  symptom, the intent becomes the matching ``report_*`` intent instead of the fallback, so a
-  typo-ridden symptom report is still triaged;
+- when the message names a current symptom, a symptom or gestation intent of the classifier is
+  confirmed (even if it hesitated between two symptoms), and any other intent (greeting, "not
+  sure", small talk, or a question the classifier is unsure of) becomes the matching
+  ``report_*`` intent, so a long or typo-ridden symptom report is always triaged;
 - when the classifier says "symptom", "red flag" or "weeks" for a message in which the rules find
   nothing and which shares no word with the training data (nonsense, markup, another
   language), the intent becomes ``nlu_fallback``: a calm "not understood" with the full safety
@@ -172,9 +173,16 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
             and not (words(message.get(TEXT) or "") & self._vocabulary)
         ):
             return DEFAULT_NLU_FALLBACK_INTENT_NAME
-        if current and (intent.get("confidence") or 0.0) < self._low_confidence:
-            for code in current:
-                if code in SYMPTOM_INTENT:
-                    return SYMPTOM_INTENT[code]
-            return "report_other_symptom"
-        return None
+        if not current:
+            return None
+        name = intent.get("name") or ""
+        if name.startswith(("report_", "inform_")):
+            # The rules confirm the classifier: keep its intent even when it hesitated
+            # between two symptoms (which the fallback classifier would call ambiguous).
+            return name
+        if name.startswith("ask_") and (intent.get("confidence") or 0.0) >= self._low_confidence:
+            return None  # a question about the condition; its findings are still recorded
+        for code in current:
+            if code in SYMPTOM_INTENT:
+                return SYMPTOM_INTENT[code]
+        return "report_other_symptom"

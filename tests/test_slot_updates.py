@@ -63,7 +63,7 @@ def test_yes_no_mean_nothing_when_contractions_were_not_asked():
     assert slot_updates({}, "affirm", [], "gestational_weeks") == {}
 
 
-@pytest.mark.parametrize("intent", ["unsure", "decline", "deny"])
+@pytest.mark.parametrize("intent", ["unsure", "decline", "deny", "inform_gestational_age"])
 def test_not_knowing_or_refusing_the_weeks(intent):
     assert slot_updates({}, intent, [], "gestational_weeks") == {"gestational_declined": True}
 
@@ -101,3 +101,10 @@ def test_risk_factors_only_when_they_are_the_patients_own():
 
 def test_on_behalf():
     assert slot_updates({}, "report_bleeding", [sym("bleeding"), {"entity": "on_behalf", "value": True}])["on_behalf"] is True
+
+
+def test_a_form_answer_survives_the_nlu_replacing_the_intent():
+    """"no, only the spotting": the NLU makes it report_bleeding, the answer stays "no"."""
+    updates = slot_updates({"symptoms": ["bleeding"]}, "report_bleeding", [sym("bleeding")],
+                           "contractions", answer_intent="deny")
+    assert updates == {"contractions": "no"}

@@ -29,7 +29,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -143,18 +143,16 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
         entities = nlp.to_rasa_entities(extraction)
         message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
         override = self._intent_override(message, entities)
-        if override:
-            intent = dict(message.get(INTENT) or {})
+        intent = dict(message.get(INTENT) or {})
+        if override and override != intent.get("name"):
+            chosen = {"name": override, "confidence": 1.0}
             message.set(
                 INTENT,
-                {
-                    "name": override,
-                    "confidence": 1.0,
-                    "overridden_by": self.name,
-                    "classifier_intent": intent.get("name"),
-                },
+                {**chosen, "overridden_by": self.name, "classifier_intent": intent.get("name")},
                 add_to_output=True,
             )
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != override]
+            message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
 
     def _intent_override(self, message: Message, entities: List[Dict[Text, Any]]) -> Optional[Text]:
         current = [
@@ -177,11 +175,11 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
             return None
         name = intent.get("name") or ""
         if name.startswith(("report_", "inform_")):
-            # The rules confirm the classifier: keep its intent even when it hesitated
-            # between two symptoms (which the fallback classifier would call ambiguous).
-            return name
+            return name  # the rules confirm the classifier
         if name.startswith("ask_") and (intent.get("confidence") or 0.0) >= self._low_confidence:
             return None  # a question about the condition; its findings are still recorded
+        # Anything else, the fallback included (the classifier often hesitates between two
+        # symptoms): the symptom the rules found decides.
         for code in current:
             if code in SYMPTOM_INTENT:
                 return SYMPTOM_INTENT[code]

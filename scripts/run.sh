@@ -13,9 +13,10 @@ cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
 "$RASA" run actions --port 5055 --actions actions & pids+=($!)
-"$RASA" run --model "$MODEL" --port 5005 --credentials credentials.yml --endpoints "$ENDPOINTS" \
+"$RASA" run --model "$MODEL" --port 5005 --interface "${RASA_INTERFACE:-127.0.0.1}" \
+  --credentials credentials.yml --endpoints "$ENDPOINTS" \
   --cors ${RASA_CORS:-http://localhost:8080 http://127.0.0.1:8080} & pids+=($!)
-if [ -f web/__main__.py ]; then "$PY" -m web --port 8080 --bot-url "${BOT_PUBLIC_URL:-http://localhost:5005}" & pids+=($!); fi
-if [ -f console/__main__.py ]; then "$PY" -m console serve --host 127.0.0.1 --port 8000 & pids+=($!); fi
+"$PY" -m web --port 8080 --bot-url "${BOT_PUBLIC_URL:-http://localhost:5005}" & pids+=($!)
+"$PY" -m console serve --host 127.0.0.1 --port 8000 & pids+=($!)
 echo "run: chat page http://localhost:8080/  console http://localhost:8000/  REST http://localhost:5005/webhooks/rest/webhook"
 wait -n "${pids[@]}"

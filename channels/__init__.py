@@ -6,3 +6,7 @@ the advice and its triage payload in one message, never log message text, and an
 message: when the bot produced no reply (an action server that is down, an exception), the
 patient still gets the fallback safety-netting advice from clinic.yml.
 """
+
+from . import action_validation
+
+action_validation.install()

@@ -10,7 +10,10 @@ See docs/evaluation.md for what each figure means.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--entities-only", action="store_true",
                    help="only the entity precision/recall on eval/entity_gold.yml (seconds)")
+    p.add_argument("--from-reports", action="store_true",
+                   help="re-read the last cross-validation in reports/nlu instead of running it")
 
     p = sub.add_parser("bench", help="latency, throughput and memory: project vs stock Rasa vs floor")
     p.add_argument("--concurrency", type=int, nargs="*", default=None,
@@ -52,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "nlu":
         from . import nlu
 
-        return nlu.main(folds=args.folds, entities_only=args.entities_only)
+        return nlu.main(folds=args.folds, entities_only=args.entities_only,
+                        from_reports=args.from_reports)
     if args.command == "bench":
         from . import bench
 

@@ -21,7 +21,6 @@ under-triage %, concern accuracy; beside the published anchors of the clinical r
 from __future__ import annotations
 
 import asyncio
-import json
 import tempfile
 import time
 import uuid

@@ -1,0 +1,74 @@
+"""The triage safety floor as a test: every vignette of eval/vignettes.yml, played to the real
+bot over REST, must get a safe answer (at its safe level or more cautious; no urgent or
+emergency decision for information questions). Exact-level accuracy is a benchmark, not a
+test: see `python -m eval vignettes` and docs/evaluation.md."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from eval import vignettes as vg
+from tests.support.servers import Bot
+from triage import RULES
+
+# The kinds of patient the issue asks the vignettes to cover, and how many of each at least.
+REQUIRED_TAGS = {
+    "central": 20, "boundary": 8, "months": 3, "trimester": 2, "typos": 3, "negation": 5,
+    "hypothetical": 2, "historical": 2, "other_person": 2, "on_behalf": 3, "risk_factor": 4,
+    "red_flag_first": 5, "red_flag_mid": 3, "refusal": 3, "info": 5, "buttons": 2,
+    "multi_symptom": 3,
+}
+
+
+def test_the_vignettes_are_valid_and_cover_every_rule():
+    cases = vg.load()
+    assert len(cases) >= 80
+    assert all(c.source.strip() for c in cases)
+    covered = {rule for c in cases for rule in c.rules}
+    assert {r.id for r in RULES} <= covered, sorted({r.id for r in RULES} - covered)
+    assert covered <= {r.id for r in RULES}, sorted(covered - {r.id for r in RULES})
+    tags = Counter(t for c in cases for t in c.tags)
+    short = {t: (tags[t], n) for t, n in REQUIRED_TAGS.items() if tags[t] < n}
+    assert not short, f"too few vignettes of these kinds (have, want): {short}"
+    assert sum(1 for c in cases if not c.expect_triage) >= 5
+    assert all(c.rules for c in cases if c.expect_triage)
+
+
+def test_the_verdict_follows_the_safe_level():
+    urgent = vg.Vignette("x", "t", ("m",), "urgent", "urgent", "cervical_insufficiency", "s")
+    def judged(v, level, concerns=()):
+        return vg.judge(v, vg.Outcome(id="x", level=level, concerns=list(concerns)))
+    assert judged(urgent, "emergency").safe and judged(urgent, "emergency").over
+    assert judged(urgent, "urgent", ["cervical_insufficiency"]).exact
+    assert judged(urgent, "urgent", ["cervical_insufficiency"]).concern_ok
+    assert not judged(urgent, "same_day").safe
+    assert not judged(urgent, None).safe
+    lenient = vg.Vignette("y", "t", ("m",), "same_day", "routine", None, "s")
+    assert judged(lenient, "routine").safe and not judged(lenient, "routine").exact
+    assert not judged(lenient, "self_care").safe
+    fine = vg.Vignette("z", "t", ("m",), "self_care", "self_care", None, "s")
+    assert judged(fine, None).safe and not judged(fine, None).exact
+    info = vg.Vignette("i", "t", ("m",), None, None, None, "s", expect_triage=False)
+    assert judged(info, None).safe and judged(info, None).exact
+    assert judged(info, "same_day").safe and judged(info, "same_day").over
+    assert not judged(info, "urgent").safe and not judged(info, "emergency").safe
+    broken = vg.judge(urgent, vg.Outcome(id="x", level="urgent", error="timeout"))
+    assert not broken.safe
+
+
+@pytest.mark.e2e
+def test_no_vignette_gets_an_unsafe_answer(bot: Bot):
+    cases = vg.load()
+    outcomes = vg.run(bot.rasa_url, cases, concurrency=2)
+    metrics = vg.score(cases, outcomes)
+    print("\n" + vg.figures_table(metrics))
+    by_id = {c.id: c for c in cases}
+    unsafe = [o for o in outcomes if not o.safe]
+    report = "\n".join(
+        f"{o.id}: gold {by_id[o.id].gold_level or 'no escalation'}, safe from "
+        f"{by_id[o.id].safe_level or '(below urgent)'}, bot {o.level or 'no decision'}"
+        f"{' ' + o.error if o.error else ''} | {vg._trace_text(o)}"
+        for o in unsafe
+    )
+    assert not unsafe, f"{len(unsafe)} of {len(cases)} vignettes got an unsafe answer:\n{report}"

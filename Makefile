@@ -1,5 +1,5 @@
 # Two commands do everything: `make run` and `make test` (see README.md).
-.PHONY: run test setup train lock eval bench clean
+.PHONY: run test setup train lock eval eval-nlu bench clean
 run:
 	scripts/run.sh
 test:
@@ -10,5 +10,11 @@ train: setup
 	scripts/train.sh
 lock:
 	scripts/lock.sh
+eval: setup
+	.venv/bin/python -m eval vignettes
+eval-nlu: setup
+	.venv/bin/python -m eval nlu
+bench: setup
+	.venv/bin/python -m eval bench
 clean:
 	rm -rf models .rasa results reports var nlp/base_model

@@ -52,6 +52,16 @@ def _weeks(value: Any) -> float | None:
     return weeks if 0 < weeks <= 45 else None
 
 
+def _snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The findings slots in one comparable form: lists sorted, flags as bools."""
+    snapshot = {name: values.get(name) for name in FINDINGS_SLOTS}
+    for name in ("symptoms", "symptoms_absent", "risk_factors"):
+        snapshot[name] = sorted(snapshot[name] or [])
+    for name in ("gestational_declined", "on_behalf"):
+        snapshot[name] = bool(snapshot[name])
+    return snapshot
+
+
 def slot_updates(
     slots: Mapping[str, Any],
     intent: str | None,
@@ -118,24 +128,15 @@ def slot_updates(
         if answer in ("unsure", "decline", "deny", "inform_gestational_age"):
             declined = True
 
-    new = {
-        "symptoms": sorted(present),
-        "symptoms_absent": sorted(absent),
+    new = _snapshot({
+        "symptoms": present,
+        "symptoms_absent": absent,
         "gestational_weeks": weeks,
         "gestational_declined": declined,
         "contractions": contractions,
-        "risk_factors": sorted(risks),
+        "risk_factors": risks,
         "bleeding_amount": bleeding,
         "on_behalf": on_behalf,
-    }
-    old = {
-        "symptoms": sorted(slots.get("symptoms") or []),
-        "symptoms_absent": sorted(slots.get("symptoms_absent") or []),
-        "gestational_weeks": slots.get("gestational_weeks"),
-        "gestational_declined": bool(slots.get("gestational_declined")),
-        "contractions": slots.get("contractions"),
-        "risk_factors": sorted(slots.get("risk_factors") or []),
-        "bleeding_amount": slots.get("bleeding_amount"),
-        "on_behalf": bool(slots.get("on_behalf")),
-    }
+    })
+    old = _snapshot(slots)
     return {key: value for key, value in new.items() if value != old[key]}

@@ -111,7 +111,8 @@ def start_bot(
         db_url = f"sqlite:///{db_file}"
     actions_port, rasa_port = free_port(), free_port()
     endpoints = {
-        "action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"},
+        "action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook",
+                            "enable_selective_domain": True},
         "tracker_store": tracker_store,
     }
     if lock_store:

@@ -13,8 +13,9 @@ safety needs it:
   nothing and which shares no word with the training data (nonsense, markup, another
   language), the intent becomes ``nlu_fallback``: a calm "not understood" with the full safety
   net, instead of triaging nonsense. The training vocabulary is learned at training time.
-The original classifier ranking is kept, and the override is recorded in the message
-(``intent.overridden_by``) for the nurse console and evaluation.
+The override is recorded in the message (``intent.overridden_by`` and
+``intent.classifier_intent``) and put first in the intent ranking, above the classifier's own
+ranking, for the nurse console and evaluation.
 """
 from __future__ import annotations
 

@@ -277,7 +277,7 @@ def start_project(workdir: Path, model: str, training: Optional[dict], postgres:
     store = None
     notes = "REST channel, action server, SQLite tracker store"
     if postgres:
-        store = {"type": "SQL", "dialect": "postgresql", "url": postgres["host"], "port": postgres["port"],
+        store = {"type": "store.tracker_store.TriageTrackerStore", "dialect": "postgresql", "url": postgres["host"], "port": postgres["port"],
                  "db": postgres["db"], "username": postgres["user"]}
         notes = "REST channel, action server, PostgreSQL tracker store"
     started = time.perf_counter()

@@ -32,7 +32,7 @@ def pg_database():
 
 def stores(database: str, prefix: str) -> dict:
     return {
-        "tracker_store": {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
+        "tracker_store": {"type": "store.tracker_store.TriageTrackerStore", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
                           "db": database, "username": "postgres", "password": ""},
         "lock_store": {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": REDIS_DB,
                        "key_prefix": prefix},

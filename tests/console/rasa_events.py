@@ -1,8 +1,9 @@
-"""Realistic conversations written with Rasa's own tracker store (no mocks of the DB).
+"""Realistic conversations written with the bot's own tracker store (no mocks of the DB).
 
-The console must read exactly what ``SQLTrackerStore`` writes, so the tests write with it:
+The console must read exactly what the bot writes, so the tests write with the same store:
 real ``rasa.shared.core.events`` on a real ``DialogueStateTracker`` saved by
-``rasa.core.tracker_store.SQLTrackerStore`` into the test database.
+``store.tracker_store.TriageTrackerStore`` (Rasa's ``SQLTrackerStore`` table and event JSON)
+into the test database.
 """
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
-from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from store.tracker_store import TriageTrackerStore
 
 DOMAIN = Domain.from_dict({
     "version": "3.1",
@@ -39,9 +41,9 @@ CONTRACTION_BUTTONS = [
 ]
 
 
-def store_for(db_url: str) -> SQLTrackerStore:
-    """Rasa's SQL tracker store on the test database (a full URL goes in ``host``)."""
-    return SQLTrackerStore(DOMAIN, host=db_url)
+def store_for(db_url: str) -> TriageTrackerStore:
+    """The bot's tracker store on the test database (a full URL goes in ``host``)."""
+    return TriageTrackerStore(DOMAIN, host=db_url)
 
 
 def user(text: str, intent: str, ts: float, entities: Iterable[dict] = (), confidence: float = 0.93) -> UserUttered:

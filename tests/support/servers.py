@@ -107,7 +107,7 @@ def start_bot(
     model = model or model_path()  # before any process starts, so a failed training leaves none
     if tracker_store is None:
         db_file = workdir / "conversations.db"
-        tracker_store = {"type": "SQL", "dialect": "sqlite", "db": str(db_file)}
+        tracker_store = {"type": "store.tracker_store.TriageTrackerStore", "dialect": "sqlite", "db": str(db_file)}
         db_url = f"sqlite:///{db_file}"
     actions_port, rasa_port = free_port(), free_port()
     endpoints = {

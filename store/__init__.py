@@ -1,0 +1,1 @@
+"""Where conversations are kept: the tracker store Rasa writes and the nurse console reads."""

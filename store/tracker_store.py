@@ -1,0 +1,134 @@
+"""Rasa's SQL tracker store, the same table and the same events, with less work per message.
+
+Every message makes Rasa load the conversation from the store and save what happened. Rasa 3.6's
+``SQLTrackerStore`` does this through the SQLAlchemy ORM, synchronously on the server's only
+event loop, so whatever it costs is paid by every conversation waiting behind it. Profiling
+under load (py-spy, docs/evaluation.md) found about a third of the Rasa server's time there:
+- each save first counted the rows already stored (a second query with a sub-query), then
+  built ORM objects and flushed them through the unit of work;
+- with SQLite, each session opened the database file anew, and each commit in SQLite's default
+  rollback-journal mode costs several fsyncs (about 3 ms on this machine, blocking the loop).
+
+This store keeps the schema and the event JSON exactly as Rasa writes them (the nurse console,
+``console/tables.py``, reads the same table), and changes only how they are read and written:
+- a loaded conversation remembers how many of its events are already stored, so the save
+  inserts the rest without counting; a tracker this store did not load falls back to Rasa's
+  count. Both happen under Rasa's per-conversation lock (the lock store), so they stay correct
+  with several Rasa instances on PostgreSQL;
+- reads and inserts are SQLAlchemy Core statements built once, not ORM queries;
+- SQLite keeps one pooled connection open and runs in WAL mode with ``synchronous=FULL``: one
+  fsync per commit instead of several, still durable when the machine loses power, and the
+  console can read while the bot writes.
+
+Configured in endpoints.yml (``type: store.tracker_store.TriageTrackerStore``). If Rasa cannot
+import this class it silently uses an in-memory store, losing every conversation, so
+tests/test_tracker_store.py checks that the running bot writes to the database.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from typing import Any, Optional, Text
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+logger = logging.getLogger(__name__)
+
+#: The attribute a loaded tracker carries: how many of its events are already in the table.
+STORED = "_triage_stored_events"
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",     # persistent in the file; readers never block the writer
+    "PRAGMA synchronous=FULL",     # WAL + FULL: one fsync per commit, durable on power loss
+    "PRAGMA busy_timeout=5000",    # wait for the console's writes rather than fail
+)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+class TriageTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` with stored-event bookkeeping, Core statements and tuned SQLite."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            self._reopen_sqlite()
+        table = self.SQLEvent.__table__
+        sender = sa.bindparam("sender_id")
+        session_start = (
+            sa.select(sa.func.max(table.c.timestamp))
+            .where(table.c.sender_id == sender, table.c.type_name == SessionStarted.type_name)
+            .scalar_subquery()
+        )
+        # Rasa's own query (SQLTrackerStore._event_query): the events of the latest session.
+        self._select_session = (
+            sa.select(table.c.data)
+            .where(table.c.sender_id == sender,
+                   sa.or_(table.c.timestamp >= session_start, session_start.is_(None)))
+            .order_by(table.c.id)
+        )
+        self._select_all = (
+            sa.select(table.c.data).where(table.c.sender_id == sender).order_by(table.c.id)
+        )
+        self._insert = table.insert()
+
+    def _reopen_sqlite(self) -> None:
+        """One pooled connection with the pragmas, instead of a new file handle per session."""
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(
+            url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=4,
+            connect_args={"check_same_thread": False},
+        )
+        sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    async def _retrieve(
+        self, sender_id: Text, fetch_events_from_all_sessions: bool
+    ) -> Optional[DialogueStateTracker]:
+        query = self._select_all if fetch_events_from_all_sessions else self._select_session
+        with self.engine.connect() as connection:
+            rows = connection.execute(query, {"sender_id": sender_id}).all()
+        if not rows or not self.domain:
+            return None
+        tracker = DialogueStateTracker.from_dict(
+            sender_id, [json.loads(data) for (data,) in rows], self.domain.slots
+        )
+        if not fetch_events_from_all_sessions and len(tracker.events) == len(rows):
+            setattr(tracker, STORED, len(rows))
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Inserts the events this tracker has that the table does not, in one transaction."""
+        await self.stream_events(tracker)
+        stored = getattr(tracker, STORED, None)
+        if stored is None or stored > len(tracker.events):
+            with self.session_scope() as session:  # a tracker this store did not load
+                new = list(super()._additional_events(session, tracker))
+        else:
+            new = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+        rows = []
+        for event in new:
+            data = event.as_dict()
+            rows.append({
+                "sender_id": tracker.sender_id,
+                "type_name": event.type_name,
+                "timestamp": data.get("timestamp"),
+                "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                "action_name": data.get("name"),
+                "data": json.dumps(data),
+            })
+        if rows:
+            with self.engine.begin() as connection:
+                connection.execute(self._insert, rows)
+        setattr(tracker, STORED, len(tracker.events))

@@ -1,0 +1,73 @@
+"""channels.action_http: Rasa's calls to the action server reuse one open connection."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp import web
+from rasa.utils.endpoints import EndpointConfig
+
+import channels  # noqa: F401 - installs the shared session, as the Rasa server does
+from channels import action_http
+
+
+async def serve(handler):
+    app = web.Application()
+    app.router.add_post("/webhook", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    return runner, f"http://127.0.0.1:{port}/webhook"
+
+
+async def calls(n: int) -> tuple[list, set]:
+    peers: set = set()
+
+    async def handler(request):
+        peers.add(request.transport.get_extra_info("peername")[1])
+        body = await request.json()
+        return web.json_response({"events": [], "responses": [{"text": f"reply {body['n']}"}]})
+
+    runner, url = await serve(handler)
+    try:
+        endpoint = EndpointConfig(url)
+        answers = [await endpoint.request(json={"n": i}, method="post") for i in range(n)]
+    finally:
+        await runner.cleanup()
+    return answers, peers
+
+
+def test_installed_by_the_channels_package():
+    assert EndpointConfig.session is action_http.shared_session
+
+
+def test_consecutive_action_calls_share_one_connection():
+    answers, peers = asyncio.run(calls(5))
+    assert [a["responses"][0]["text"] for a in answers] == [f"reply {i}" for i in range(5)]
+    assert len(peers) == 1  # Rasa's own session() would have opened five connections
+
+
+def test_a_new_event_loop_gets_a_new_session():
+    asyncio.run(calls(1))
+    answers, _ = asyncio.run(calls(2))  # the first loop's session is bound to a closed loop
+    assert len(answers) == 2
+
+
+def test_errors_are_raised_as_before():
+    from rasa.utils.endpoints import ClientResponseError
+
+    async def failing(request):
+        return web.json_response({"error": "boom"}, status=500)
+
+    async def go():
+        runner, url = await serve(failing)
+        try:
+            with pytest.raises(ClientResponseError):
+                await EndpointConfig(url).request(json={}, method="post")
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(go())
+

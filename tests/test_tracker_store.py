@@ -1,0 +1,159 @@
+"""store.tracker_store.TriageTrackerStore writes exactly what Rasa's SQLTrackerStore writes, on
+real SQLite files and a real PostgreSQL database, and the running bot uses it."""
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from store.tracker_store import STORED, TriageTrackerStore
+
+DOMAIN = Domain.from_dict({
+    "version": "3.1",
+    "intents": ["report_pressure", "inform_gestational_age"],
+    "slots": {"symptoms": {"type": "list", "mappings": [{"type": "custom"}]},
+              "gestational_weeks": {"type": "float", "mappings": [{"type": "custom"}]}},
+})
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def turn(n: int, ts: float) -> list:
+    """One user turn as Rasa records it: the message, an action, a slot, a reply, listen."""
+    intent = {"name": "report_pressure", "confidence": 0.9}
+    return [
+        UserUttered(f"message {n}", intent=intent, timestamp=ts,
+                    parse_data={"text": f"message {n}", "intent": intent, "entities": []}),
+        ActionExecuted("action_triage", timestamp=ts + 0.1),
+        SlotSet("gestational_weeks", 20.0 + n, timestamp=ts + 0.2),
+        BotUttered(f"reply {n}", data={"custom": {"triage": {"level": "urgent"}}}, timestamp=ts + 0.3),
+        ActionExecuted("action_listen", timestamp=ts + 0.4),
+    ]
+
+
+def session_start(ts: float) -> list:
+    return [ActionExecuted("action_session_start", timestamp=ts), SessionStarted(timestamp=ts + 0.01),
+            ActionExecuted("action_listen", timestamp=ts + 0.02)]
+
+
+async def converse(store, sender: str, turns: int, start: float = 1000.0) -> None:
+    """What Rasa does per message: retrieve (or create), append the turn's events, save."""
+    for n in range(turns):
+        tracker = await store.retrieve(sender)
+        if tracker is None:
+            tracker = DialogueStateTracker.from_events(sender, session_start(start), DOMAIN.slots)
+        for event in turn(n, start + 10 * (n + 1)):
+            tracker.update(event)
+        await store.save(tracker)
+
+
+def rows(engine, sender: str) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(
+            "select sender_id, type_name, timestamp, intent_name, action_name, data from events "
+            "where sender_id = :s order by id"), {"s": sender})]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_urls(request, tmp_path):
+    """Two empty databases of the same kind: one for Rasa's store, one for ours."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'rasa.db'}", f"sqlite:///{tmp_path / 'ours.db'}"
+        return
+    admin = sa.create_engine("postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    names = [f"triage_store_{uuid.uuid4().hex[:10]}" for _ in range(2)]
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield tuple(f"postgresql://postgres@127.0.0.1:5432/{name}" for name in names)
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+def test_writes_the_same_rows_as_rasas_store(db_urls):
+    rasa_url, our_url = db_urls
+    rasa_store, ours = SQLTrackerStore(DOMAIN, host=rasa_url), TriageTrackerStore(DOMAIN, host=our_url)
+    run(converse(rasa_store, "patient", 4))
+    run(converse(ours, "patient", 4))
+    expected = rows(rasa_store.engine, "patient")
+    assert len(expected) == 3 + 4 * 5
+    assert rows(ours.engine, "patient") == expected
+    # and each store reads the other's conversation back the same way
+    theirs = run(rasa_store.retrieve("patient")).current_state()
+    assert run(ours.retrieve("patient")).current_state() == theirs
+    assert run(ours.retrieve_full_tracker("patient")).current_state() == theirs
+    rasa_store.engine.dispose()
+    ours.engine.dispose()
+
+
+def test_a_new_session_is_read_alone_and_nothing_is_stored_twice(db_urls):
+    _, url = db_urls
+    store = TriageTrackerStore(DOMAIN, host=url)
+    run(converse(store, "p", 2, start=1000.0))
+    tracker = run(store.retrieve("p"))
+    for event in session_start(5000.0) + turn(9, 5010.0):
+        tracker.update(event)
+    run(store.save(tracker))
+    run(store.save(tracker))  # saving again adds nothing
+    assert len(rows(store.engine, "p")) == 3 + 2 * 5 + 3 + 5
+    # like Rasa's store: the latest session is what follows its SessionStarted event
+    latest = run(store.retrieve("p"))
+    assert [e.type_name for e in latest.events][:2] == ["session_started", "action"]
+    assert len(latest.events) == 2 + 5
+    assert len(run(store.retrieve_full_tracker("p")).events) == 3 + 2 * 5 + 3 + 5
+    store.engine.dispose()
+
+
+def test_a_tracker_it_did_not_load_falls_back_to_counting(db_urls):
+    _, url = db_urls
+    store = TriageTrackerStore(DOMAIN, host=url)
+    run(converse(store, "p", 1))
+    loaded = run(store.retrieve("p"))
+    assert getattr(loaded, STORED) == len(loaded.events) == 7  # from SessionStarted on
+    assert len(rows(store.engine, "p")) == 8
+    # a tracker rebuilt elsewhere (no bookkeeping) with one more turn: only the new events go in
+    rebuilt = DialogueStateTracker.from_events("p", list(loaded.events) + turn(1, 2000.0), DOMAIN.slots)
+    assert getattr(rebuilt, STORED, None) is None
+    run(store.save(rebuilt))
+    assert len(rows(store.engine, "p")) == 8 + 5
+    assert run(store.retrieve("unknown sender")) is None
+    store.engine.dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path):
+    db = tmp_path / "c.db"
+    store = TriageTrackerStore(DOMAIN, host=f"sqlite:///{db}")
+    run(converse(store, "p", 1))
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    store.engine.dispose()
+    with sqlite3.connect(db) as plain:  # WAL is a property of the file: every reader sees it
+        assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert plain.execute("select count(*) from events").fetchone()[0] == 8
+
+
+@pytest.mark.e2e
+def test_the_running_bot_keeps_conversations_in_this_store(bot, sender):
+    bot.send(sender, "hello")
+    engine = sa.create_engine(bot.db_url)
+    found = rows(engine, sender)
+    engine.dispose()
+    assert [r[1] for r in found].count("user") == 1
+    assert json.loads(found[0][5])["event"] == "action"
+    assert "InMemoryTrackerStore" not in bot.logs()

@@ -6,13 +6,24 @@ they mean: symptom codes, risk-factor codes and/or a bleeding amount. The compon
 1. matches the phrases (spaCy ``Matcher`` token patterns, see :mod:`nlp.matching`) against the
    typo-corrected ``token.norm_`` and its lemma, so "presure" and "cramping" match;
 2. trims ``[context]`` words off the edges of a match ("[no|had] =show" marks only "show") and
-   drops every match that overlaps an ``ignore`` phrase ("blood pressure", "blood test");
+   drops every match that overlaps an ``ignore`` phrase ("blood pressure", "blood test"), its
+   context words included ("baby has been [still]" is dropped in "baby is still moving");
 3. drops matches that lie inside a longer match ("pain" inside "back pain", "bleeding" inside
    "heavy bleeding"): the longer phrase says everything it means itself;
 4. merges matches that still overlap into one entity carrying all their findings;
-5. writes the result to ``doc.ents`` (label SYMPTOM, RISK_FACTOR or BLEEDING_AMOUNT), where
-   negspacy's ``negex`` and our ``clinical_context`` read them. Each entity's findings are in
-   ``span._.findings`` as ``(kind, code)`` pairs, kind being "symptom", "risk_factor" or "amount".
+5. writes the result to ``doc.ents`` (label SYMPTOM, RISK_FACTOR, BLEEDING_AMOUNT or MODIFIER),
+   where negspacy's ``negex`` and our ``clinical_context`` read them. Each entity's findings are
+   in ``span._.findings`` as ``(kind, code)`` pairs, kind being "symptom", "risk_factor",
+   "amount" or "modifier".
+
+Modifiers (``modifiers:`` in symptoms.yml) are phrases that are no finding on their own but add
+one to the finding they describe: "won't stop" after a pain makes it a constant pain. They are
+entities so that negation and context reach them ("the pain is not unbearable", "what if it
+doesn't stop"); :func:`nlp.extraction.extraction_from_doc` applies a current, affirmed modifier
+to the nearest earlier current, affirmed finding of its sentence when that finding is one of its
+targets and none of its exceptions (``modifier_targets``: added code -> (the codes it may
+modify, the codes that rule a finding out): "won't stop" said of contractions means they keep
+coming, not a constant pain).
 """
 # (no "from __future__ import annotations": spaCy resolves the factory signatures at runtime)
 
@@ -42,6 +53,8 @@ class Concept:
     phrases: tuple[str, ...] = ()
     ignore: bool = False
     source: str = ""
+    targets: tuple[str, ...] = ()   # modifiers: the symptom codes they may modify ...
+    unless: tuple[str, ...] = ()    # ... unless the finding is also one of these
 
 
 def _as_list(value: Any, where: str) -> list[str]:
@@ -57,7 +70,8 @@ def _as_list(value: Any, where: str) -> list[str]:
 
 
 def _check(kind: str, code: str, where: str) -> None:
-    known = {"symptom": SYMPTOMS, "risk_factor": RISK_FACTORS, "amount": set(BLEEDING_AMOUNTS)}[kind]
+    known = {"symptom": SYMPTOMS, "risk_factor": RISK_FACTORS, "amount": set(BLEEDING_AMOUNTS),
+             "modifier": SYMPTOMS}[kind]
     if code not in known:
         raise PatternError(f"{where}: unknown {kind} code {code!r}")
 
@@ -68,14 +82,18 @@ def read_concepts(data: Mapping[str, Any], source: str) -> tuple[list[Concept], 
     concepts: list[Concept] = []
     keep_historical: set[str] = set()
 
-    def add(findings: list[tuple[str, str]], phrases: list[str], where: str, ignore: bool = False) -> None:
+    def add(findings: list[tuple[str, str]], phrases: list[str], where: str, ignore: bool = False,
+            targets: tuple[str, ...] = (), unless: tuple[str, ...] = ()) -> None:
         for kind, code in findings:
             _check(kind, code, where)
+        for code in targets + unless:
+            _check("symptom", code, where)
         if not phrases:
             raise PatternError(f"{where}: no phrases")
         concepts.append(
             Concept(key=f"{source}:{where}:{len(concepts)}", findings=tuple(findings),
-                    phrases=tuple(phrases), ignore=ignore, source=source)
+                    phrases=tuple(phrases), ignore=ignore, source=source, targets=targets,
+                    unless=unless)
         )
 
     for code, value in (data.get("symptoms") or {}).items():
@@ -93,6 +111,17 @@ def read_concepts(data: Mapping[str, Any], source: str) -> tuple[list[Concept], 
         if entry.get("amount"):
             findings.append(("amount", str(entry["amount"])))
         add(findings, _as_list(entry.get("phrases"), where), where)
+
+    for i, entry in enumerate(data.get("modifiers") or []):
+        where = f"modifiers[{i}]"
+        if not isinstance(entry, Mapping):
+            raise PatternError(f"{where}: expected a mapping with symptoms, of and phrases")
+        findings = [("modifier", c) for c in _as_list(entry.get("symptoms"), where)]
+        targets = tuple(_as_list(entry.get("of"), where))
+        unless = tuple(_as_list(entry.get("unless"), where))
+        if not findings or not targets:
+            raise PatternError(f"{where}: a modifier needs symptoms and of")
+        add(findings, _as_list(entry.get("phrases"), where), where, targets=targets, unless=unless)
 
     for amount, value in (data.get("bleeding_amounts") or {}).items():
         where = f"bleeding_amounts.{amount}"
@@ -142,19 +171,23 @@ def pattern_vocabulary(nlp: Language, pattern_files: Sequence[str], classes_file
     return words
 
 
-def _select(matches: Iterable[tuple[int, int, int]], ignore_ids: set[int]) -> list[tuple[int, int, list[int]]]:
-    """Ignore-masking, containment and merging (steps 2-4 of the module docstring)."""
+def _select(matches: Iterable[tuple[int, int, int, int, int]],
+            ignore_ids: set[int]) -> list[tuple[int, int, list[int]]]:
+    """Ignore-masking, containment and merging (steps 2-4 of the module docstring).
+
+    ``matches`` are ``(match_id, start, end, full_start, full_end)``: the finding's tokens, and
+    the whole match with its ``[context]`` words, which is what an ignore phrase masks."""
+    matches = list(matches)
+    masks = [(start, end) for match_id, start, end, _, _ in matches if match_id in ignore_ids]
     spans: dict[tuple[int, int], list[int]] = {}
-    masks: list[tuple[int, int]] = []
-    for match_id, start, end in matches:
+    for match_id, start, end, full_start, full_end in matches:
         if match_id in ignore_ids:
-            masks.append((start, end))
-        else:
-            spans.setdefault((start, end), [])
-            if match_id not in spans[(start, end)]:
-                spans[(start, end)].append(match_id)
-    if masks:
-        spans = {k: v for k, v in spans.items() if not any(k[0] < me and ms < k[1] for ms, me in masks)}
+            continue
+        if masks and any(full_start < me and ms < full_end for ms, me in masks):
+            continue
+        spans.setdefault((start, end), [])
+        if match_id not in spans[(start, end)]:
+            spans[(start, end)].append(match_id)
     ordered = sorted(spans, key=lambda k: (k[0], -k[1]))
     kept: list[tuple[int, int]] = []
     max_end = -1
@@ -199,14 +232,22 @@ class ClinicalEntities:
         self.name = name
         compiler = PhraseCompiler(nlp.tokenizer, load_classes(classes_file, patterns_dir))
         self.concepts, self.keep_historical = load_concepts(pattern_files, patterns_dir)
+        #: Modifier code -> (the symptom codes it may modify, the codes that rule a finding out).
+        self.modifier_targets: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        for concept in self.concepts:
+            for kind, code in concept.findings:
+                if kind == "modifier":
+                    of, unless = self.modifier_targets.get(code, (frozenset(), frozenset()))
+                    self.modifier_targets[code] = (of | set(concept.targets), unless | set(concept.unless))
         # Schema validation of every pattern costs ~0.2 s at start-up; the tests validate.
         self.matcher = AnchoredMatcher(nlp.vocab)
         self.patterns: dict[str, list[list[dict[str, Any]]]] = {}
         self._findings: dict[int, tuple[tuple[str, str], ...]] = {}
         self._trim: dict[int, tuple[int, int]] = {}
+        self._veto: dict[int, frozenset[str]] = {}
         self._ignore_ids: set[int] = set()
         for concept in self.concepts:
-            by_trim: dict[tuple[int, int], list[list[dict[str, Any]]]] = {}
+            by_trim: dict[tuple[tuple[int, int], frozenset[str]], list[list[dict[str, Any]]]] = {}
             for phrase in concept.phrases:
                 try:
                     pattern = compiler.compile(phrase)
@@ -216,15 +257,19 @@ class ClinicalEntities:
                     errors = validate_token_pattern(pattern)
                     if errors:
                         raise PatternError(f"{concept.key}: {phrase!r}: {errors}")
-                by_trim.setdefault(compiler.trim(phrase), []).append(pattern)
-            for trim, patterns in by_trim.items():
-                # Phrases with [context] words go under their own key, which records the trim.
+                by_trim.setdefault((compiler.trim(phrase), compiler.veto(phrase)), []).append(pattern)
+            for n, ((trim, veto), patterns) in enumerate(by_trim.items()):
+                # Phrases with [context] words or a !veto go under their own key.
                 key = concept.key if trim == (0, 0) else f"{concept.key}|trim={trim[0]},{trim[1]}"
+                if veto:
+                    key = f"{key}|veto={n}"
                 self.matcher.add(key, patterns)
                 self.patterns[key] = patterns
                 match_id = nlp.vocab.strings[key]
                 self._findings[match_id] = concept.findings
                 self._trim[match_id] = trim
+                if veto:
+                    self._veto[match_id] = veto
                 if concept.ignore:
                     self._ignore_ids.add(match_id)
 
@@ -232,9 +277,13 @@ class ClinicalEntities:
         ensure_lemmas(doc)
         ents = []
         matches = []
+        n = len(doc)
         for match_id, start, end in self.matcher(doc):
+            veto = self._veto.get(match_id)
+            if veto is not None and end < n and (doc[end].norm_ in veto or doc[end].lemma_ in veto):
+                continue
             lead, tail = self._trim.get(match_id, (0, 0))
-            matches.append((match_id, start + lead, end - tail))
+            matches.append((match_id, start + lead, end - tail, start, end))
         for start, end, ids in _select(matches, self._ignore_ids):
             findings: list[tuple[str, str]] = []
             for match_id in ids:
@@ -242,7 +291,8 @@ class ClinicalEntities:
                     if finding not in findings:
                         findings.append(finding)
             kinds = {kind for kind, _ in findings}
-            label = "SYMPTOM" if "symptom" in kinds else "RISK_FACTOR" if "risk_factor" in kinds else "BLEEDING_AMOUNT"
+            label = ("SYMPTOM" if "symptom" in kinds else "RISK_FACTOR" if "risk_factor" in kinds
+                     else "BLEEDING_AMOUNT" if "amount" in kinds else "MODIFIER")
             span = Span(doc, start, end, label=label)
             span._.findings = tuple(findings)
             ents.append(span)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from spacy.tokens import Doc
 
@@ -80,7 +80,43 @@ def _clean(text: str) -> str:
     return text
 
 
-def extraction_from_doc(doc: Doc, keep_historical: frozenset[str] | set[str] = frozenset()) -> Extraction:
+def _modified(doc: Doc, targets: Mapping[str, tuple[frozenset[str], frozenset[str]]]) -> list[SymptomMention]:
+    """The findings that modifiers add ("pain that isn't coming in waves and won't stop" is a
+    constant pain): a current, affirmed modifier applies to the nearest earlier current, affirmed
+    symptom of its sentence (or to the finding it is merged with) if that is one of its targets
+    and none of its exceptions ("cramps every 5 minutes and they won't stop" are contractions).
+    Negated findings are passed over ("not in waves" describes the same pain); any other
+    affirmed finding in between stops the search ("cramps and bleeding that won't stop")."""
+    out: list[SymptomMention] = []
+    ents = list(doc.ents)
+    for k, ent in enumerate(ents):
+        codes = [code for kind, code in ent._.findings if kind == "modifier"]
+        if not codes or ent._.negex or (ent._.context or CURRENT) != CURRENT:
+            continue
+        sent_start = ent.sent.start
+        target = None
+        for j in range(k, -1, -1):
+            cand = ents[j]
+            if cand.start < sent_start:
+                break
+            if cand._.negex or not any(kind == "symptom" for kind, _ in cand._.findings):
+                continue
+            target = cand
+            break
+        if target is None or (target._.context or CURRENT) != CURRENT:
+            continue
+        found = {code for kind, code in target._.findings if kind == "symptom"}
+        start, end = target.start_char, max(ent.end_char, target.end_char)
+        for code in codes:
+            of, unless = targets.get(code, (frozenset(), frozenset()))
+            if found & of and not found & unless:
+                out.append(SymptomMention(code, doc.text[start:end], start, end, False, CURRENT))
+    return out
+
+
+def extraction_from_doc(doc: Doc, keep_historical: frozenset[str] | set[str] = frozenset(),
+                        modifier_targets: Mapping[str, tuple[frozenset[str], frozenset[str]]] | None = None,
+                        ) -> Extraction:
     """Read the pipeline's annotations off a processed Doc."""
     symptoms: list[SymptomMention] = []
     risks: list[RiskFactorMention] = []
@@ -100,6 +136,9 @@ def extraction_from_doc(doc: Doc, keep_historical: frozenset[str] | set[str] = f
                 risks.append(RiskFactorMention(code, ent.text, ent.start_char, ent.end_char, negated, rf_context))
             elif kind == "amount" and not negated and context == CURRENT:
                 amounts.append((BLEEDING_AMOUNTS.index(code), code, ent.start_char, ent.end_char))
+    if modifier_targets:
+        symptoms.extend(_modified(doc, modifier_targets))
+        symptoms.sort(key=lambda m: (m.start, m.end))
     amount = max(amounts, key=lambda a: (a[0], -a[2])) if amounts else None
     gestation = doc._.gestation
     return Extraction(
@@ -167,13 +206,15 @@ def make_extract(get_nlp: Callable[[], Any]) -> Callable[[str], Extraction]:
             return EMPTY
         try:
             nlp = get_nlp()
-            keep = nlp.get_pipe("clinical_entities").keep_historical
+            entities = nlp.get_pipe("clinical_entities")
+            keep, targets = entities.keep_historical, entities.modifier_targets
             text = _clean(text[:MAX_CHARS])
             if len(text) <= CHUNK_CHARS:
-                return extraction_from_doc(nlp(text), keep)
+                return extraction_from_doc(nlp(text), keep, targets)
             pieces = chunks(text)
             docs = nlp.pipe(piece for _, piece in pieces)
-            return merge([(offset, extraction_from_doc(doc, keep)) for (offset, _), doc in zip(pieces, docs)])
+            return merge([(offset, extraction_from_doc(doc, keep, targets))
+                          for (offset, _), doc in zip(pieces, docs)])
         except Exception as exc:  # noqa: BLE001 - the chatbot must keep going
             log.warning("clinical extraction failed (%s); returning an empty extraction", type(exc).__name__)
             return EMPTY

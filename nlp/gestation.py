@@ -5,14 +5,17 @@ Settings (number words, cue words, trimester values) are in ``patterns/gestation
 Forms, strongest first:
 
 * weeks and days - "19 weeks and 5 days", "24w3d", "20+3" -> weeks + days/7 (2 decimals);
-* "20/40" (UK notes), "week 20", "20th week";
+* "20/40" (UK notes), "week 20", "wk 20" (= 20 weeks, like "20 weeks"), "21st week" (the
+  ordinal counts the week under way: the 21st week is 20+0 to 20+6, so 20 completed weeks,
+  the clinical convention, which also puts every whole-week threshold on the right side);
 * "20w", "21wks" (written together);
-* "20 weeks", "twenty-two weeks" and "5 months", "four and a half months" (months * 4.345,
-  1 decimal). These are durations just as often ("for 2 weeks", "3 weeks ago"), so they count
-  only with a cue: a pregnancy word after ("pregnant", "along", "gone", "today"), a subject or
-  "at" before ("I'm", "she's", "is", "at", "nearly", "about"), or standing at the end of a
-  statement ("lower tummy pain 19 weeks"). A duration word before ("for", "since", "past") or
-  after ("ago", "later", "old") always rules it out, as does a label ("20 week scan");
+* "20 weeks", "twenty-two weeks", "18 and a half weeks" and "5 months", "6 mnths", "four and a
+  half months" (months * 4.345, 1 decimal). These are durations just as often ("for 2 weeks",
+  "3 weeks ago"), so they count only with a cue: a pregnancy word after ("pregnant", "preggo",
+  "along", "gone", "today"), a subject or "at" before ("I'm", "she's", "is", "at", "nearly",
+  "about", "in my"), or standing at the end of a statement ("lower tummy pain 19 weeks"). A
+  duration word before ("for", "since", "past") or after ("ago", "later", "old") always rules
+  it out, as does a label ("20 week scan");
 * "first/second/third trimester" (10, 20, 32) and "halfway" (20);
 * a message that is only a number from 4 to 42 (the answer to "how many weeks are you?").
 
@@ -79,6 +82,7 @@ class GestationParser:
         num = rf"(?:\d{{1,2}}(?:\.\d)?|{_alternation(list(numbers))})"
         wk = r"(?:weeks?|weeks|wee?ks|wks?|wk|w(?![a-z]))"
         wk_word = r"(?:weeks?|wee?ks|wks?|wk)"
+        month_word = r"(?:months?|monthes|mnths?|mths?|mos)"
         days = r"(?:days?|dys?|d(?![a-z]))"
         day_num = rf"(?:[0-6]|{_alternation([w for w, v in units.items() if v <= 6])})"
         trimester_words = _alternation(list(self.trimesters))
@@ -89,11 +93,11 @@ class GestationParser:
                 rf"\b(?P<w>{num})\s*{wk}\s*(?:and\s+|\+\s*|,\s*|&\s*)?(?P<d>{day_num})\s*{days}\b", flags)),
             ("plus", re.compile(r"(?<![\d.+])\b(?P<w>\d{1,2})\s*\+\s*(?P<d>[0-6])(?:\s*(?:days?|d)\b)?(?![\d.])", flags)),
             ("slash40", re.compile(r"(?<![\d/])\b(?P<w>\d{1,2})\s*/\s*40\b(?!/)", flags)),
-            ("week_n", re.compile(rf"\bweek\s+(?P<w>{num})\b", flags)),
+            ("week_n", re.compile(rf"\b(?:week\s+|wk\s*)(?P<w>{num})\b", flags)),
             ("nth_week", re.compile(r"\b(?P<w>\d{1,2})(?:st|nd|rd|th)\s+week\b", flags)),
             ("compact", re.compile(r"\b(?P<w>\d{1,2})(?:w|wk|wks|weeks?)\b", flags)),
-            ("weeks", re.compile(rf"\b(?P<w>{num})(?:\s+|\s*-\s*){wk_word}\b", flags)),
-            ("months", re.compile(rf"\b(?P<m>{num})(?P<half>{half})?(?:\s+|\s*-\s*)months?\b", flags)),
+            ("weeks", re.compile(rf"\b(?P<w>{num})(?P<half>{half})?(?:\s+|\s*-\s*){wk_word}\b", flags)),
+            ("months", re.compile(rf"\b(?P<m>{num})(?P<half>{half})?(?:\s+|\s*-\s*){month_word}\b", flags)),
             ("trimester", re.compile(rf"\b(?P<t>{trimester_words})\s+trimester\b", flags)),
             ("halfway", re.compile(
                 r"\bhalf\s*-?\s*way\b(?!\s+(?:through\s+)?(?:the|my|a)\s+(?:day|night|morning|afternoon|"
@@ -186,14 +190,20 @@ class GestationParser:
                     weeks, days = self.number(m.group("w")), self.number(m.group("d"))
                     if self._weeks_ok(weeks) and days is not None and 0 <= days <= 6:
                         value, ok = round(weeks + days / 7.0, 2), not self._duration(text, start, end)
-                elif kind in ("slash40", "week_n", "nth_week"):
+                elif kind in ("slash40", "week_n"):
                     weeks = self.number(m.group("w"))
+                    value, ok = weeks, self._weeks_ok(weeks) and not self._duration(text, start, end)
+                elif kind == "nth_week":
+                    weeks = self.number(m.group("w"))
+                    weeks = weeks - 1 if weeks is not None else None  # the 21st week: 20 weeks done
                     value, ok = weeks, self._weeks_ok(weeks) and not self._duration(text, start, end)
                 elif kind == "compact":
                     weeks = self.number(m.group("w"))
                     value, ok = weeks, self._weeks_ok(weeks) and not self._duration(text, start, end)
                 elif kind == "weeks":
                     weeks = self.number(m.group("w"))
+                    if weeks is not None and m.group("half"):
+                        weeks += 0.5
                     value, ok = weeks, self._weeks_ok(weeks) and self._cued(text, start, end)
                 elif kind == "months":
                     months = self.number(m.group("m"))

@@ -29,6 +29,11 @@ Phrase language (one phrase = words separated by spaces):
 ``[item]`` at the start or end of a phrase
     the word must be there but is not part of the finding: ``[no|a|had] =show`` matches
     "no show" and "had a show" and marks only "show", so that "no" can negate it
+``!a|b`` as the last item
+    the phrase must NOT be followed by one of these words (the end of the message is fine):
+    ``@BABYNOUN @AUX been? [still] !moving|kicking`` matches "the baby has been still" but not
+    "the baby is still moving". It is checked after matching (:meth:`PhraseCompiler.veto`);
+    ``compile`` leaves it out of the spaCy pattern.
 
 Words that the spaCy tokenizer splits are written as one word: ``cant`` becomes "can not".
 ``not`` matches "not", "n't" and the "nt" of "dont"/"doesnt" (spaCy normalises all three).
@@ -114,10 +119,14 @@ def lemma(word: str) -> str:
 
 @lru_cache(maxsize=8192)
 def forms(word: str) -> frozenset[str]:
-    """A word, its lemma and every inflection that shares the lemma: ``cramp`` -> cramps, cramping."""
+    """A word, its lemma and every inflection that shares the lemma: ``cramp`` -> cramps, cramping.
+
+    The forms whose lemma is the word itself count too: the lookup table maps "leggings" to
+    "legging" but "legging" to "leg", so the forms of "legging" must include "leggings"."""
     word = word.lower()
     base = lemma(word)
-    return frozenset({word, base, *_reverse_lemmas().get(base, ())})
+    reverse = _reverse_lemmas()
+    return frozenset({word, base, *reverse.get(base, ()), *reverse.get(word, ())})
 
 
 def ensure_lemmas(doc: Any) -> None:
@@ -219,9 +228,40 @@ class PhraseCompiler:
     # phrases ---------------------------------------------------------------------------
 
     @staticmethod
+    def split_veto(phrase: str) -> tuple[str, str | None]:
+        """The phrase without its final ``!a|b`` item, and that item (without the "!") or None."""
+        items = phrase.split()
+        if items and items[-1].startswith("!"):
+            veto = items[-1][1:]
+            if not veto or len(items) < 2:
+                raise PatternError(f"empty or lone !item in {phrase!r}")
+            return " ".join(items[:-1]), veto
+        if any(item.startswith("!") for item in items):
+            raise PatternError(f"a !item must be the last item: {phrase!r}")
+        return phrase, None
+
+    def veto(self, phrase: str) -> frozenset[str]:
+        """The norms that must not follow a match of ``phrase`` (empty: no ``!`` item)."""
+        _, item = self.split_veto(phrase)
+        if item is None:
+            return frozenset()
+        norms: set[str] = set()
+        for alternative in item.split("|"):
+            if not alternative:
+                raise PatternError(f"empty alternative in {phrase!r}")
+            if alternative.startswith("@"):
+                norms |= self.class_norms(alternative[1:], phrase)
+            elif alternative.startswith("="):
+                norms |= set(self._split(alternative[1:]))
+            else:
+                for piece in self._split(alternative):
+                    norms |= set(forms(piece))
+        return frozenset(norms)
+
+    @staticmethod
     def trim(phrase: str) -> tuple[int, int]:
         """How many ``[context]`` words a phrase has at its start and at its end."""
-        items = phrase.split()
+        items = PhraseCompiler.split_veto(phrase)[0].split()
         lead = 0
         while lead < len(items) and items[lead].startswith("[") and items[lead].endswith("]"):
             lead += 1
@@ -234,6 +274,7 @@ class PhraseCompiler:
         """One phrase -> one spaCy token pattern (a list of token dicts)."""
         if not isinstance(phrase, str) or not phrase.strip():
             raise PatternError(f"empty phrase: {phrase!r}")
+        phrase = self.split_veto(phrase)[0]
         lead, tail = self.trim(phrase)
         if lead + tail >= len(phrase.split()):
             raise PatternError(f"phrase {phrase!r} has only [context] words")
@@ -287,7 +328,7 @@ class PhraseCompiler:
         if cached is not None:
             return cached
         words: set[str] = set()
-        for item in phrase.split():
+        for item in self.split_veto(phrase)[0].split():
             if item.startswith("[") and item.endswith("]"):
                 item = item[1:-1]
             if len(item) > 1 and item.endswith("?"):

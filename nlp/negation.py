@@ -11,6 +11,19 @@ phrases listed in ``patterns/negation.yml``:
 * punctuation (",", ";", ":" and dashes) is a termination phrase, so a negation never reaches
   past the end of its clause ("no bleeding, cramps" keeps the cramps).
 
+The pipeline runs ``clinical_negex`` (under the name ``negex``): negspacy's ``Negex`` with three
+corrections in how it picks its negation and termination phrases, everything else unchanged:
+
+* a negation phrase that overlaps a finding is part of that finding, not a negation of what
+  follows: "not as active" and "baby isn't moving" are findings (reduced movements), "won't stop"
+  describes a pain, so none of them negates the next finding ("the baby isn't as active as
+  usual", "cramps that never let up and loads of blood");
+* a pseudo-negation ("not sure", "not much") cancels the negation phrases that start inside it,
+  not also the one right after it (negspacy compares with the pseudo-negation's exclusive end
+  inclusively, so "not much no clots" lost its "no");
+* a termination phrase inside a negation phrase does not end that negation ("it's" ends a
+  clause, "I don't think it's my waters" is still negated).
+
 negex needs ``doc.sents``; ``line_breaks`` runs after spaCy's ``sentencizer`` and also starts a
 new sentence after a line break, because chat messages often have no full stops.
 ``answer_negation`` runs after negex for the one form it cannot see: a finding answered with a
@@ -21,6 +34,7 @@ bare "no" after punctuation ("bleeding? no", "contractions: none").
 import copy
 from typing import Any, Mapping, Optional
 
+from negspacy.negation import Negex
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -57,6 +71,42 @@ def build_termset(settings_file: str = "negation.yml", patterns_dir: str | None 
         for value in string_list(values, f"negation.yml add.{key}"):
             terms[key] |= _variants(value)
     return {key: sorted(values) for key, values in terms.items()}
+
+
+@Language.factory(
+    "clinical_negex",
+    default_config={"neg_termset": None, "ent_types": [], "extension_name": "negex", "chunk_prefix": []},
+)
+def make_clinical_negex(nlp: Language, name: str, neg_termset: Optional[dict], ent_types: list,
+                        extension_name: str, chunk_prefix: list) -> "ClinicalNegex":
+    return ClinicalNegex(nlp, name, neg_termset or build_termset(), ent_types, extension_name, chunk_prefix)
+
+
+class ClinicalNegex(Negex):
+    """negspacy's negex with the corrections of the module docstring."""
+
+    def process_negations(self, doc: Doc) -> tuple[list, list, list]:
+        strings = self.nlp.vocab.strings
+        pseudo: list[tuple[int, int]] = []
+        found: dict[str, list[tuple[int, int, int]]] = {"Preceding": [], "Following": [], "Termination": []}
+        matches = self.matcher(doc)
+        for match_id, start, end in matches:
+            if strings[match_id] == "pseudo":
+                pseudo.append((start, end))
+        ents = [(e.start, e.end) for e in doc.ents]
+        for match_id, start, end in matches:
+            kind = strings[match_id]
+            if kind not in found:
+                continue
+            if any(ps <= start < pe for ps, pe in pseudo):
+                continue
+            if kind != "Termination" and any(start < ee and es < end for es, ee in ents):
+                continue  # a negation word inside a finding belongs to the finding
+            found[kind].append((match_id, start, end))
+        # A termination word inside a negation phrase does not end it ("don't think it's").
+        negations = [(s, e) for _, s, e in found["Preceding"] + found["Following"]]
+        terminating = [t for t in found["Termination"] if not any(s <= t[1] < e for s, e in negations)]
+        return found["Preceding"], found["Following"], terminating
 
 
 @Language.factory("line_breaks", default_config={})

@@ -3,6 +3,7 @@
     sentencizer -> line_breaks -> typo_normalizer -> clinical_entities -> negex
                 -> answer_negation -> clinical_context -> gestational_age
 
+The ``negex`` step is negspacy's negex with three corrections (``nlp.negation.ClinicalNegex``).
 Every component is registered with ``@Language.factory`` and can be added to any blank English
 pipeline on its own (see tests/test_nlp_extraction.py). ``get_pipeline()`` builds the pipeline once
 per process; ``build_pipeline(patterns_dir=...)`` builds a fresh one, e.g. from edited patterns.
@@ -23,7 +24,6 @@ from . import gestation as _gestation  # noqa: F401
 from . import negation as _negation
 from . import normalizer as _normalizer  # noqa: F401
 
-import negspacy.negation  # noqa: F401  (registers the "negex" factory)
 
 PIPE_NAMES = ("sentencizer", "line_breaks", "typo_normalizer", "clinical_entities", "negex",
               "answer_negation", "clinical_context", "gestational_age")
@@ -51,7 +51,8 @@ def build_pipeline(patterns_dir: str | None = None) -> Language:
     nlp.add_pipe("typo_normalizer", config=dict(common))
     nlp.add_pipe("clinical_entities", config=dict(common))
     nlp.add_pipe(
-        "negex",
+        "clinical_negex",
+        name="negex",
         config={
             "neg_termset": _negation.build_termset(patterns_dir=patterns_dir),
             "ent_types": [],

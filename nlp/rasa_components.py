@@ -16,6 +16,13 @@ safety needs it:
 The override is recorded in the message (``intent.overridden_by`` and
 ``intent.classifier_intent``) and put first in the intent ranking, above the classifier's own
 ranking, for the nurse console and evaluation.
+
+``ClinicalFeaturizer`` runs the same extraction earlier in the pipeline and hands its findings to
+the intent classifier as features (which symptoms are present, denied or only mentioned, whether
+there is a gestational age, a risk factor, a bleeding amount, someone else's pregnancy). Without
+word vectors the classifier cannot know that "21wks" is a gestational age or that "spotting
+19+3" reports bleeding; the rules can. The extraction is kept on the message, so the extractor
+at the end of the pipeline does not run it a second time.
 """
 from __future__ import annotations
 
@@ -24,17 +31,24 @@ import logging
 import re
 from typing import Any, Dict, FrozenSet, List, Optional, Text
 
+import numpy as np
+import scipy.sparse
+
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES, FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import nlp
+from nlp.codes import BLEEDING_AMOUNTS, CONTEXTS, SYMPTOMS
 from triage import RED_FLAGS
 
 logger = logging.getLogger(__name__)
@@ -56,6 +70,105 @@ SYMPTOM_INTENT = {
 
 WORD = re.compile(r"[a-z]{3,}")
 VOCABULARY_FILE = "training_vocabulary.json"
+#: Where ClinicalFeaturizer leaves the extraction for ClinicalEntityExtractor (not in the output).
+EXTRACTION_KEY = "clinical_extraction"
+
+
+def extraction_of(message: Message) -> Optional["nlp.Extraction"]:
+    """The message's clinical extraction, computed once per message; None if it failed."""
+    cached = message.get(EXTRACTION_KEY)
+    if cached is not None:
+        return cached
+    try:
+        extraction = nlp.extract(message.get(TEXT) or "")
+    except Exception:  # never lose the message: the classifier's answer still stands
+        logger.exception("Clinical extraction failed; continuing without its findings")
+        return None
+    message.set(EXTRACTION_KEY, extraction)
+    return extraction
+
+
+# The feature columns: one per (symptom, how it is mentioned), then the other findings.
+_CODES = sorted(SYMPTOMS)
+_MENTIONS = ("present", "negated") + tuple(c for c in CONTEXTS if c != "current")
+FEATURE_NAMES: List[Text] = (
+    [f"{code}:{how}" for how in _MENTIONS for code in _CODES]
+    + ["any_symptom_present", "any_red_flag_present", "any_symptom_negated", "gestational_age",
+       "risk_factor", "on_behalf"]
+    + [f"bleeding_amount:{amount}" for amount in BLEEDING_AMOUNTS]
+)
+_COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
+
+
+def clinical_features(extraction: Optional["nlp.Extraction"]) -> np.ndarray:
+    """The findings as a 0/1 row (all zero when the extraction failed)."""
+    row = np.zeros(len(FEATURE_NAMES), dtype=np.float32)
+    if extraction is None:
+        return row
+
+    def on(name: Text) -> None:
+        row[_COLUMN[name]] = 1.0
+
+    for mention in extraction.symptoms:
+        if mention.code not in SYMPTOMS:
+            continue
+        if mention.negated:
+            on(f"{mention.code}:negated")
+            on("any_symptom_negated")
+        elif mention.context == "current":
+            on(f"{mention.code}:present")
+            on("any_symptom_present")
+            if mention.code in RED_FLAGS:
+                on("any_red_flag_present")
+        else:
+            on(f"{mention.code}:{mention.context}")
+    if extraction.gestational_weeks is not None:
+        on("gestational_age")
+    if any(not r.negated for r in extraction.risk_factors):
+        on("risk_factor")
+    if extraction.on_behalf:
+        on("on_behalf")
+    if extraction.bleeding_amount in BLEEDING_AMOUNTS:
+        on(f"bleeding_amount:{extraction.bleeding_amount}")
+    return row
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
+)
+class ClinicalFeaturizer(GraphComponent):
+    """The clinical findings of a message as sentence features for the intent classifier."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ClinicalFeaturizer":
+        nlp.get_pipeline()  # build once at start-up
+        return cls(execution_context.node_name, float(config.get("weight", 1.0)))
+
+    def __init__(self, name: Text, weight: float = 1.0) -> None:
+        self._name = name
+        self._weight = weight
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if text is None or text.startswith("/"):
+                continue  # a button payload, or an example without text
+            row = clinical_features(extraction_of(message)) * self._weight
+            message.add_features(Features(
+                scipy.sparse.coo_matrix(row.reshape(1, -1)), FEATURE_TYPE_SENTENCE, TEXT,
+                self._name,
+            ))
+        return messages
 
 
 def words(text: Text) -> FrozenSet[Text]:
@@ -136,10 +249,8 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
         text = message.get(TEXT) or ""
         if text.startswith("/"):
             return  # a button payload: Rasa already parsed its intent and entities
-        try:
-            extraction = nlp.extract(text)
-        except Exception:  # never lose the message: the classifier's answer still stands
-            logger.exception("Clinical extraction failed; continuing without its entities")
+        extraction = extraction_of(message)
+        if extraction is None:
             return
         entities = nlp.to_rasa_entities(extraction)
         message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)

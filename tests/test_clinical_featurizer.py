@@ -1,0 +1,76 @@
+"""nlp.rasa_components.ClinicalFeaturizer: the rule-based findings as intent features."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+import nlp
+from nlp.rasa_components import (
+    EXTRACTION_KEY, FEATURE_NAMES, ClinicalFeaturizer, clinical_features, extraction_of,
+)
+
+
+def on(text: str) -> set[str]:
+    row = clinical_features(nlp.extract(text))
+    return {FEATURE_NAMES[i] for i in np.flatnonzero(row)}
+
+
+def test_feature_names_are_unique_and_cover_every_symptom_mention():
+    assert len(FEATURE_NAMES) == len(set(FEATURE_NAMES))
+    assert "bleeding:present" in FEATURE_NAMES and "contractions:negated" in FEATURE_NAMES
+    assert "bleeding:hypothetical" in FEATURE_NAMES and "bleeding:current" not in FEATURE_NAMES
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("spotting 19+3", {"bleeding:present", "any_symptom_present", "gestational_age"}),
+    ("21wks", {"gestational_age"}),
+    ("no contractions", {"contractions:negated", "any_symptom_negated"}),
+    ("im bleeding through my trousers", {"heavy_bleeding:present", "bleeding:present",
+                                         "any_symptom_present", "any_red_flag_present"}),
+    ("what if i start bleeding", {"bleeding:hypothetical"}),
+    ("i had a lletz", {"risk_factor"}),
+    ("thanks bye", set()),
+])
+def test_findings_become_features(text, expected):
+    assert expected <= on(text)
+    if not expected:
+        assert on(text) == set()
+
+
+def test_a_failed_extraction_gives_zeros():
+    assert not clinical_features(None).any()
+
+
+def featurizer(weight: float = 1.0) -> ClinicalFeaturizer:
+    return ClinicalFeaturizer("clinical_featurizer", weight)
+
+
+def test_adds_one_weighted_sentence_feature_row_per_message():
+    messages = [Message(data={TEXT: "pressure down below at 20 weeks"}), Message(data={TEXT: "hello"})]
+    featurizer(3.0).process(messages)
+    first = messages[0].get_sparse_features(TEXT)[1].features.toarray()
+    assert first.shape == (1, len(FEATURE_NAMES))
+    assert set(first[first > 0]) == {3.0}
+    assert first[0, FEATURE_NAMES.index("vaginal_pressure:present")] == 3.0
+    assert not messages[1].get_sparse_features(TEXT)[1].features.toarray().any()
+    assert messages[0].get_sparse_features(TEXT)[0] is None  # sentence features only
+
+
+def test_button_payloads_and_training_examples_without_text():
+    payload = Message(data={TEXT: '/inform_contractions{"contractions":"no"}'})
+    featurizer().process([payload])
+    assert payload.get_sparse_features(TEXT) == (None, None)
+    data = TrainingData([Message(data={TEXT: "bleeding", "intent": "report_bleeding"}),
+                         Message(data={"intent": "greet"})])
+    featurizer().process_training_data(data)
+    assert data.training_examples[0].get_sparse_features(TEXT)[1] is not None
+
+
+def test_the_extraction_is_computed_once_and_kept_out_of_the_output():
+    message = Message(data={TEXT: "some spotting"})
+    first = extraction_of(message)
+    assert extraction_of(message) is first and message.get(EXTRACTION_KEY) is first
+    assert EXTRACTION_KEY not in message.as_dict(only_output_properties=True)

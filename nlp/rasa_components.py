@@ -9,10 +9,11 @@ safety needs it:
   confirmed (even if it hesitated between two symptoms), and any other intent (greeting, "not
   sure", small talk, or a question the classifier is unsure of) becomes the matching
   ``report_*`` intent, so a long or typo-ridden symptom report is always triaged;
-- when the classifier says "symptom", "red flag" or "weeks" for a message in which the rules find
-  nothing and which shares no word with the training data (nonsense, markup, another
-  language), the intent becomes ``nlu_fallback``: a calm "not understood" with the full safety
-  net, instead of triaging nonsense. The training vocabulary is learned at training time.
+- a message with no letter or digit at all (empty, emoji, punctuation) becomes ``nlu_fallback``,
+  and so does one for which the classifier says "symptom", "red flag" or "weeks" while the rules
+  find nothing and it shares no word with the training data (nonsense, markup, another
+  language). Both get a calm "not understood" with the full safety net, instead of a guess.
+  The training vocabulary is learned at training time.
 The override is recorded in the message (``intent.overridden_by`` and
 ``intent.classifier_intent``) and put first in the intent ranking, above the classifier's own
 ranking, for the nurse console and evaluation.
@@ -38,6 +39,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
@@ -69,6 +71,7 @@ SYMPTOM_INTENT = {
 
 
 WORD = re.compile(r"[a-z]{3,}")
+ALNUM = re.compile(r"[^\W_]")  # a letter or digit, in any script
 VOCABULARY_FILE = "training_vocabulary.json"
 #: Where ClinicalFeaturizer leaves the extraction for ClinicalEntityExtractor (not in the output).
 EXTRACTION_KEY = "clinical_extraction"
@@ -161,9 +164,12 @@ class ClinicalFeaturizer(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)
-            if text is None or text.startswith("/"):
-                continue  # a button payload, or an example without text
-            row = clinical_features(extraction_of(message)) * self._weight
+            if text is None:
+                continue  # a training example without text (Rasa trains no intent on it)
+            # Every message gets the row, a button payload ("/deny") an empty one: the
+            # classifier needs the same columns for every message it sees.
+            findings = None if text.startswith("/") else extraction_of(message)
+            row = clinical_features(findings) * self._weight
             message.add_features(Features(
                 scipy.sparse.coo_matrix(row.reshape(1, -1)), FEATURE_TYPE_SENTENCE, TEXT,
                 self._name,
@@ -173,6 +179,33 @@ class ClinicalFeaturizer(GraphComponent):
 
 def words(text: Text) -> FrozenSet[Text]:
     return frozenset(WORD.findall(text.lower()))
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
+)
+class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
+    """Rasa's logistic-regression intent classifier, minus one way of losing a message.
+
+    Rasa's version stacks every featurizer's sentence features and hands them to scikit-learn,
+    which raises when a message has fewer columns than the model was trained on; an empty or
+    blank message has no word n-grams at all, so the whole NLU step failed. Here such a message
+    gets no intent (confidence 0), which the FallbackClassifier turns into ``nlu_fallback``: the
+    "not understood" answer with the safety net.
+    """
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        expected = getattr(self.clf, "n_features_in_", None)
+        readable = []
+        for message in messages:
+            if expected is None or self._create_X([message]).shape[1] == expected:
+                readable.append(message)
+            else:
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
+        if readable:
+            super().process(readable)
+        return messages
 
 
 @DefaultV1Recipe.register(
@@ -276,6 +309,10 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
         if heavy or any(code in RED_FLAGS for code in current):
             return "report_red_flag"
         intent = message.get(INTENT) or {}
+        if not ALNUM.search(message.get(TEXT) or ""):
+            # Nothing to read (empty, spaces, emoji, punctuation): whatever the classifier
+            # guessed from no features at all, the answer is "not understood" + safety net.
+            return DEFAULT_NLU_FALLBACK_INTENT_NAME
         if (
             not entities
             and (intent.get("name") or "").startswith(("report_", "inform_"))

@@ -61,8 +61,9 @@ class TriageTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.engine.dialect.name == "sqlite":
-            self._reopen_sqlite()
+        in_memory = self.engine.url.database in (None, "", ":memory:")
+        if self.engine.dialect.name == "sqlite" and not in_memory:
+            self._reopen_sqlite()  # an in-memory database keeps Rasa's single connection
         table = self.SQLEvent.__table__
         sender = sa.bindparam("sender_id")
         session_start = (

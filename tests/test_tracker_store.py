@@ -148,6 +148,15 @@ def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path):
         assert plain.execute("select count(*) from events").fetchone()[0] == 8
 
 
+def test_an_in_memory_sqlite_database_keeps_working():
+    store = TriageTrackerStore(DOMAIN, host="sqlite://")
+    # a pool of several connections would give each its own, empty, in-memory database
+    assert not isinstance(store.engine.pool, sa.pool.QueuePool)
+    run(converse(store, "p", 2))
+    assert len(run(store.retrieve_full_tracker("p")).events) == 3 + 2 * 5
+    store.engine.dispose()
+
+
 @pytest.mark.e2e
 def test_the_running_bot_keeps_conversations_in_this_store(bot, sender):
     bot.send(sender, "hello")

@@ -15,7 +15,8 @@ This store keeps the schema and the event JSON exactly as Rasa writes them (the 
   inserts the rest without counting; a tracker this store did not load falls back to Rasa's
   count. Both happen under Rasa's per-conversation lock (the lock store), so they stay correct
   with several Rasa instances on PostgreSQL;
-- reads and inserts are SQLAlchemy Core statements built once, not ORM queries;
+- reads and inserts are SQLAlchemy Core statements built once, not ORM queries, and they run
+  in a worker thread, so a slow database holds up one conversation, not the event loop;
 - SQLite keeps one pooled connection open and runs in WAL mode with ``synchronous=FULL``: one
   fsync per commit instead of several, still durable when the machine loses power, and the
   console can read while the bot writes.
@@ -26,6 +27,7 @@ tests/test_tracker_store.py checks that the running bot writes to the database.
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -61,9 +63,13 @@ class TriageTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        in_memory = self.engine.url.database in (None, "", ":memory:")
+        in_memory = self.engine.dialect.name == "sqlite" and self.engine.url.database in (
+            None, "", ":memory:")
+        # An in-memory database exists per connection: it keeps Rasa's single connection and
+        # stays on the loop's thread.
+        self._threaded = not in_memory
         if self.engine.dialect.name == "sqlite" and not in_memory:
-            self._reopen_sqlite()  # an in-memory database keeps Rasa's single connection
+            self._reopen_sqlite()
         table = self.SQLEvent.__table__
         sender = sa.bindparam("sender_id")
         session_start = (
@@ -94,12 +100,34 @@ class TriageTrackerStore(SQLTrackerStore):
         sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
+    # The database round trips run in a worker thread (the drivers release the GIL while they
+    # wait): a slow commit, such as one waiting on a PostgreSQL checkpoint, then holds up only
+    # its own conversation, not every conversation on the server's event loop. Building the
+    # tracker and the rows stays on the loop (CPU work gains nothing from a thread). Rasa's
+    # per-conversation lock keeps one conversation's reads and writes in order.
+    async def _off_loop(self, function: Any, *args: Any) -> Any:
+        if self._threaded:
+            return await asyncio.to_thread(function, *args)
+        return function(*args)
+
+    def _fetch(self, query: Any, sender_id: Text) -> list:
+        with self.engine.connect() as connection:
+            return connection.execute(query, {"sender_id": sender_id}).all()
+
+    def _count_stored(self, sender_id: Text) -> int:
+        """Rasa's own count: the stored events of the latest session."""
+        with self.session_scope() as session:
+            return self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+
+    def _insert_rows(self, rows: list) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(self._insert, rows)
+
     async def _retrieve(
         self, sender_id: Text, fetch_events_from_all_sessions: bool
     ) -> Optional[DialogueStateTracker]:
         query = self._select_all if fetch_events_from_all_sessions else self._select_session
-        with self.engine.connect() as connection:
-            rows = connection.execute(query, {"sender_id": sender_id}).all()
+        rows = await self._off_loop(self._fetch, query, sender_id)
         if not rows or not self.domain:
             return None
         tracker = DialogueStateTracker.from_dict(
@@ -113,11 +141,9 @@ class TriageTrackerStore(SQLTrackerStore):
         """Inserts the events this tracker has that the table does not, in one transaction."""
         await self.stream_events(tracker)
         stored = getattr(tracker, STORED, None)
-        if stored is None or stored > len(tracker.events):
-            with self.session_scope() as session:  # a tracker this store did not load
-                new = list(super()._additional_events(session, tracker))
-        else:
-            new = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+        if stored is None or stored > len(tracker.events):  # a tracker this store did not load
+            stored = await self._off_loop(self._count_stored, tracker.sender_id)
+        new = list(itertools.islice(tracker.events, stored, len(tracker.events)))
         rows = []
         for event in new:
             data = event.as_dict()
@@ -130,6 +156,5 @@ class TriageTrackerStore(SQLTrackerStore):
                 "data": json.dumps(data),
             })
         if rows:
-            with self.engine.begin() as connection:
-                connection.execute(self._insert, rows)
+            await self._off_loop(self._insert_rows, rows)
         setattr(tracker, STORED, len(tracker.events))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import threading
 import uuid
 
 import pytest
@@ -146,6 +147,17 @@ def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path):
     with sqlite3.connect(db) as plain:  # WAL is a property of the file: every reader sees it
         assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert plain.execute("select count(*) from events").fetchone()[0] == 8
+
+
+def test_database_round_trips_run_off_the_event_loop_thread(db_urls):
+    _, url = db_urls
+    store = TriageTrackerStore(DOMAIN, host=url)
+    threads: set = set()
+    sa.event.listen(store.engine, "before_cursor_execute",
+                    lambda *args: threads.add(threading.get_ident()))
+    run(converse(store, "p", 2))
+    assert threads and threading.get_ident() not in threads
+    store.engine.dispose()
 
 
 def test_an_in_memory_sqlite_database_keeps_working():

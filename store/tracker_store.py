@@ -17,9 +17,9 @@ This store keeps the schema and the event JSON exactly as Rasa writes them (the 
   with several Rasa instances on PostgreSQL;
 - reads and inserts are SQLAlchemy Core statements built once, not ORM queries, and they run
   in a worker thread, so a slow database holds up one conversation, not the event loop;
-- SQLite keeps one pooled connection open and runs in WAL mode with ``synchronous=FULL``: one
-  fsync per commit instead of several, still durable when the machine loses power, and the
-  console can read while the bot writes.
+- SQLite keeps a small pool of connections open and runs in WAL mode with
+  ``synchronous=FULL``: one fsync per commit instead of several, still durable when the
+  machine loses power, and the console can read while the bot writes.
 
 Configured in endpoints.yml (``type: store.tracker_store.TriageTrackerStore``). If Rasa cannot
 import this class it silently uses an in-memory store, losing every conversation, so
@@ -90,7 +90,7 @@ class TriageTrackerStore(SQLTrackerStore):
         self._insert = table.insert()
 
     def _reopen_sqlite(self) -> None:
-        """One pooled connection with the pragmas, instead of a new file handle per session."""
+        """A small pool of open connections with the pragmas, not a new file handle per session."""
         url = self.engine.url
         self.engine.dispose()
         self.engine = sa.create_engine(

@@ -217,20 +217,24 @@ def _check_echo(last: list, _all: list) -> Optional[str]:
     return None if last and last[0].get("text") else "no echo"
 
 
-def start_floor(workdir: Path) -> Target:
-    port = free_port()
-    log = workdir / "floor.log"
+def _serve(cmd: list[str], cwd: Path, log: Path, port: int) -> tuple[subprocess.Popen, float]:
+    """Starts a server on 127.0.0.1:port and waits until it answers: (process, seconds)."""
     started = time.perf_counter()
-    proc = subprocess.Popen([str(VENV_BIN / "python"), "-m", "eval.echo_server", "--port", str(port)],
-                            cwd=ROOT, env=env(), stdout=log.open("w"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env(), stdout=log.open("w"), stderr=subprocess.STDOUT)
     try:
         wait_ready(f"http://127.0.0.1:{port}/", proc, log)
     except Exception:
         stop_process(proc)
         raise
+    return proc, round(time.perf_counter() - started, 2)
+
+
+def start_floor(workdir: Path) -> Target:
+    port = free_port()
+    proc, ready = _serve([str(VENV_BIN / "python"), "-m", "eval.echo_server", "--port", str(port)],
+                         ROOT, workdir / "floor.log", port)
     return Target("floor", f"http://127.0.0.1:{port}", FLOOR_CONVERSATION, _check_echo,
-                  roots=[proc.pid], stop=lambda: stop_process(proc),
-                  start_to_ready_s=round(time.perf_counter() - started, 2),
+                  roots=[proc.pid], stop=lambda: stop_process(proc), start_to_ready_s=ready,
                   notes="Sanic 21.12 echo, one worker")
 
 
@@ -248,19 +252,11 @@ def prepare_stock(workdir: Path) -> tuple[Path, dict[str, Any]]:
 
 def start_stock(workdir: Path, folder: Path, training: dict[str, Any]) -> Target:
     port = free_port()
-    log = workdir / "stock.log"
-    started = time.perf_counter()
-    proc = subprocess.Popen([str(VENV_BIN / "rasa"), "run", "--model", training["model"], "--port", str(port),
-                             "--interface", "127.0.0.1"],
-                            cwd=folder, env=env(), stdout=log.open("w"), stderr=subprocess.STDOUT)
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/", proc, log)
-    except Exception:
-        stop_process(proc)
-        raise
+    proc, ready = _serve([str(VENV_BIN / "rasa"), "run", "--model", training["model"], "--port", str(port),
+                          "--interface", "127.0.0.1"], folder, workdir / "stock.log", port)
     return Target("stock", f"http://127.0.0.1:{port}", STOCK_CONVERSATION, _check_nonempty,
-                  roots=[proc.pid], stop=lambda: stop_process(proc),
-                  start_to_ready_s=round(time.perf_counter() - started, 2), training=training,
+                  roots=[proc.pid], stop=lambda: stop_process(proc), start_to_ready_s=ready,
+                  training=training,
                   notes="rasa init assistant, default config, in-memory tracker store, no action server")
 
 

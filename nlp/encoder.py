@@ -9,8 +9,8 @@ PyPI by scripts/fetch_encoder.py and checked against the published SHA-256 of th
 
 What it computes is exactly what sentence-transformers computes for this model (tests compare
 the two on reference sentences): BERT's uncased WordPiece tokenisation, a 6-layer, 384-wide
-BERT encoder, the mean of the token vectors, L2-normalised. One short message takes a few
-milliseconds on one core; the weights take about 90 MB of memory.
+BERT encoder, the mean of the token vectors, L2-normalised. A short message takes about 12 ms
+on one core of the 2-core machine the benchmarks run on; the weights take about 90 MB of memory.
 
 Nothing here logs the text it encodes.
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from scipy.special import erf
@@ -140,7 +140,10 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 class SentenceEncoder:
     """all-MiniLM-L6-v2: text -> a unit-length 384-dimensional vector."""
 
-    def __init__(self, model_dir: Path = DEFAULT_DIR) -> None:
+    def __init__(self, model_dir: Path = DEFAULT_DIR, layers: Optional[int] = None) -> None:
+        """``layers``: use only the first so many transformer layers (all when None). Fewer
+        layers cost proportionally less CPU; the pooled output of an early layer is still a
+        good sentence embedding (docs/decisions.md measures what four of six cost in F1)."""
         from safetensors.numpy import load_file
 
         model_dir = Path(model_dir)
@@ -150,7 +153,9 @@ class SentenceEncoder:
                 "(scripts/fetch_encoder.py fetches them)")
         config = json.loads((model_dir / "config.json").read_text())
         self.heads = int(config["num_attention_heads"])
-        self.layers = int(config["num_hidden_layers"])
+        self.layers = int(config["num_hidden_layers"]) if layers is None else int(layers)
+        if not 1 <= self.layers <= int(config["num_hidden_layers"]):
+            raise ValueError(f"layers must be between 1 and {config['num_hidden_layers']}")
         self.eps = float(config["layer_norm_eps"])
         self.dim = int(config["hidden_size"])
         self.tokenizer = WordPiece.from_file(model_dir / "vocab.txt")

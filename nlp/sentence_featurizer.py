@@ -8,13 +8,12 @@ same columns. The encoder is loaded once per process, when the model is loaded, 
 are checked against their pinned SHA-256 first.
 
 The encoder is most of the Rasa server's CPU per message, and Rasa runs the NLU pipeline on its
-one event-loop thread. So the channels call ``encode_ahead(text)`` as a message arrives: it
-starts the encoding in a worker thread (numpy releases the GIL in its matrix products, so it
-runs on the second core) and returns at once, while Rasa loads the conversation and runs the
-pipeline's other steps. The featurizer then takes the result: finished, or being computed
-(it waits for it), or still queued behind other messages under load (it cancels it and encodes
-the text itself, so a message never waits for a queue). Nothing is kept beyond that hand-over:
-it is not a cache, and an unclaimed entry is dropped after a few hundred newer ones.
+one event-loop thread. So the channels ``await encode_ahead(text)`` before they hand a message
+to Rasa: the embedding is computed in a worker thread (numpy releases the GIL in its matrix
+products, so under load it runs on the second core while the event loop serves other
+conversations), and the featurizer takes it. If it is not there (another entry point, an
+error), or still queued, the featurizer encodes the text itself. Nothing is kept beyond that
+hand-over: it is not a cache, and an unclaimed entry is dropped after a few hundred newer ones.
 """
 from __future__ import annotations
 
@@ -24,7 +23,7 @@ import logging
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import numpy as np
 
@@ -41,8 +40,8 @@ from nlp.encoder import DEFAULT_DIR, FILES_SHA256, SentenceEncoder
 
 logger = logging.getLogger(__name__)
 
-_ENCODERS: Dict[Path, SentenceEncoder] = {}
-# Embeddings computed ahead by the channels, waiting for the featurizer: (encoder, text) -> row.
+_ENCODERS: Dict[Tuple[Path, Optional[int]], SentenceEncoder] = {}
+# Embeddings started by the channels, waiting for the featurizer: (encoder, text) -> its Future.
 _AHEAD: "OrderedDict[tuple, Future]" = OrderedDict()
 AHEAD_MAX = 256
 # One thread: one message is encoded at a time, on at most one more core.
@@ -74,31 +73,41 @@ def single_threaded_blas() -> None:
     threadpool_limits(limits=1, user_api="blas")
 
 
-def encoder_for(model_dir: Path = DEFAULT_DIR) -> SentenceEncoder:
-    """One encoder (90 MB of weights) per folder and process, shared by every graph node."""
-    key = Path(model_dir).resolve()
+def encoder_for(model_dir: Path = DEFAULT_DIR, layers: Optional[int] = None) -> SentenceEncoder:
+    """One encoder (90 MB of weights) per folder, depth and process, shared by every graph node."""
+    key = (Path(model_dir).resolve(), layers)
     if key not in _ENCODERS:
         single_threaded_blas()
-        _ENCODERS[key] = SentenceEncoder(_checked(key))
+        _ENCODERS[key] = SentenceEncoder(_checked(key[0]), layers)
     return _ENCODERS[key]
 
 
-def encode_ahead(text: Optional[Text]) -> None:
-    """Starts encoding a user's message in the worker thread, before Rasa parses it (see above).
+async def encode_ahead(text: Optional[Text]) -> None:
+    """Encodes a user's message in the worker thread, before Rasa parses it (see above).
 
     Does nothing when no model with the encoder is loaded in this process, for button payloads
     and for empty text; never raises (the featurizer then encodes the text itself)."""
     if not _ENCODERS or not isinstance(text, str) or not text.strip() or text.startswith("/"):
         return
-    for encoder in list(_ENCODERS.values()):
+    futures = []
+    for encoder in list(_ENCODERS.values()):  # one, unless several models are loaded
         key = (id(encoder), text)
         try:
-            _AHEAD[key] = _EXECUTOR.submit(encoder.encode, text)
+            futures.append(_EXECUTOR.submit(encoder.encode, text))
         except RuntimeError:  # the executor is shut down (the process is exiting)
             return
+        _AHEAD[key] = futures[-1]
         _AHEAD.move_to_end(key)
         while len(_AHEAD) > AHEAD_MAX:
             _AHEAD.popitem(last=False)[1].cancel()
+    for future in futures:
+        try:
+            await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            if not future.cancelled():  # this task was cancelled, not the encoding
+                raise
+        except Exception as error:  # noqa: BLE001 - the featurizer will encode it itself
+            logger.warning("sentence encoder: encoding ahead failed (%s)", type(error).__name__)
 
 
 def _claim(encoder: SentenceEncoder, text: Text) -> Optional[np.ndarray]:
@@ -121,7 +130,7 @@ class SentenceEncoderFeaturizer(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"model_dir": str(DEFAULT_DIR), "weight": 1.0}
+        return {"model_dir": str(DEFAULT_DIR), "layers": None, "weight": 1.0}
 
     @classmethod
     def create(
@@ -132,7 +141,8 @@ class SentenceEncoderFeaturizer(GraphComponent):
         execution_context: ExecutionContext,
     ) -> "SentenceEncoderFeaturizer":
         config = {**cls.get_default_config(), **config}
-        return cls(execution_context.node_name, encoder_for(Path(config["model_dir"])),
+        return cls(execution_context.node_name,
+                   encoder_for(Path(config["model_dir"]), config["layers"]),
                    float(config["weight"]))
 
     def __init__(self, name: Text, encoder: SentenceEncoder, weight: float = 1.0) -> None:

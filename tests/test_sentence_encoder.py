@@ -44,6 +44,21 @@ def test_embeddings_match_sentence_transformers(encoder, case):
     assert abs(float(np.linalg.norm(mine)) - 1.0) < 1e-5
 
 
+@pytest.mark.parametrize("case", CASES, ids=[c["text"][:30] for c in CASES])
+def test_the_first_four_layers_match_the_reference_cut_the_same_way(case):
+    """config.yml uses the first four of the six layers: checked against sentence-transformers
+    with its model cut to four layers."""
+    mine = encoder_for(layers=4).encode(case["text"])
+    np.testing.assert_allclose(mine, np.array(case["embedding_first_4_layers"]), atol=2e-6)
+
+
+def test_the_depth_is_bounded():
+    from nlp.encoder import SentenceEncoder
+
+    with pytest.raises(ValueError):
+        SentenceEncoder(DEFAULT_DIR, layers=7)
+
+
 def test_long_messages_are_cut_at_the_model_limit(encoder):
     ids = encoder.tokenizer.encode("pressure " * 1000)
     assert len(ids) == MAX_TOKENS and ids[0] == encoder.tokenizer.cls and ids[-1] == encoder.tokenizer.sep
@@ -105,16 +120,27 @@ def test_the_classifier_scales_sparse_rows_and_keeps_dense_weights(tmp_path):
     np.testing.assert_allclose(raw._create_X([message]).toarray(), [[3.0, 4.0, 0.0, 2.0, 0.0, 0.0, 0.0]])
 
 
-def test_channels_encode_ahead_and_the_featurizer_takes_it(encoder):
+@pytest.fixture
+def only(encoder, monkeypatch):
+    """The module's state with this one encoder loaded (as in the Rasa server)."""
     from nlp import sentence_featurizer as sf
+
+    monkeypatch.setattr(sf, "_ENCODERS", {("test", None): encoder})
+    monkeypatch.setattr(sf, "_AHEAD", type(sf._AHEAD)())
+    return sf
+
+
+def test_channels_encode_ahead_and_the_featurizer_takes_it(encoder, only):
+    import asyncio
+
+    sf = only
 
     text = "a bit of pressure and some spotting, 21 weeks"
     sf._AHEAD.clear()
-    sf.encode_ahead(text)
-    sf.encode_ahead("/affirm")       # payloads and blank text are not encoded
-    sf.encode_ahead("   ")
-    assert list(sf._AHEAD) == [(id(encoder), text)]
-    sf._AHEAD[(id(encoder), text)].result(timeout=10)
+    asyncio.run(sf.encode_ahead(text))
+    asyncio.run(sf.encode_ahead("/affirm"))      # payloads and blank text are not encoded
+    asyncio.run(sf.encode_ahead("   "))
+    assert list(sf._AHEAD) == [(id(encoder), text)] and sf._AHEAD[(id(encoder), text)].done()
     message = Message(data={TEXT: text})
     SentenceEncoderFeaturizer("encoder", encoder, weight=2.0).process([message])
     assert not sf._AHEAD                           # handed over, not kept
@@ -122,33 +148,49 @@ def test_channels_encode_ahead_and_the_featurizer_takes_it(encoder):
                                encoder.encode(text) * 2.0, rtol=1e-6)
 
 
-def test_unclaimed_embeddings_are_dropped_oldest_first(encoder, monkeypatch):
-    from nlp import sentence_featurizer as sf
+def test_unclaimed_embeddings_are_dropped_oldest_first(encoder, only, monkeypatch):
+    import asyncio
+
+    sf = only
 
     monkeypatch.setattr(sf, "AHEAD_MAX", 3)
     sf._AHEAD.clear()
-    for t in ["one", "two", "three", "four", "five"]:
-        sf.encode_ahead(t)
+
+    async def send(texts):
+        for t in texts:
+            await sf.encode_ahead(t)
+
+    asyncio.run(send(["one", "two", "three", "four", "five"]))
     assert [t for _, t in sf._AHEAD] == ["three", "four", "five"]
-    for future in sf._AHEAD.values():
-        future.result(timeout=10)
     sf._AHEAD.clear()
 
 
-def test_an_embedding_still_queued_is_cancelled_and_computed_in_place(encoder):
-    """Under load the worker is behind: the featurizer does not wait for the queue."""
+def test_an_embedding_still_queued_is_cancelled_and_computed_in_place(encoder, only):
+    """An entry point that did not wait for its embedding: the featurizer does not wait for
+    the queue either."""
+    import asyncio
     import threading
 
-    from nlp import sentence_featurizer as sf
+    sf = only
 
     sf._AHEAD.clear()
     release = threading.Event()
     blocker = sf._EXECUTOR.submit(release.wait)       # the worker is busy
     try:
-        sf.encode_ahead("queued message")
-        queued = sf._AHEAD[(id(encoder), "queued message")]
-        message = Message(data={TEXT: "queued message"})
-        SentenceEncoderFeaturizer("encoder", encoder).process([message])
+        async def start_without_waiting():
+            task = asyncio.ensure_future(sf.encode_ahead("queued message"))
+            await asyncio.sleep(0)           # submitted, now waiting behind the blocker
+            return task
+
+        async def scenario():
+            task = await start_without_waiting()
+            queued = sf._AHEAD[(id(encoder), "queued message")]
+            message = Message(data={TEXT: "queued message"})
+            SentenceEncoderFeaturizer("encoder", encoder).process([message])
+            await asyncio.gather(task)       # the cancelled wait ends quietly
+            return queued, message
+
+        queued, message = asyncio.run(scenario())
         assert queued.cancelled() and not sf._AHEAD
         np.testing.assert_allclose(message.get_dense_features(TEXT)[1].features[0],
                                    encoder.encode("queued message"), rtol=1e-6)

@@ -11,8 +11,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from nlp.sentence_featurizer import encode_ahead
-
 from .output import CombinedCollectingOutputChannel, clean_user_text
 
 logger = logging.getLogger(__name__)
@@ -41,12 +39,9 @@ class SafetyNetRestInput(RestInput):
                 return response.json({"error": "a 'sender' string (up to 128 characters) is required"}, status=400)
             collector = CombinedCollectingOutputChannel()
             try:
-                text = clean_user_text(body.get("message"))
-                # The sentence embedding, computed off the event loop (nlp/sentence_featurizer.py).
-                await encode_ahead(text)
                 await on_new_message(
                     UserMessage(
-                        text,
+                        clean_user_text(body.get("message")),
                         collector,
                         sender_id,
                         input_channel=self.name(),

@@ -19,8 +19,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from nlp.sentence_featurizer import encode_ahead
-
 from .output import clean_user_text, combined, safety_net_message
 
 logger = logging.getLogger(__name__)
@@ -107,12 +105,9 @@ class SafetyNetSocketIOInput(SocketIOInput):
                 except ValueError:
                     metadata = {}
             try:
-                text = clean_user_text(data.get("message"))
-                # The sentence embedding, computed off the event loop (nlp/sentence_featurizer.py).
-                await encode_ahead(text)
                 await on_new_message(
                     UserMessage(
-                        text,
+                        clean_user_text(data.get("message")),
                         output,
                         sender_id,
                         input_channel=self.name(),

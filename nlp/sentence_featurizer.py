@@ -6,22 +6,11 @@ Each message gets one dense sentence feature row: the all-MiniLM-L6-v2 embedding
 times ``weight``. A button payload ("/deny") gets a row of zeros, so that every message has the
 same columns. The encoder is loaded once per process, when the model is loaded, and its weights
 are checked against their pinned SHA-256 first.
-
-The encoder is most of the Rasa server's CPU per message, and Rasa runs the NLU pipeline on its
-one event-loop thread. So the channels ``await encode_ahead(text)`` before they hand a message
-to Rasa: the embedding is computed in a worker thread (numpy releases the GIL in its matrix
-products, so under load it runs on the second core while the event loop serves other
-conversations), and the featurizer takes it. If it is not there (another entry point, an
-error), or still queued, the featurizer encodes the text itself. Nothing is kept beyond that
-hand-over: it is not a cache, and an unclaimed entry is dropped after a few hundred newer ones.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
-from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -41,11 +30,6 @@ from nlp.encoder import DEFAULT_DIR, FILES_SHA256, SentenceEncoder
 logger = logging.getLogger(__name__)
 
 _ENCODERS: Dict[Tuple[Path, Optional[int]], SentenceEncoder] = {}
-# Embeddings started by the channels, waiting for the featurizer: (encoder, text) -> its Future.
-_AHEAD: "OrderedDict[tuple, Future]" = OrderedDict()
-AHEAD_MAX = 256
-# One thread: one message is encoded at a time, on at most one more core.
-_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentence-encoder")
 
 
 def _checked(model_dir: Path) -> Path:
@@ -80,46 +64,6 @@ def encoder_for(model_dir: Path = DEFAULT_DIR, layers: Optional[int] = None) -> 
         single_threaded_blas()
         _ENCODERS[key] = SentenceEncoder(_checked(key[0]), layers)
     return _ENCODERS[key]
-
-
-async def encode_ahead(text: Optional[Text]) -> None:
-    """Encodes a user's message in the worker thread, before Rasa parses it (see above).
-
-    Does nothing when no model with the encoder is loaded in this process, for button payloads
-    and for empty text; never raises (the featurizer then encodes the text itself)."""
-    if not _ENCODERS or not isinstance(text, str) or not text.strip() or text.startswith("/"):
-        return
-    futures = []
-    for encoder in list(_ENCODERS.values()):  # one, unless several models are loaded
-        key = (id(encoder), text)
-        try:
-            futures.append(_EXECUTOR.submit(encoder.encode, text))
-        except RuntimeError:  # the executor is shut down (the process is exiting)
-            return
-        _AHEAD[key] = futures[-1]
-        _AHEAD.move_to_end(key)
-        while len(_AHEAD) > AHEAD_MAX:
-            _AHEAD.popitem(last=False)[1].cancel()
-    for future in futures:
-        try:
-            await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
-            if not future.cancelled():  # this task was cancelled, not the encoding
-                raise
-        except Exception as error:  # noqa: BLE001 - the featurizer will encode it itself
-            logger.warning("sentence encoder: encoding ahead failed (%s)", type(error).__name__)
-
-
-def _claim(encoder: SentenceEncoder, text: Text) -> Optional[np.ndarray]:
-    """The embedding started by ``encode_ahead``, if it has started; None otherwise."""
-    future = _AHEAD.pop((id(encoder), text), None)
-    if future is None or future.cancel():   # not there, or still queued: encode here instead
-        return None
-    try:
-        return future.result()
-    except Exception as error:  # noqa: BLE001 - encode here instead
-        logger.warning("sentence encoder: encoding ahead failed (%s)", type(error).__name__)
-        return None
 
 
 @DefaultV1Recipe.register(
@@ -162,7 +106,6 @@ class SentenceEncoderFeaturizer(GraphComponent):
             if text.startswith("/"):
                 row = np.zeros(self._encoder.dim, dtype=np.float32)
             else:
-                ahead = _claim(self._encoder, text)
-                row = (ahead if ahead is not None else self._encoder.encode(text)) * self._weight
+                row = self._encoder.encode(text) * self._weight
             message.add_features(Features(row.reshape(1, -1), FEATURE_TYPE_SENTENCE, TEXT, self._name))
         return messages

@@ -10,7 +10,6 @@ are checked against their pinned SHA-256 first.
 from __future__ import annotations
 
 import hashlib
-import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -26,8 +25,6 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlp.encoder import DEFAULT_DIR, FILES_SHA256, SentenceEncoder
-
-logger = logging.getLogger(__name__)
 
 _ENCODERS: Dict[Tuple[Path, Optional[int]], SentenceEncoder] = {}
 
@@ -74,7 +71,9 @@ class SentenceEncoderFeaturizer(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"model_dir": str(DEFAULT_DIR), "layers": None, "weight": 1.0}
+        # model_dir None: nlp/encoder_model of the code that runs the model, wherever the
+        # model was trained (the trained model stores its config, so no absolute path).
+        return {"model_dir": None, "layers": None, "weight": 1.0}
 
     @classmethod
     def create(
@@ -86,7 +85,7 @@ class SentenceEncoderFeaturizer(GraphComponent):
     ) -> "SentenceEncoderFeaturizer":
         config = {**cls.get_default_config(), **config}
         return cls(execution_context.node_name,
-                   encoder_for(Path(config["model_dir"]), config["layers"]),
+                   encoder_for(Path(config["model_dir"] or DEFAULT_DIR), config["layers"]),
                    float(config["weight"]))
 
     def __init__(self, name: Text, encoder: SentenceEncoder, weight: float = 1.0) -> None:

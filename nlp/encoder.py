@@ -17,6 +17,7 @@ Nothing here logs the text it encodes.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import unicodedata
 from pathlib import Path
@@ -40,6 +41,26 @@ FILES_SHA256 = {
 }
 MAX_TOKENS = 256            # sentence-transformers' max_seq_length for this model
 MAX_WORD_CHARS = 100        # BERT: a longer "word" becomes [UNK]
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def unpinned_files(model_dir: Path) -> Dict[str, str]:
+    """The model's files that are missing or differ from their pinned SHA-256: name -> why."""
+    problems = {}
+    for name, digest in FILES_SHA256.items():
+        path = Path(model_dir) / name
+        if not path.is_file():
+            problems[name] = "missing"
+        elif file_sha256(path) != digest:
+            problems[name] = "does not match its pinned SHA-256"
+    return problems
 
 
 # -- tokenisation (BERT's BasicTokenizer + WordPiece, uncased) ----------------------------------

@@ -136,10 +136,39 @@ def clinical_features(extraction: Optional["nlp.Extraction"]) -> np.ndarray:
     return row
 
 
+class SentenceRowFeaturizer(GraphComponent):
+    """A featurizer that gives every message one dense sentence row, times ``weight``.
+
+    Dense, so that the weight survives: the intent classifier scales sparse rows (n-gram counts)
+    to unit length and leaves dense rows as their featurizer weighted them. Every message with
+    text gets the row, a button payload ("/deny") too: the classifier needs the same columns
+    for every message it sees. Subclasses say what the row is."""
+
+    def __init__(self, name: Text, weight: float = 1.0) -> None:
+        self._name = name
+        self._weight = weight
+
+    def row(self, message: Message, text: Text) -> np.ndarray:
+        raise NotImplementedError
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if text is None:
+                continue  # a training example without text (Rasa trains no intent on it)
+            row = self.row(message, text) * self._weight
+            message.add_features(Features(row.reshape(1, -1), FEATURE_TYPE_SENTENCE, TEXT, self._name))
+        return messages
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
 )
-class ClinicalFeaturizer(GraphComponent):
+class ClinicalFeaturizer(SentenceRowFeaturizer):
     """The clinical findings of a message as sentence features for the intent classifier."""
 
     @classmethod
@@ -153,27 +182,9 @@ class ClinicalFeaturizer(GraphComponent):
         nlp.get_pipeline()  # build once at start-up
         return cls(execution_context.node_name, float(config.get("weight", 1.0)))
 
-    def __init__(self, name: Text, weight: float = 1.0) -> None:
-        self._name = name
-        self._weight = weight
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self.process(training_data.training_examples)
-        return training_data
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            text = message.get(TEXT)
-            if text is None:
-                continue  # a training example without text (Rasa trains no intent on it)
-            # Every message gets the row, a button payload ("/deny") an empty one: the
-            # classifier needs the same columns for every message it sees.
-            findings = None if text.startswith("/") else extraction_of(message)
-            row = clinical_features(findings) * self._weight
-            # Dense, so that its weight survives: the classifier scales sparse rows (n-gram
-            # counts) to unit length, and leaves dense rows as their featurizer weighted them.
-            message.add_features(Features(row.reshape(1, -1), FEATURE_TYPE_SENTENCE, TEXT, self._name))
-        return messages
+    def row(self, message: Message, text: Text) -> np.ndarray:
+        # A button payload gets an all-zero row.
+        return clinical_features(None if text.startswith("/") else extraction_of(message))
 
 
 def words(text: Text) -> FrozenSet[Text]:

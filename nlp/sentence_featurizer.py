@@ -2,29 +2,26 @@
 
 Word and character n-grams only know the words the training examples used; the sentence
 embedding places "will it happen again next time" near "does cervical insufficiency recur".
-Each message gets one dense sentence feature row: the all-MiniLM-L6-v2 embedding (unit length)
-times ``weight``. A button payload ("/deny") gets a row of zeros, so that every message has the
-same columns. The encoder is loaded once per process, when the model is loaded, and its weights
-are checked against their pinned SHA-256 first.
+Each message gets one dense sentence feature row (SentenceRowFeaturizer in
+nlp/rasa_components.py): the all-MiniLM-L6-v2 embedding (unit length) times ``weight``; a button
+payload ("/deny") gets a row of zeros. The encoder is loaded once per process, when the model is
+loaded, and its weights are checked against their pinned SHA-256 first.
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, Optional, Text, Tuple
 
 import numpy as np
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
-from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlp.encoder import DEFAULT_DIR, FILES_SHA256, SentenceEncoder
+from nlp.encoder import DEFAULT_DIR, SentenceEncoder, unpinned_files
+from nlp.rasa_components import SentenceRowFeaturizer
 
 _ENCODERS: Dict[Tuple[Path, Optional[int]], SentenceEncoder] = {}
 
@@ -32,16 +29,10 @@ _ENCODERS: Dict[Tuple[Path, Optional[int]], SentenceEncoder] = {}
 def _checked(model_dir: Path) -> Path:
     """The folder, after its files were checked against their pinned SHA-256 (a partial copy or
     other weights would silently change every prediction)."""
-    for name, digest in FILES_SHA256.items():
-        path = model_dir / name
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} is missing: run `make setup` (scripts/fetch_encoder.py)")
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        if h.hexdigest() != digest:
-            raise ValueError(f"{path} does not match its pinned SHA-256: run `make setup` again")
+    for name, problem in unpinned_files(model_dir).items():
+        if problem == "missing":
+            raise FileNotFoundError(f"{model_dir / name} is missing: run `make setup` (scripts/fetch_encoder.py)")
+        raise ValueError(f"{model_dir / name} {problem}: run `make setup` again")
     return model_dir
 
 
@@ -66,7 +57,7 @@ def encoder_for(model_dir: Path = DEFAULT_DIR, layers: Optional[int] = None) -> 
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
 )
-class SentenceEncoderFeaturizer(GraphComponent):
+class SentenceEncoderFeaturizer(SentenceRowFeaturizer):
     """The message's sentence embedding as a dense sentence feature."""
 
     @staticmethod
@@ -89,22 +80,10 @@ class SentenceEncoderFeaturizer(GraphComponent):
                    float(config["weight"]))
 
     def __init__(self, name: Text, encoder: SentenceEncoder, weight: float = 1.0) -> None:
-        self._name = name
+        super().__init__(name, weight)
         self._encoder = encoder
-        self._weight = weight
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self.process(training_data.training_examples)
-        return training_data
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            text: Optional[Text] = message.get(TEXT)
-            if text is None:
-                continue  # a training example without text (Rasa trains no intent on it)
-            if text.startswith("/"):
-                row = np.zeros(self._encoder.dim, dtype=np.float32)
-            else:
-                row = self._encoder.encode(text) * self._weight
-            message.add_features(Features(row.reshape(1, -1), FEATURE_TYPE_SENTENCE, TEXT, self._name))
-        return messages
+    def row(self, message: Message, text: Text) -> np.ndarray:
+        if text.startswith("/"):  # a button payload: an all-zero row
+            return np.zeros(self._encoder.dim, dtype=np.float32)
+        return self._encoder.encode(text)

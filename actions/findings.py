@@ -1,7 +1,8 @@
 """Actions that keep the findings up to date and decide what the triage form still asks."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -16,12 +17,12 @@ from .slot_updates import FINDINGS_SLOTS, slot_updates
 class ActionExtractFindings(Action):
     """Runs after every user message (custom slot mapping in domain.yml), also inside forms."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_extract_findings"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         message = tracker.latest_message or {}
         intent = message.get("intent") or {}
         updates = slot_updates(
@@ -44,12 +45,12 @@ class ValidateTriageForm(Action):
     at all is rejected and handled by the unhappy-path rules in data/rules.yml.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_triage_form"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         changed = {
             event["name"]: event["value"]
             for event in _events_since_last_user_message(tracker)
@@ -61,7 +62,7 @@ class ValidateTriageForm(Action):
         return events
 
 
-def _events_since_last_user_message(tracker: Tracker) -> List[Dict[Text, Any]]:
+def _events_since_last_user_message(tracker: Tracker) -> List[Dict[str, Any]]:
     events = list(tracker.events)
     for index in range(len(events) - 1, -1, -1):
         if events[index].get("event") == "user":

@@ -1,10 +1,11 @@
 """Replies that are not triage decisions: the disclaimer, answers to questions, small talk and
 the fallback. Every one of them ends with the safety net, built from clinic.yml."""
+
 from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 import yaml
 from rasa_sdk import Action, Tracker
@@ -19,20 +20,20 @@ ANSWERS_FILE = Path(__file__).resolve().parent.parent / "content" / "answers.yml
 
 
 @functools.lru_cache(maxsize=1)
-def _content() -> Dict[Text, Any]:
+def _content() -> Dict[str, Any]:
     return yaml.safe_load(ANSWERS_FILE.read_text(encoding="utf-8"))
 
 
-def answers() -> Dict[Text, Text]:
+def answers() -> Dict[str, str]:
     """content/answers.yml: intent -> reply text with {placeholders} from clinic.yml."""
     return _content()["answers"]
 
 
-def buttons(question: Text) -> List[Dict[Text, Text]]:
+def buttons(question: str) -> List[Dict[str, str]]:
     return _content()["buttons"][question]
 
 
-def _fill(template: Text, place: Clinic) -> Text:
+def _fill(template: str, place: Clinic) -> str:
     return template.format(
         clinic_name=place.clinic_name,
         emergency_number=place.emergency_number,
@@ -42,28 +43,28 @@ def _fill(template: Text, place: Clinic) -> Text:
     )
 
 
-def safety_footer(place: Clinic) -> Text:
+def safety_footer(place: Clinic) -> str:
     return _fill(answers()["safety_footer"], place)
 
 
-def answer_for(intent: Text | None, place: Clinic) -> Text:
+def answer_for(intent: str | None, place: Clinic) -> str:
     """The reply to a non-triage intent, always followed by the safety footer."""
     template = answers().get(intent or "", answers()["default"])
     return f"{_fill(template, place)}\n\n{safety_footer(place)}"
 
 
-def ask_for_symptoms(place: Clinic) -> Text:
+def ask_for_symptoms(place: Clinic) -> str:
     return answer_for("ask_symptoms", place)
 
 
 class ActionSessionStart(Action):
     """Starts every conversation with the disclaimer and the emergency number."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_session_start"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         dispatcher.utter_message(text=disclaimer(clinic()))
         return [SessionStarted(), ActionExecuted("action_listen")]
@@ -72,12 +73,12 @@ class ActionSessionStart(Action):
 class ActionReply(Action):
     """Answers information questions and small talk from content/answers.yml."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_reply"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         dispatcher.utter_message(text=answer_for(intent, clinic()))
         return []
@@ -86,12 +87,12 @@ class ActionReply(Action):
 class ActionFallback(Action):
     """Not understood (low NLU confidence, or no rule applies): still the full safety net."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_fallback"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         dispatcher.utter_message(text=fallback_advice(clinic()))
         return []
 
@@ -102,12 +103,12 @@ class _AskQuestion:
 
     question = ""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"action_ask_{self.question}"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         text = _fill(answers()[f"ask_{self.question}"], clinic())
         dispatcher.utter_message(text=text, buttons=buttons(f"ask_{self.question}"))
         return []

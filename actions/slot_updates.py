@@ -14,6 +14,7 @@ Why the choices below:
 - Answers to the form's questions ("yes", "no", "not sure", "I'd rather not say", "I don't
   know") are read against the question being asked (requested_slot).
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
@@ -109,7 +110,7 @@ def slot_updates(
         elif kind == "risk_factor" and entity.get("role") is None and entity.get("value"):
             risks.add(str(entity["value"]))
         elif kind == "bleeding_amount" and entity.get("value") in BLEEDING_SEVERITY:
-            if BLEEDING_SEVERITY[entity["value"]] > BLEEDING_SEVERITY.get(bleeding, 0):
+            if BLEEDING_SEVERITY[entity["value"]] > BLEEDING_SEVERITY.get(str(bleeding), 0):
                 bleeding = entity["value"]
         elif kind == "on_behalf":
             on_behalf = True
@@ -122,21 +123,27 @@ def slot_updates(
         contractions = "no"
     elif requested_slot == "contractions" and answer in CONTRACTION_ANSWERS:
         contractions = CONTRACTION_ANSWERS[answer]
-    if requested_slot == "gestational_weeks" and not gestation_given and weeks is None:
-        # "no" to "how many weeks?" is a refusal; an answer about the weeks without a number
-        # ("I don't know how far along I am") is not knowing: both get the safe assumption.
-        if answer in ("unsure", "decline", "deny", "inform_gestational_age"):
-            declined = True
+    # "no" to "how many weeks?" is a refusal; an answer about the weeks without a number
+    # ("I don't know how far along I am") is not knowing: both get the safe assumption.
+    if (
+        requested_slot == "gestational_weeks"
+        and not gestation_given
+        and weeks is None
+        and answer in ("unsure", "decline", "deny", "inform_gestational_age")
+    ):
+        declined = True
 
-    new = _snapshot({
-        "symptoms": present,
-        "symptoms_absent": absent,
-        "gestational_weeks": weeks,
-        "gestational_declined": declined,
-        "contractions": contractions,
-        "risk_factors": risks,
-        "bleeding_amount": bleeding,
-        "on_behalf": on_behalf,
-    })
+    new = _snapshot(
+        {
+            "symptoms": present,
+            "symptoms_absent": absent,
+            "gestational_weeks": weeks,
+            "gestational_declined": declined,
+            "contractions": contractions,
+            "risk_factors": risks,
+            "bleeding_amount": bleeding,
+            "on_behalf": on_behalf,
+        }
+    )
     old = _snapshot(slots)
     return {key: value for key, value in new.items() if value != old[key]}

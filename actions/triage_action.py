@@ -1,7 +1,8 @@
 """The action that gives the triage decision: findings -> triage.assess -> safety-netting advice."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -17,15 +18,19 @@ SYMPTOM_FREE_INTENTS = {"report_no_symptoms", "goodbye", "decline", "deny"}
 
 
 class ActionTriage(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_triage"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         findings = findings_from_tracker(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if not findings.symptoms and not findings.risk_factors and intent not in SYMPTOM_FREE_INTENTS:
+        if (
+            not findings.symptoms
+            and not findings.risk_factors
+            and intent not in SYMPTOM_FREE_INTENTS
+        ):
             # Told only the weeks, or nothing we recognised yet: ask, with the safety net.
             dispatcher.utter_message(text=ask_for_symptoms(clinic()))
             return []

@@ -14,6 +14,7 @@ so a request never lands on a connection the server is closing.
 
 Imported by ``channels/__init__.py``, the first project code Rasa loads when it starts.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,13 @@ class _Borrowed:
 
 def _key(endpoint: EndpointConfig, loop: asyncio.AbstractEventLoop) -> Tuple[Any, ...]:
     auth = endpoint.basic_auth or {}
-    return (id(loop), endpoint.url, tuple(sorted((endpoint.headers or {}).items())),
-            auth.get("username"), auth.get("password"))
+    return (
+        id(loop),
+        endpoint.url,
+        tuple(sorted((endpoint.headers or {}).items())),
+        auth.get("username"),
+        auth.get("password"),
+    )
 
 
 def shared_session(endpoint: EndpointConfig) -> Any:
@@ -58,9 +64,12 @@ def shared_session(endpoint: EndpointConfig) -> Any:
     if session is None or session.closed or getattr(session, "_loop", loop) is not loop:
         auth = None
         if endpoint.basic_auth:
-            auth = aiohttp.BasicAuth(endpoint.basic_auth["username"], endpoint.basic_auth["password"])
+            auth = aiohttp.BasicAuth(
+                endpoint.basic_auth["username"], endpoint.basic_auth["password"]
+            )
         session = aiohttp.ClientSession(
-            headers=endpoint.headers, auth=auth,
+            headers=endpoint.headers,
+            auth=auth,
             timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
             connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_S),
         )

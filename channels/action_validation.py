@@ -12,9 +12,10 @@ own type's sub-schema only, which accepts and rejects the same responses (see th
 
 Imported by ``channels/__init__.py``, the first project code Rasa loads when it starts.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+from typing import Any, Dict
 
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
@@ -35,14 +36,14 @@ class _ResponseValidator:
     ``event`` string, an unknown type), so every rejection still comes from jsonschema.
     """
 
-    def __init__(self, schema: Dict[Text, Any]) -> None:
+    def __init__(self, schema: Dict[str, Any]) -> None:
         cls = validator_for(schema)
         cls.check_schema(schema)  # once, as jsonschema.validate would do on every call
         self.full = cls(schema)
         items = schema["properties"]["events"]["items"]
         common = {k: v for k, v in items.items() if k != "oneOf"}
         self.common = cls(common)
-        by_type: Dict[Text, Any] = {}
+        by_type: Dict[str, Any] = {}
         for sub in items["oneOf"]:
             name = sub["properties"]["event"]["const"]
             if name in by_type:  # not discriminated by type after all: never take the shortcut
@@ -51,8 +52,9 @@ class _ResponseValidator:
             by_type[name] = cls(sub)
         self.by_type = by_type
         rest = dict(schema, properties=dict(schema["properties"]))
-        rest["properties"]["events"] = {k: v for k, v in schema["properties"]["events"].items()
-                                        if k != "items"}
+        rest["properties"]["events"] = {
+            k: v for k, v in schema["properties"]["events"].items() if k != "items"
+        }
         self.rest = cls(rest)
 
     def validate(self, result: Any) -> None:
@@ -78,7 +80,7 @@ def _compiled_validator() -> Any:
 _VALIDATOR = _compiled_validator()
 
 
-def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
     try:
         _VALIDATOR.validate(result)
         return True

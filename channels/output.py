@@ -1,8 +1,9 @@
 """One output channel behaviour shared by the REST and socket.io channels."""
+
 from __future__ import annotations
 
 import functools
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa.core.channels.channel import CollectingOutputChannel
 
@@ -12,25 +13,25 @@ MAX_MESSAGE_CHARS = 20_000
 
 
 @functools.lru_cache(maxsize=1)
-def safety_net_text() -> Text:
+def safety_net_text() -> str:
     return fallback_advice(load_clinic())
 
 
-def safety_net_message() -> Dict[Text, Any]:
+def safety_net_message() -> Dict[str, Any]:
     """The reply sent when the bot could not answer: never leave a patient without advice."""
     return {"text": safety_net_text(), "custom": {"safety_net": True}}
 
 
-def combined(message: Dict[Text, Any]) -> Dict[Text, Any]:
+def combined(message: Dict[str, Any]) -> Dict[str, Any]:
     """Text, buttons and custom payload of one bot message, kept together."""
-    out: Dict[Text, Any] = {}
+    out: Dict[str, Any] = {}
     for key in ("text", "buttons", "quick_replies", "custom", "image", "attachment"):
         if message.get(key):
             out[key] = message[key]
     return out
 
 
-def clean_user_text(text: Any) -> Text:
+def clean_user_text(text: Any) -> str:
     """A message is always a string of bounded size; nothing else reaches the NLU."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
@@ -40,10 +41,10 @@ def clean_user_text(text: Any) -> Text:
 class CombinedCollectingOutputChannel(CollectingOutputChannel):
     """Like Rasa's collector, but a message's text and custom payload stay one JSON object."""
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         await self._persist_message({"recipient_id": recipient_id, **combined(message)})
 
-    def with_safety_net(self, recipient_id: Text) -> List[Dict[Text, Any]]:
+    def with_safety_net(self, recipient_id: str) -> List[Dict[str, Any]]:
         if not self.messages:
             self.messages.append({"recipient_id": recipient_id, **safety_net_message()})
         return self.messages

@@ -1,9 +1,10 @@
 """REST channel at /webhooks/rest/webhook: one JSON object per bot message, always a reply."""
+
 from __future__ import annotations
 
 import logging
 from asyncio import CancelledError
-from typing import Any, Awaitable, Callable, Text
+from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
@@ -18,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 class SafetyNetRestInput(RestInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -36,7 +37,9 @@ class SafetyNetRestInput(RestInput):
                 body = {}
             sender_id = body.get("sender")
             if not isinstance(sender_id, str) or not sender_id.strip() or len(sender_id) > 128:
-                return response.json({"error": "a 'sender' string (up to 128 characters) is required"}, status=400)
+                return response.json(
+                    {"error": "a 'sender' string (up to 128 characters) is required"}, status=400
+                )
             collector = CombinedCollectingOutputChannel()
             try:
                 await on_new_message(

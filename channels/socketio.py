@@ -4,13 +4,14 @@ Rasa 3.6.21's own channel calls python-socketio's enter_room without await (Rasa
 which breaks session persistence with python-socketio 5.10+. The lock file pins 5.9.0, and this
 channel also awaits enter_room when it is a coroutine, so neither version loses bot messages.
 """
+
 from __future__ import annotations
 
 import inspect
 import json
 import logging
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
@@ -28,36 +29,40 @@ class CombinedSocketIOOutput(OutputChannel):
     """Emits each bot message whole: text, quick replies and custom payload together."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "socketio"
 
-    def __init__(self, sio: AsyncServer, bot_message_evt: Text, room: Text) -> None:
+    def __init__(self, sio: AsyncServer, bot_message_evt: str, room: str) -> None:
         self.sio = sio
         self.bot_message_evt = bot_message_evt
         self.room = room
         self.sent = 0
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         payload = combined(message)
         buttons = payload.pop("buttons", None)
         if buttons:
             payload["quick_replies"] = [
-                {"content_type": "text", "title": b.get("title", ""), "payload": b.get("payload", "")}
+                {
+                    "content_type": "text",
+                    "title": b.get("title", ""),
+                    "payload": b.get("payload", ""),
+                }
                 for b in buttons
             ]
         await self.sio.emit(self.bot_message_evt, payload, room=self.room)
         self.sent += 1
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})
 
 
 class SafetyNetSocketIOInput(SocketIOInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "socketio"
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
+    def get_output_channel(self) -> OutputChannel | None:
         return None  # replies go to the room of the conversation, see handle_message
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -71,11 +76,11 @@ class SafetyNetSocketIOInput(SocketIOInput):
             return response.json({"status": "ok"})
 
         @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+        async def connect(sid: str, environ: Dict, auth: Dict | None) -> bool:
             return True
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+        async def session_request(sid: str, data: Dict | None) -> None:
             data = data if isinstance(data, dict) else {}
             session_id = data.get("session_id")
             if not isinstance(session_id, str) or not session_id or len(session_id) > 128:
@@ -87,7 +92,7 @@ class SafetyNetSocketIOInput(SocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: str, data: Any) -> None:
             data = data if isinstance(data, dict) else {}
             if self.session_persistence:
                 sender_id = data.get("session_id")

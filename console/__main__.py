@@ -1,4 +1,5 @@
 """``python -m console ...``: the one entry point for serving and for the admin commands."""
+
 import sys
 
 from console.cli import main

@@ -4,8 +4,10 @@
 the real app on their own database; ``python -m console serve`` builds it from the
 environment after running the migrations.
 """
+
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -35,13 +37,23 @@ ROUTES = [
     Route("/queue/poll", views_queue.queue_poll, methods=["GET"], name="queue_poll"),
     Route(CASE + "/review", views_case.mark_reviewed, methods=["POST"], name="mark_reviewed"),
     Route(CASE + "/note", views_case.add_note, methods=["POST"], name="add_note"),
-    Route(CASE + "/contacted", views_case.patient_contacted, methods=["POST"], name="patient_contacted"),
+    Route(
+        CASE + "/contacted",
+        views_case.patient_contacted,
+        methods=["POST"],
+        name="patient_contacted",
+    ),
     Route(CASE + "/flag-nlu", views_case.flag_nlu, methods=["POST"], name="flag_nlu"),
     Route(CASE + "/flag-triage", views_case.flag_triage, methods=["POST"], name="flag_triage"),
     Route(CASE, views_case.case_page, methods=["GET"], name="case"),
     Route("/exports", views_admin.exports_page, methods=["GET"], name="exports"),
     Route("/exports/flagged-nlu.yml", views_admin.export_nlu, methods=["GET"], name="export_nlu"),
-    Route("/exports/flagged-triage.csv", views_admin.export_triage_csv, methods=["GET"], name="export_triage_csv"),
+    Route(
+        "/exports/flagged-triage.csv",
+        views_admin.export_triage_csv,
+        methods=["GET"],
+        name="export_triage_csv",
+    ),
     Route("/admin/audit", views_admin.audit_page, methods=["GET"], name="audit"),
     Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
 ]
@@ -65,10 +77,8 @@ class IntentNames:
             if time.time() - at < self.TTL:
                 return names
             found = set(self._domain_intents())
-            try:
+            with contextlib.suppress(Exception):  # no events table yet
                 found.update(cases.known_intents(self.engine))
-            except Exception:  # noqa: BLE001 - no events table yet
-                pass
             names = sorted(found)
             self._cached = (time.time(), names)
             return names

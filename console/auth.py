@@ -5,6 +5,7 @@ so it works the same for a username that does not exist: an attacker can neither
 usernames from the responses nor avoid the lock by guessing names. A second, looser limit
 per client address slows down spraying one password over many usernames.
 """
+
 from __future__ import annotations
 
 import re
@@ -71,18 +72,27 @@ def create_user(engine: Engine, username: str, role: str, password: str) -> User
         raise AccountError(f"the role must be one of {', '.join(ROLES)}")
     check_password_rules(username, password)
     with engine.begin() as conn:
-        if conn.execute(sa.select(users.c.id).where(sa.func.lower(users.c.username) == username.lower())).first():
+        if conn.execute(
+            sa.select(users.c.id).where(sa.func.lower(users.c.username) == username.lower())
+        ).first():
             raise AccountError(f"a user named {username!r} already exists")
-        new_id = conn.execute(sa.insert(users).values(
-            username=username, role=role, password_hash=_hasher.hash(password),
-            disabled=False, created_at=time.time(),
-        )).inserted_primary_key[0]
+        new_id = conn.execute(
+            sa.insert(users).values(
+                username=username,
+                role=role,
+                password_hash=_hasher.hash(password),
+                disabled=False,
+                created_at=time.time(),
+            )
+        ).inserted_primary_key[0]
     return User(new_id, username, role, False)
 
 
 def get_user(engine: Engine, username: str) -> User | None:
     with engine.connect() as conn:
-        row = conn.execute(sa.select(users).where(sa.func.lower(users.c.username) == username.lower())).first()
+        row = conn.execute(
+            sa.select(users).where(sa.func.lower(users.c.username) == username.lower())
+        ).first()
     return _user(row) if row else None
 
 
@@ -97,8 +107,11 @@ def set_password(engine: Engine, username: str, password: str) -> None:
         raise AccountError(f"no user named {username!r}")
     check_password_rules(user.username, password)
     with engine.begin() as conn:
-        conn.execute(sa.update(users).where(users.c.id == user.id)
-                     .values(password_hash=_hasher.hash(password)))
+        conn.execute(
+            sa.update(users)
+            .where(users.c.id == user.id)
+            .values(password_hash=_hasher.hash(password))
+        )
 
 
 def set_disabled(engine: Engine, username: str, disabled: bool) -> None:
@@ -112,9 +125,11 @@ def set_disabled(engine: Engine, username: str, disabled: bool) -> None:
 def unlock(engine: Engine, username: str) -> int:
     """Forget the failed attempts for ``username`` (an admin's answer to a locked nurse)."""
     with engine.begin() as conn:
-        return conn.execute(sa.delete(login_attempts).where(
-            login_attempts.c.username == username.lower(), login_attempts.c.success.is_(False)
-        )).rowcount
+        return conn.execute(
+            sa.delete(login_attempts).where(
+                login_attempts.c.username == username.lower(), login_attempts.c.success.is_(False)
+            )
+        ).rowcount
 
 
 @dataclass(frozen=True)
@@ -123,16 +138,34 @@ class LoginResult:
     locked_for: int = 0  # seconds until another try is allowed; 0 when not locked
 
 
-def _lock_remaining(conn, column, value: str, threshold: int, window: int, duration: int,
-                    now: float) -> int:
+def _lock_remaining(
+    conn, column, value: str, threshold: int, window: int, duration: int, now: float
+) -> int:
     """Seconds left on a lock for ``value``: ``threshold`` failures within ``window``,
     counted since the last success, lock for ``duration`` after the latest failure."""
-    last_success = conn.execute(sa.select(sa.func.max(login_attempts.c.at)).where(
-        column == value, login_attempts.c.success.is_(True))).scalar() or 0
+    last_success = (
+        conn.execute(
+            sa.select(sa.func.max(login_attempts.c.at)).where(
+                column == value, login_attempts.c.success.is_(True)
+            )
+        ).scalar()
+        or 0
+    )
     since = max(last_success, now - max(window, duration))
-    failures = conn.execute(sa.select(login_attempts.c.at).where(
-        column == value, login_attempts.c.success.is_(False), login_attempts.c.at > since,
-    ).order_by(login_attempts.c.at.desc()).limit(threshold)).scalars().all()
+    failures = (
+        conn.execute(
+            sa.select(login_attempts.c.at)
+            .where(
+                column == value,
+                login_attempts.c.success.is_(False),
+                login_attempts.c.at > since,
+            )
+            .order_by(login_attempts.c.at.desc())
+            .limit(threshold)
+        )
+        .scalars()
+        .all()
+    )
     if len(failures) < threshold or failures[0] - failures[-1] > window:
         return 0
     return max(0, int(failures[0] + duration - now + 0.999))
@@ -145,10 +178,24 @@ def authenticate(engine: Engine, username: str, password: str, ip: str, settings
     now = time.time()
     with engine.connect() as conn:
         locked = max(
-            _lock_remaining(conn, login_attempts.c.username, name, settings.lockout_threshold,
-                            settings.lockout_window, settings.lockout_duration, now),
-            _lock_remaining(conn, login_attempts.c.ip, ip, settings.ip_threshold,
-                            settings.lockout_window, settings.lockout_duration, now),
+            _lock_remaining(
+                conn,
+                login_attempts.c.username,
+                name,
+                settings.lockout_threshold,
+                settings.lockout_window,
+                settings.lockout_duration,
+                now,
+            ),
+            _lock_remaining(
+                conn,
+                login_attempts.c.ip,
+                ip,
+                settings.ip_threshold,
+                settings.lockout_window,
+                settings.lockout_duration,
+                now,
+            ),
         )
         row = conn.execute(sa.select(users).where(sa.func.lower(users.c.username) == name)).first()
     if locked:

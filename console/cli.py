@@ -4,6 +4,7 @@ Accounts exist only through these commands (there is no sign-up page and no defa
 password); each account change and each purge is written to the audit log under the name
 ``cli:<operating-system user>`` so the log also shows what was done from a shell.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,8 @@ import logging
 import os
 import sys
 
-from console import audit, auth, migrate, purge as purge_mod
+from console import audit, auth, migrate
+from console import purge as purge_mod
 from console.config import Settings
 from console.db import make_engine
 
@@ -40,8 +42,9 @@ def _read_password(args) -> str:
     if from_env:
         return from_env
     if not sys.stdin.isatty():
-        raise auth.AccountError("no terminal to ask for the password: use --password-stdin "
-                                "or CONSOLE_NEW_PASSWORD")
+        raise auth.AccountError(
+            "no terminal to ask for the password: use --password-stdin or CONSOLE_NEW_PASSWORD"
+        )
     first = getpass.getpass("New password: ")
     if getpass.getpass("Repeat the password: ") != first:
         raise auth.AccountError("the two passwords differ")
@@ -57,9 +60,16 @@ def cmd_serve(args, settings: Settings) -> int:
     engine = _engine(settings)
     sync.sync(engine, settings.gap_timeout)
     app = create_app(settings, engine)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                proxy_headers=True, server_header=False, access_log=False,
-                ws="none")  # no websockets needed; Rasa pins an old websockets package
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        proxy_headers=True,
+        server_header=False,
+        access_log=False,
+        ws="none",
+    )  # no websockets needed; Rasa pins an old websockets package
     return 0
 
 
@@ -72,7 +82,9 @@ def cmd_migrate(args, settings: Settings) -> int:
 def cmd_create_user(args, settings: Settings) -> int:
     engine = _engine(settings)
     user = auth.create_user(engine, args.username, args.role, _read_password(args))
-    audit.record(engine, "create_user", username=_actor(), detail={"user": user.username, "role": user.role})
+    audit.record(
+        engine, "create_user", username=_actor(), detail={"user": user.username, "role": user.role}
+    )
     print(f"created {user.role} account {user.username!r}")
     return 0
 
@@ -88,8 +100,12 @@ def cmd_set_password(args, settings: Settings) -> int:
 def cmd_disable_user(args, settings: Settings) -> int:
     engine = _engine(settings)
     auth.set_disabled(engine, args.username, not args.enable)
-    audit.record(engine, "enable_user" if args.enable else "disable_user", username=_actor(),
-                 detail={"user": args.username})
+    audit.record(
+        engine,
+        "enable_user" if args.enable else "disable_user",
+        username=_actor(),
+        detail={"user": args.username},
+    )
     print(f"{'enabled' if args.enable else 'disabled'} {args.username!r}")
     return 0
 
@@ -112,8 +128,10 @@ def cmd_purge(args, settings: Settings) -> int:
     days = args.older_than_days if args.older_than_days is not None else settings.retention_days
     result = purge_mod.purge(_engine(settings), days, _actor(), dry_run=args.dry_run)
     verb = "would purge" if args.dry_run else "purged"
-    print(f"{verb} {result.conversations} conversation(s) with no message in the last {days} days"
-          + ("" if args.dry_run else f" ({result.events} events)"))
+    print(
+        f"{verb} {result.conversations} conversation(s) with no message in the last {days} days"
+        + ("" if args.dry_run else f" ({result.events} events)")
+    )
     return 0
 
 
@@ -127,11 +145,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=cmd_serve)
 
-    sub.add_parser("migrate", help="create or upgrade the console tables").set_defaults(func=cmd_migrate)
+    sub.add_parser("migrate", help="create or upgrade the console tables").set_defaults(
+        func=cmd_migrate
+    )
 
     def with_password(p):
-        p.add_argument("--password-stdin", action="store_true",
-                       help="read the password from the first line of standard input")
+        p.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="read the password from the first line of standard input",
+        )
         return p
 
     create = with_password(sub.add_parser("create-user", help="create a nurse or admin account"))
@@ -155,15 +178,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list-users", help="list accounts").set_defaults(func=cmd_list_users)
 
     purge = sub.add_parser("purge", help="delete conversations older than the retention period")
-    purge.add_argument("--older-than-days", type=int, default=None,
-                       help="default: RETENTION_DAYS from the environment, else 365")
+    purge.add_argument(
+        "--older-than-days",
+        type=int,
+        default=None,
+        help="default: RETENTION_DAYS from the environment, else 365",
+    )
     purge.add_argument("--dry-run", action="store_true", help="only count what would go")
     purge.set_defaults(func=cmd_purge)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     try:

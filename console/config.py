@@ -4,11 +4,12 @@ Why one frozen object instead of ``os.environ`` lookups spread around: tests bui
 ``Settings`` (another database, short lock-outs) without touching the process environment,
 and an operator can read in one place every knob the console has (docs/console.md lists them).
 """
+
 from __future__ import annotations
 
 import os
-import stat
 import secrets
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def resolve_db_url(url: str, root: Path = REPO_ROOT) -> str:
     hand out the former and SQLAlchemy 1.4 refuses it.
     """
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return url
@@ -73,7 +74,9 @@ def load_secret(root: Path = REPO_ROOT) -> str:
             os.chmod(path, 0o600)
         key = path.read_text(encoding="ascii").strip()
         if len(key) < 32:
-            raise RuntimeError(f"{path} holds no usable key; delete it to have a new one made")
+            raise RuntimeError(
+                f"{path} holds no usable key; delete it to have a new one made"
+            ) from None
         return key
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         key = secrets.token_urlsafe(48)
@@ -105,23 +108,27 @@ class Settings:
     retention_days: int = 365
     timezone: str = "UTC"
     cookie_secure: bool = False
-    session_max_age: int = 12 * 3600       # absolute: one long shift
-    session_idle: int = 60 * 60            # idle time-out
-    lockout_threshold: int = 5             # failed logins for one username ...
-    lockout_window: int = 15 * 60          # ... within this window ...
-    lockout_duration: int = 15 * 60        # ... lock that username for this long
-    ip_threshold: int = 30                 # failed logins from one address in the window
+    session_max_age: int = 12 * 3600  # absolute: one long shift
+    session_idle: int = 60 * 60  # idle time-out
+    lockout_threshold: int = 5  # failed logins for one username ...
+    lockout_window: int = 15 * 60  # ... within this window ...
+    lockout_duration: int = 15 * 60  # ... lock that username for this long
+    ip_threshold: int = 30  # failed logins from one address in the window
     poll_seconds: int = 10
-    gap_timeout: int = 60                  # see console/sync.py
+    gap_timeout: int = 60  # see console/sync.py
     page_size: int = 50
 
     @classmethod
-    def from_env(cls, root: Path = REPO_ROOT) -> "Settings":
+    def from_env(cls, root: Path = REPO_ROOT) -> Settings:
         return cls(
-            db_url=resolve_db_url(os.environ.get("TRACKER_DB_URL", "").strip() or DEFAULT_DB_URL, root),
+            db_url=resolve_db_url(
+                os.environ.get("TRACKER_DB_URL", "").strip() or DEFAULT_DB_URL, root
+            ),
             secret_key=load_secret(root),
             retention_days=_env_int("RETENTION_DAYS", 365),
-            timezone=os.environ.get("CONSOLE_TIMEZONE", "").strip() or _clinic_timezone(root) or "UTC",
+            timezone=os.environ.get("CONSOLE_TIMEZONE", "").strip()
+            or _clinic_timezone(root)
+            or "UTC",
             cookie_secure=_env_bool("CONSOLE_COOKIE_SECURE", False),
             session_max_age=_env_int("CONSOLE_SESSION_HOURS", 12) * 3600,
             session_idle=_env_int("CONSOLE_IDLE_MINUTES", 60) * 60,
@@ -130,5 +137,5 @@ class Settings:
             poll_seconds=max(2, _env_int("CONSOLE_POLL_SECONDS", 10)),
         )
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         return replace(self, **changes)

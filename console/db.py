@@ -5,6 +5,7 @@ a lock instead of failing (``timeout``), and the file is switched to WAL once so
 (the console) and the writer (Rasa) do not block each other. All reads are short: each
 query runs on its own connection and no transaction is held open across a request.
 """
+
 from __future__ import annotations
 
 import logging

@@ -6,6 +6,7 @@ keeps only the latest session; the console must show every session of every conv
 it was, including slots the current domain no longer knows. The event layout read here is
 Rasa 3.6's ``Event.as_dict()`` as stored by ``SQLTrackerStore`` (see docs/console.md).
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,11 @@ from typing import Any, Iterable
 LEVELS: tuple[str, ...] = ("self_care", "routine", "same_day", "urgent", "emergency")
 LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LEVELS, start=1)}
 LEVEL_LABELS: dict[str, str] = {
-    "emergency": "Emergency", "urgent": "Urgent", "same_day": "Same day",
-    "routine": "Routine", "self_care": "Self care",
+    "emergency": "Emergency",
+    "urgent": "Urgent",
+    "same_day": "Same day",
+    "routine": "Routine",
+    "self_care": "Self care",
 }
 #: Levels ranked at least this high raise a live alert on the queue page.
 ALERT_RANK = LEVEL_RANK["urgent"]
@@ -25,7 +29,11 @@ ALERT_RANK = LEVEL_RANK["urgent"]
 UNKNOWN_LEVEL_RANK = LEVEL_RANK["urgent"]
 
 FINDING_SLOTS = (
-    "symptoms", "symptoms_absent", "gestational_weeks", "contractions", "risk_factors",
+    "symptoms",
+    "symptoms_absent",
+    "gestational_weeks",
+    "contractions",
+    "risk_factors",
     "bleeding_amount",
 )
 
@@ -94,8 +102,13 @@ def triage_of(data: dict) -> Triage | None:
     reasons = []
     for reason in payload.get("reasons") or ():
         if isinstance(reason, dict):
-            reasons.append(Reason(str(reason.get("rule", "")), str(reason.get("text", "")),
-                                  str(reason.get("source", ""))))
+            reasons.append(
+                Reason(
+                    str(reason.get("rule", "")),
+                    str(reason.get("text", "")),
+                    str(reason.get("source", "")),
+                )
+            )
     return Triage(str(payload["level"]), _strs(payload.get("concerns")), tuple(reasons))
 
 
@@ -120,7 +133,7 @@ class Turn:
     kind: str  # "user" | "bot" | "session"
     at: float | None
     text: str = ""
-    pressed: str | None = None       # button title (or raw payload) for a button press
+    pressed: str | None = None  # button title (or raw payload) for a button press
     intent: str | None = None
     confidence: float | None = None
     entities: tuple[Entity, ...] = ()
@@ -145,16 +158,23 @@ def _user_turn(row: EventRow, last_buttons: tuple[Button, ...]) -> Turn:
     intent = parse.get("intent") if isinstance(parse.get("intent"), dict) else {}
     entities = tuple(
         Entity(str(e.get("entity", "")), str(e.get("value", "")), e.get("role"))
-        for e in parse.get("entities") or () if isinstance(e, dict)
+        for e in parse.get("entities") or ()
+        if isinstance(e, dict)
     )
     pressed = None
     if text.startswith("/"):
         pressed = next((b.title for b in last_buttons if b.payload == text), text)
     confidence = intent.get("confidence")
     return Turn(
-        event_id=row.id, kind="user", at=row.timestamp, text=text, pressed=pressed,
-        intent=intent.get("name"), confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
-        entities=entities, channel=data.get("input_channel"),
+        event_id=row.id,
+        kind="user",
+        at=row.timestamp,
+        text=text,
+        pressed=pressed,
+        intent=intent.get("name"),
+        confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
+        entities=entities,
+        channel=data.get("input_channel"),
     )
 
 
@@ -169,9 +189,16 @@ def build_turns(rows: Iterable[EventRow]) -> list[Turn]:
             buttons = _buttons(row.data)
             if buttons:
                 last_buttons = buttons
-            turns.append(Turn(event_id=row.id, kind="bot", at=row.timestamp,
-                              text=str(row.data.get("text") or ""), buttons=buttons,
-                              triage=triage_of(row.data)))
+            turns.append(
+                Turn(
+                    event_id=row.id,
+                    kind="bot",
+                    at=row.timestamp,
+                    text=str(row.data.get("text") or ""),
+                    buttons=buttons,
+                    triage=triage_of(row.data),
+                )
+            )
         elif row.type_name == "session_started":
             turns.append(Turn(event_id=row.id, kind="session", at=row.timestamp))
     return turns
@@ -240,7 +267,9 @@ class Summary:
 
 def summarize(sender_id: str, rows: list[EventRow]) -> Summary:
     """Highest level, all concerns, message times and counts, and the text to search."""
-    message_times = [r.timestamp for r in rows if r.type_name in ("user", "bot") and r.timestamp is not None]
+    message_times = [
+        r.timestamp for r in rows if r.type_name in ("user", "bot") and r.timestamp is not None
+    ]
     message_ids = [r.id for r in rows if r.type_name in ("user", "bot")]
     top: Triage | None = None
     alert_event_id: int | None = None

@@ -3,6 +3,7 @@
 ``serve`` calls this before listening, so a restarted or upgraded console always finds its
 tables; running it twice is harmless (Alembic records the head in ``console_alembic_version``).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,7 +21,9 @@ VERSION_TABLE = "console_alembic_version"
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    config.set_main_option(
+        "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    )
     return config
 
 

@@ -5,12 +5,14 @@ first; within that, the highest triage level; then the most recent. Every filter
 checked against a closed list or parsed (dates), and the free-text search is a bound LIKE
 parameter with its wildcards escaped, so nothing a user types reaches the SQL text.
 """
+
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -21,7 +23,9 @@ from console.tables import conversation_concerns, conversations, flags, notes, r
 
 STATUSES = ("needs_review", "unreviewed", "updated", "reviewed", "flagged", "contacted")
 STATUS_LABELS = {
-    "unreviewed": "Not reviewed", "updated": "New messages since review", "reviewed": "Reviewed",
+    "unreviewed": "Not reviewed",
+    "updated": "New messages since review",
+    "reviewed": "Reviewed",
 }
 LEVEL_CHOICES = (*reversed(LEVELS), "none")
 CONCERN_RE = re.compile(r"^[a-z0-9_]{1,64}$")
@@ -44,9 +48,14 @@ class Filters:
 
     def query_args(self) -> dict[str, str]:
         """The non-empty filters, to rebuild links (paging) and the poll URL."""
-        args = {"level": self.level, "concern": self.concern, "status": self.status, "q": self.q,
-                "from": self.date_from.isoformat() if self.date_from else "",
-                "to": self.date_to.isoformat() if self.date_to else ""}
+        args = {
+            "level": self.level,
+            "concern": self.concern,
+            "status": self.status,
+            "q": self.q,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+        }
         return {k: v for k, v in args.items() if v}
 
 
@@ -77,8 +86,15 @@ def parse_filters(params) -> Filters:
         page = max(1, min(int(params.get("page", "1") or 1), 100000))
     except ValueError:
         raise FilterError("page must be a number") from None
-    return Filters(level, concern, _date(params.get("from", "").strip(), "from"),
-                   _date(params.get("to", "").strip(), "to"), status, q, page)
+    return Filters(
+        level,
+        concern,
+        _date(params.get("from", "").strip(), "from"),
+        _date(params.get("to", "").strip(), "to"),
+        status,
+        q,
+        page,
+    )
 
 
 def _status_expr():
@@ -104,7 +120,9 @@ def _flagged_expr():
 
 
 def _contacted_expr():
-    return sa.exists().where(notes.c.sender_id == conversations.c.sender_id, notes.c.kind == "contact")
+    return sa.exists().where(
+        notes.c.sender_id == conversations.c.sender_id, notes.c.kind == "contact"
+    )
 
 
 def _epoch(day: date, tz: ZoneInfo) -> float:
@@ -117,9 +135,12 @@ def _apply(query, f: Filters, tz: ZoneInfo):
     elif f.level:
         query = query.where(conversations.c.level == f.level)
     if f.concern:
-        query = query.where(sa.exists().where(
-            conversation_concerns.c.sender_id == conversations.c.sender_id,
-            conversation_concerns.c.concern == f.concern))
+        query = query.where(
+            sa.exists().where(
+                conversation_concerns.c.sender_id == conversations.c.sender_id,
+                conversation_concerns.c.concern == f.concern,
+            )
+        )
     if f.date_from:  # conversations with any message on or after the first day ...
         query = query.where(conversations.c.last_at >= _epoch(f.date_from, tz))
     if f.date_to:  # ... and on or before the last day (inclusive)
@@ -169,18 +190,30 @@ class QueuePage:
 
 def queue(engine: Engine, f: Filters, tz: ZoneInfo, page_size: int = 50) -> QueuePage:
     base = sa.select(conversations.c.sender_id).select_from(
-        conversations.outerjoin(reviews, reviews.c.sender_id == conversations.c.sender_id))
+        conversations.outerjoin(reviews, reviews.c.sender_id == conversations.c.sender_id)
+    )
     base = _apply(base, f, tz)
     listing = sa.select(
-        conversations.c.sender_id, conversations.c.level, conversations.c.level_rank,
-        conversations.c.concerns, conversations.c.gestational_weeks, conversations.c.first_at,
-        conversations.c.last_at, conversations.c.user_messages, conversations.c.alert_seq,
-        _status_expr().label("status"), _flagged_expr().label("flagged"),
+        conversations.c.sender_id,
+        conversations.c.level,
+        conversations.c.level_rank,
+        conversations.c.concerns,
+        conversations.c.gestational_weeks,
+        conversations.c.first_at,
+        conversations.c.last_at,
+        conversations.c.user_messages,
+        conversations.c.alert_seq,
+        _status_expr().label("status"),
+        _flagged_expr().label("flagged"),
         _contacted_expr().label("contacted"),
-    ).select_from(conversations.outerjoin(reviews, reviews.c.sender_id == conversations.c.sender_id))
+    ).select_from(
+        conversations.outerjoin(reviews, reviews.c.sender_id == conversations.c.sender_id)
+    )
     listing = _apply(listing, f, tz).order_by(
-        _needs_review_expr().desc(), conversations.c.level_rank.desc(),
-        sa.func.coalesce(conversations.c.last_at, 0).desc(), conversations.c.sender_id,
+        _needs_review_expr().desc(),
+        conversations.c.level_rank.desc(),
+        sa.func.coalesce(conversations.c.last_at, 0).desc(),
+        conversations.c.sender_id,
     )
     with engine.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar()
@@ -188,13 +221,38 @@ def queue(engine: Engine, f: Filters, tz: ZoneInfo, page_size: int = 50) -> Queu
         page = min(f.page, pages)
         rows = conn.execute(listing.limit(page_size).offset((page - 1) * page_size)).all()
         cursor = conn.execute(sa.select(sa.func.max(conversations.c.alert_seq))).scalar() or 0
-        concerns = conn.execute(sa.select(conversation_concerns.c.concern).distinct()
-                                .order_by(conversation_concerns.c.concern)).scalars().all()
+        concerns = (
+            conn.execute(
+                sa.select(conversation_concerns.c.concern)
+                .distinct()
+                .order_by(conversation_concerns.c.concern)
+            )
+            .scalars()
+            .all()
+        )
     return QueuePage(
-        [QueueRow(r.sender_id, r.level, r.level_rank, tuple(json.loads(r.concerns or "[]")),
-                  r.gestational_weeks, r.first_at, r.last_at, r.user_messages, r.status,
-                  bool(r.flagged), bool(r.contacted), r.alert_seq) for r in rows],
-        total, page, pages, cursor, list(concerns),
+        [
+            QueueRow(
+                r.sender_id,
+                r.level,
+                r.level_rank,
+                tuple(json.loads(r.concerns or "[]")),
+                r.gestational_weeks,
+                r.first_at,
+                r.last_at,
+                r.user_messages,
+                r.status,
+                bool(r.flagged),
+                bool(r.contacted),
+                r.alert_seq,
+            )
+            for r in rows
+        ],
+        total,
+        page,
+        pages,
+        cursor,
+        list(concerns),
     )
 
 
@@ -203,9 +261,14 @@ def new_alerts(engine: Engine, since: int, limit: int = 20) -> list[tuple[str, s
     and still need review: what the live update announces."""
     query = (
         sa.select(conversations.c.sender_id, conversations.c.level)
-        .select_from(conversations.outerjoin(reviews, reviews.c.sender_id == conversations.c.sender_id))
-        .where(conversations.c.alert_seq > since, conversations.c.level_rank >= ALERT_RANK,
-               _needs_review_expr() == 1)
+        .select_from(
+            conversations.outerjoin(reviews, reviews.c.sender_id == conversations.c.sender_id)
+        )
+        .where(
+            conversations.c.alert_seq > since,
+            conversations.c.level_rank >= ALERT_RANK,
+            _needs_review_expr() == 1,
+        )
         .order_by(conversations.c.level_rank.desc(), conversations.c.alert_seq.desc())
         .limit(limit)
     )

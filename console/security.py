@@ -5,6 +5,7 @@ behind the login and the CSRF check without anyone remembering to protect it; on
 paths listed in ``PUBLIC_PATHS``/``PUBLIC_PREFIXES`` are reachable without a session (the
 tests assert that list, and try every route of the app without a session).
 """
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs, quote, urlsplit
@@ -22,9 +23,11 @@ PUBLIC_PREFIXES = ("/static/",)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_FORM_BYTES = 64 * 1024
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def is_public(path: str) -> bool:
@@ -46,8 +49,11 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", [])
-                           if k.lower() not in (b"cache-control", b"server")]
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"cache-control", b"server")
+                ]
                 headers += [
                     (b"content-security-policy", CSP.encode()),
                     (b"x-frame-options", b"DENY"),
@@ -78,7 +84,11 @@ class SessionGate:
         state = scope["app"].state
         request = Request(scope)
         session = await run_in_threadpool(
-            sessions.load, state.engine, request.cookies.get(sessions.SESSION_COOKIE), state.settings)
+            sessions.load,
+            state.engine,
+            request.cookies.get(sessions.SESSION_COOKIE),
+            state.settings,
+        )
         scope.setdefault("state", {})["session"] = session
         if session is not None or is_public(scope["path"]):
             await self.app(scope, receive, send)
@@ -113,7 +123,10 @@ class CSRFCheck:
         if not _same_origin(headers):
             await PlainTextResponse("Cross-site request refused.", 403)(scope, receive, send)
             return
-        if headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+        if (
+            headers.get("content-type", "").split(";")[0].strip()
+            != "application/x-www-form-urlencoded"
+        ):
             await PlainTextResponse("Forms only.", 415)(scope, receive, send)
             return
         body = b""
@@ -131,7 +144,9 @@ class CSRFCheck:
         if not self._token_ok(scope, submitted):
             await PlainTextResponse(
                 "This form has expired or did not come from this site. Go back, reload the page "
-                "and try again.", 403)(scope, receive, send)
+                "and try again.",
+                403,
+            )(scope, receive, send)
             return
 
         replayed = False

@@ -8,6 +8,7 @@ database work); the database keeps only its SHA-256, the user, the CSRF token an
 CSRF: each session has its own random token that every form posts back. Before login there is
 no session, so the login form uses a signed double-submit cookie instead.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,10 +49,15 @@ def create(engine: Engine, user: User, secret: str) -> str:
     token = secrets.token_urlsafe(32)
     now = time.time()
     with engine.begin() as conn:
-        conn.execute(sa.insert(sessions).values(
-            token_hash=_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
-            created_at=now, last_seen_at=now,
-        ))
+        conn.execute(
+            sa.insert(sessions).values(
+                token_hash=_hash(token),
+                user_id=user.id,
+                csrf_token=secrets.token_urlsafe(32),
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
     return _signer(secret).sign(token.encode("ascii")).decode("ascii")
 
 
@@ -79,15 +85,20 @@ def load(engine: Engine, cookie: str | None, settings) -> Session | None:
         ).first()
     if row is None:
         return None
-    expired = (now - row.created_at > settings.session_max_age
-               or now - row.last_seen_at > settings.session_idle)
+    expired = (
+        now - row.created_at > settings.session_max_age
+        or now - row.last_seen_at > settings.session_idle
+    )
     if expired or row.disabled:
         delete(engine, cookie, settings.secret_key)
         return None
     if now - row.last_seen_at > 30:  # keep writes rare: at most one per half minute
         with engine.begin() as conn:
-            conn.execute(sa.update(sessions).where(sessions.c.token_hash == token_hash)
-                         .values(last_seen_at=now))
+            conn.execute(
+                sa.update(sessions)
+                .where(sessions.c.token_hash == token_hash)
+                .values(last_seen_at=now)
+            )
     user = User(row.user_id, row.username, row.role, bool(row.disabled))
     return Session(token_hash, user, row.csrf_token, row.created_at)
 
@@ -104,13 +115,18 @@ def prune(engine: Engine, settings) -> None:
     """Drop sessions that can no longer be used."""
     now = time.time()
     with engine.begin() as conn:
-        conn.execute(sa.delete(sessions).where(sa.or_(
-            sessions.c.created_at < now - settings.session_max_age,
-            sessions.c.last_seen_at < now - settings.session_idle,
-        )))
+        conn.execute(
+            sa.delete(sessions).where(
+                sa.or_(
+                    sessions.c.created_at < now - settings.session_max_age,
+                    sessions.c.last_seen_at < now - settings.session_idle,
+                )
+            )
+        )
 
 
 # -- login form CSRF: signed double submit ---------------------------------------------------
+
 
 def new_login_nonce() -> str:
     return secrets.token_urlsafe(32)
@@ -118,8 +134,9 @@ def new_login_nonce() -> str:
 
 def login_form_token(nonce: str, secret: str) -> str:
     """The hidden-field value that matches the ``console_login_csrf`` cookie ``nonce``."""
-    return hmac.new(secret.encode("utf-8"), b"login-csrf:" + nonce.encode("ascii", "replace"),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        secret.encode("utf-8"), b"login-csrf:" + nonce.encode("ascii", "replace"), hashlib.sha256
+    ).hexdigest()
 
 
 def check_login_token(nonce: str | None, submitted: str | None, secret: str) -> bool:

@@ -20,6 +20,7 @@ Concurrent syncs (several browser polls, several console processes) are serialis
 UPDATE of the single ``console_sync_state`` row; a sync that finds the watermark moved under
 it gives way.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from console.db import events_table_exists
-from console.events import event_row, summarize, Summary
+from console.events import Summary, event_row, summarize
 from console.tables import conversation_concerns, conversations, events, sync_state
 
 BATCH = 2000
@@ -58,8 +59,9 @@ def sync(engine: Engine, gap_timeout: float = 60, max_batches: int = 100) -> int
     return changed
 
 
-def _advance(watermark: int, ids: list[int], gap_seen_at: float | None, now: float,
-             gap_timeout: float) -> tuple[int, float | None]:
+def _advance(
+    watermark: int, ids: list[int], gap_seen_at: float | None, now: float, gap_timeout: float
+) -> tuple[int, float | None]:
     """The new watermark and gap clock after seeing ``ids`` (sorted, all > watermark)."""
     settled = watermark
     for event_id in ids:
@@ -82,13 +84,16 @@ def _ensure_state_row(engine: Engine) -> None:
             return
     try:
         with engine.begin() as conn:
-            conn.execute(sa.insert(sync_state).values(id=1, last_event_id=0, seq=0, gap_seen_at=None))
+            conn.execute(
+                sa.insert(sync_state).values(id=1, last_event_id=0, seq=0, gap_seen_at=None)
+            )
     except sa.exc.IntegrityError:  # another process re-created it first
         pass
 
 
-def _sync_batch(engine: Engine, gap_timeout: float, now: float,
-                scan_from: int | None) -> tuple[int, int | None]:
+def _sync_batch(
+    engine: Engine, gap_timeout: float, now: float, scan_from: int | None
+) -> tuple[int, int | None]:
     """One batch; returns (conversations changed, where the next batch starts or None)."""
     _ensure_state_row(engine)
     with engine.connect() as conn:
@@ -100,7 +105,9 @@ def _sync_batch(engine: Engine, gap_timeout: float, now: float,
         start = max(watermark, scan_from or 0)
         rows = conn.execute(
             sa.select(events.c.id, events.c.sender_id)
-            .where(events.c.id > start).order_by(events.c.id).limit(BATCH)
+            .where(events.c.id > start)
+            .order_by(events.c.id)
+            .limit(BATCH)
         ).all()
     ids = [r.id for r in rows]
     if start == watermark:
@@ -122,13 +129,19 @@ def _summaries(engine: Engine, senders: list[str]) -> dict[str, Summary]:
     """Recompute each sender's summary from all of its events (short reads, in chunks)."""
     result: dict[str, Summary] = {}
     for start in range(0, len(senders), SENDER_CHUNK):
-        chunk = senders[start:start + SENDER_CHUNK]
+        chunk = senders[start : start + SENDER_CHUNK]
         grouped: dict[str, list] = defaultdict(list)
         with engine.connect() as conn:
             for r in conn.execute(
-                sa.select(events.c.id, events.c.sender_id, events.c.type_name,
-                          events.c.timestamp, events.c.data)
-                .where(events.c.sender_id.in_(chunk)).order_by(events.c.id)
+                sa.select(
+                    events.c.id,
+                    events.c.sender_id,
+                    events.c.type_name,
+                    events.c.timestamp,
+                    events.c.data,
+                )
+                .where(events.c.sender_id.in_(chunk))
+                .order_by(events.c.id)
             ):
                 grouped[r.sender_id].append(event_row(r.id, r.type_name, r.timestamp, r.data))
         for sender in chunk:
@@ -159,41 +172,63 @@ class _GaveWay(Exception):
     """Raised inside the write transaction to roll it back when another sync won."""
 
 
-def _write(engine: Engine, expected_watermark: int, new_watermark: int,
-           gap_seen_at: float | None, senders: list[str],
-           summaries: dict[str, Summary]) -> int | None:
+def _write(
+    engine: Engine,
+    expected_watermark: int,
+    new_watermark: int,
+    gap_seen_at: float | None,
+    senders: list[str],
+    summaries: dict[str, Summary],
+) -> int | None:
     """One short write transaction; None if another sync got there first."""
     try:
-        return _write_in_transaction(engine, expected_watermark, new_watermark, gap_seen_at,
-                                     senders, summaries)
+        return _write_in_transaction(
+            engine, expected_watermark, new_watermark, gap_seen_at, senders, summaries
+        )
     except _GaveWay:
         return None
 
 
-def _write_in_transaction(engine: Engine, expected_watermark: int, new_watermark: int,
-                          gap_seen_at: float | None, senders: list[str],
-                          summaries: dict[str, Summary]) -> int:
+def _write_in_transaction(
+    engine: Engine,
+    expected_watermark: int,
+    new_watermark: int,
+    gap_seen_at: float | None,
+    senders: list[str],
+    summaries: dict[str, Summary],
+) -> int:
     with engine.begin() as conn:
-        conn.execute(sa.update(sync_state).where(sync_state.c.id == 1)
-                     .values(seq=sync_state.c.seq + 1))
+        conn.execute(
+            sa.update(sync_state).where(sync_state.c.id == 1).values(seq=sync_state.c.seq + 1)
+        )
         state = conn.execute(sa.select(sync_state).where(sync_state.c.id == 1)).one()
         if state.last_event_id != expected_watermark:
             raise _GaveWay()
         seq = state.seq
-        existing = {
-            r.sender_id: r for r in conn.execute(
-                sa.select(conversations).where(conversations.c.sender_id.in_(senders))
-            )
-        } if senders else {}
+        existing = (
+            {
+                r.sender_id: r
+                for r in conn.execute(
+                    sa.select(conversations).where(conversations.c.sender_id.in_(senders))
+                )
+            }
+            if senders
+            else {}
+        )
         changed = 0
         for sender in senders:
             old = existing.get(sender)
             summary = summaries.get(sender)
             if summary is None:  # its events were purged meanwhile
                 if old is not None:
-                    conn.execute(sa.delete(conversations).where(conversations.c.sender_id == sender))
-                    conn.execute(sa.delete(conversation_concerns)
-                                 .where(conversation_concerns.c.sender_id == sender))
+                    conn.execute(
+                        sa.delete(conversations).where(conversations.c.sender_id == sender)
+                    )
+                    conn.execute(
+                        sa.delete(conversation_concerns).where(
+                            conversation_concerns.c.sender_id == sender
+                        )
+                    )
                     changed += 1
                 continue
             values = _row_values(summary)
@@ -206,12 +241,18 @@ def _write_in_transaction(engine: Engine, expected_watermark: int, new_watermark
             values["alert_seq"] = seq if new_alert else (old.alert_seq if old is not None else 0)
             conn.execute(sa.delete(conversations).where(conversations.c.sender_id == sender))
             conn.execute(sa.insert(conversations).values(**values))
-            conn.execute(sa.delete(conversation_concerns)
-                         .where(conversation_concerns.c.sender_id == sender))
+            conn.execute(
+                sa.delete(conversation_concerns).where(conversation_concerns.c.sender_id == sender)
+            )
             if summary.concerns:
-                conn.execute(sa.insert(conversation_concerns),
-                             [{"sender_id": sender, "concern": c} for c in summary.concerns])
+                conn.execute(
+                    sa.insert(conversation_concerns),
+                    [{"sender_id": sender, "concern": c} for c in summary.concerns],
+                )
             changed += 1
-        conn.execute(sa.update(sync_state).where(sync_state.c.id == 1)
-                     .values(last_event_id=new_watermark, gap_seen_at=gap_seen_at))
+        conn.execute(
+            sa.update(sync_state)
+            .where(sync_state.c.id == 1)
+            .values(last_event_id=new_watermark, gap_seen_at=gap_seen_at)
+        )
     return changed

@@ -5,6 +5,7 @@ never creates or alters it (Rasa's SQLTrackerStore does), and only the purge del
 Everything the console owns starts with ``console_`` so it can share the tracker database
 without ever colliding with Rasa. Times are float epoch seconds, like Rasa's ``timestamp``.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -40,7 +41,9 @@ sessions = sa.Table(
     "console_sessions",
     metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
-    sa.Column("user_id", sa.Integer, sa.ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column(
+        "user_id", sa.Integer, sa.ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False
+    ),
     sa.Column("csrf_token", sa.String(64), nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("last_seen_at", sa.Float, nullable=False),

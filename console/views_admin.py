@@ -1,4 +1,5 @@
 """Exports (any signed-in user, audited) and the audit log (admins only)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,8 +18,11 @@ async def exports_page(request: Request) -> Response:
 
 
 def _download(body: str, media_type: str, filename: str) -> Response:
-    return Response(body, media_type=media_type,
-                    headers={"content-disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _stamp(request: Request) -> str:
@@ -28,16 +32,30 @@ def _stamp(request: Request) -> str:
 async def export_nlu(request: Request) -> Response:
     text, count = await db(request, exports.nlu_yaml)
     user = request.state.session.user
-    await db(request, audit.record, "export_nlu", username=user.username, user_id=user.id,
-             detail={"examples": count}, ip=client_ip(request))
+    await db(
+        request,
+        audit.record,
+        "export_nlu",
+        username=user.username,
+        user_id=user.id,
+        detail={"examples": count},
+        ip=client_ip(request),
+    )
     return _download(text, "application/yaml; charset=utf-8", f"flagged-nlu-{_stamp(request)}.yml")
 
 
 async def export_triage_csv(request: Request) -> Response:
     text, count = await db(request, exports.triage_csv, request.app.state.tz)
     user = request.state.session.user
-    await db(request, audit.record, "export_triage_csv", username=user.username, user_id=user.id,
-             detail={"rows": count}, ip=client_ip(request))
+    await db(
+        request,
+        audit.record,
+        "export_triage_csv",
+        username=user.username,
+        user_id=user.id,
+        detail={"rows": count},
+        ip=client_ip(request),
+    )
     return _download(text, "text/csv; charset=utf-8", f"flagged-triage-{_stamp(request)}.csv")
 
 
@@ -55,12 +73,38 @@ async def audit_page(request: Request) -> Response:
         page = max(1, int(params.get("page", "1") or 1))
     except ValueError:
         return error_page(request, 400, "page must be a number.")
-    rows, total = await db(request, audit.entries, sender_id=sender_id, username=username,
-                           action=action, limit=AUDIT_PAGE, offset=(page - 1) * AUDIT_PAGE)
-    await db(request, audit.record, "view_audit", username=user.username, user_id=user.id,
-             sender_id=sender_id or None, ip=client_ip(request))
-    args = {k: v for k, v in {"sender_id": sender_id, "username": username, "action": action}.items() if v}
-    return render(request, "audit.html", {
-        "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // AUDIT_PAGE)),
-        "actions": audit.ACTIONS, "args": args,
-    })
+    rows, total = await db(
+        request,
+        audit.entries,
+        sender_id=sender_id,
+        username=username,
+        action=action,
+        limit=AUDIT_PAGE,
+        offset=(page - 1) * AUDIT_PAGE,
+    )
+    await db(
+        request,
+        audit.record,
+        "view_audit",
+        username=user.username,
+        user_id=user.id,
+        sender_id=sender_id or None,
+        ip=client_ip(request),
+    )
+    args = {
+        k: v
+        for k, v in {"sender_id": sender_id, "username": username, "action": action}.items()
+        if v
+    }
+    return render(
+        request,
+        "audit.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // AUDIT_PAGE)),
+            "actions": audit.ACTIONS,
+            "args": args,
+        },
+    )

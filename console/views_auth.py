@@ -1,4 +1,5 @@
 """Login, logout and the health check: the only views reachable without a session."""
+
 from __future__ import annotations
 
 import time
@@ -22,19 +23,41 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _set_cookie(response: Response, request: Request, name: str, value: str, max_age: int | None,
-                path: str = "/") -> None:
-    response.set_cookie(name, value, max_age=max_age, path=path, httponly=True, samesite="strict",
-                        secure=request.app.state.settings.cookie_secure)
+def _set_cookie(
+    response: Response,
+    request: Request,
+    name: str,
+    value: str,
+    max_age: int | None,
+    path: str = "/",
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=path,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.cookie_secure,
+    )
 
 
-def _login_form(request: Request, error: str = "", status_code: int = 200, username: str = "") -> Response:
+def _login_form(
+    request: Request, error: str = "", status_code: int = 200, username: str = ""
+) -> Response:
     nonce = sessions.new_login_nonce()
     token = sessions.login_form_token(nonce, request.app.state.settings.secret_key)
-    response = render(request, "login.html", {
-        "login_token": token, "error": error, "username": username,
-        "next": safe_next(request.query_params.get("next") or request.state.login_next),
-    }, status_code)
+    response = render(
+        request,
+        "login.html",
+        {
+            "login_token": token,
+            "error": error,
+            "username": username,
+            "next": safe_next(request.query_params.get("next") or request.state.login_next),
+        },
+        status_code,
+    )
     _set_cookie(response, request, sessions.LOGIN_CSRF_COOKIE, nonce, LOGIN_CSRF_MAX_AGE)
     return response
 
@@ -57,9 +80,13 @@ async def login_submit(request: Request) -> Response:
     if result.locked_for:
         await db(request, audit.record, "login_locked", username=username or "-", ip=ip)
         minutes = max(1, -(-result.locked_for // 60))
-        return _login_form(request, f"Too many failed attempts. Try again in {minutes} minute"
-                           f"{'s' if minutes != 1 else ''}, or ask an admin to unlock the account.",
-                           429, username)
+        return _login_form(
+            request,
+            f"Too many failed attempts. Try again in {minutes} minute"
+            f"{'s' if minutes != 1 else ''}, or ask an admin to unlock the account.",
+            429,
+            username,
+        )
     if result.user is None:
         await db(request, audit.record, "login_failed", username=username or "-", ip=ip)
         return _login_form(request, "Wrong username or password.", 401, username)
@@ -68,25 +95,45 @@ async def login_submit(request: Request) -> Response:
     await db(request, sessions.prune, settings)  # housekeeping: dead sessions, old attempts
     await db(request, auth.prune_attempts, time.time() - ATTEMPTS_KEPT)
     cookie = await db(request, sessions.create, result.user, settings.secret_key)
-    await db(request, audit.record, "login", username=result.user.username, user_id=result.user.id, ip=ip)
+    await db(
+        request, audit.record, "login", username=result.user.username, user_id=result.user.id, ip=ip
+    )
     response = redirect(request.state.login_next)
     # a browser-session cookie (gone when the browser closes, as on a shared ward PC); the
     # server ends it anyway after the idle and absolute time-outs
     _set_cookie(response, request, sessions.SESSION_COOKIE, cookie, None)
-    response.delete_cookie(sessions.LOGIN_CSRF_COOKIE, path="/", httponly=True, samesite="strict",
-                           secure=settings.cookie_secure)
+    response.delete_cookie(
+        sessions.LOGIN_CSRF_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+    )
     return response
 
 
 async def logout(request: Request) -> Response:
     session = request.state.session
     settings = request.app.state.settings
-    await db(request, sessions.delete, request.cookies.get(sessions.SESSION_COOKIE), settings.secret_key)
-    await db(request, audit.record, "logout", username=session.user.username,
-             user_id=session.user.id, ip=client_ip(request))
+    await db(
+        request, sessions.delete, request.cookies.get(sessions.SESSION_COOKIE), settings.secret_key
+    )
+    await db(
+        request,
+        audit.record,
+        "logout",
+        username=session.user.username,
+        user_id=session.user.id,
+        ip=client_ip(request),
+    )
     response = redirect("/login")
-    response.delete_cookie(sessions.SESSION_COOKIE, path="/", httponly=True, samesite="strict",
-                           secure=settings.cookie_secure)
+    response.delete_cookie(
+        sessions.SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+    )
     return response
 
 

@@ -3,6 +3,7 @@
 After an action the browser is redirected back (POST-redirect-GET) with ``done=<code>``;
 the page shows a fixed message for that code, so nothing from the request is reflected.
 """
+
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
@@ -28,13 +29,26 @@ async def case_page(request: Request) -> Response:
     if case is None:
         return error_page(request, 404, "There is no conversation with this id.")
     user = request.state.session.user
-    await db(request, audit.record, "view_case", username=user.username, user_id=user.id,
-             sender_id=sender_id, ip=client_ip(request))
+    await db(
+        request,
+        audit.record,
+        "view_case",
+        username=user.username,
+        user_id=user.id,
+        sender_id=sender_id,
+        ip=client_ip(request),
+    )
     done = request.query_params.get("done", "")
-    return render(request, "case.html", {
-        "case": case, "levels": LEVELS, "done": DONE_MESSAGES.get(done, ""),
-        "intents": await run_in_threadpool(request.app.state.intents),
-    })
+    return render(
+        request,
+        "case.html",
+        {
+            "case": case,
+            "levels": LEVELS,
+            "done": DONE_MESSAGES.get(done, ""),
+            "intents": await run_in_threadpool(request.app.state.intents),
+        },
+    )
 
 
 def _event_id(form) -> int:
@@ -48,8 +62,12 @@ async def _act(request: Request, done: str, action) -> Response:
     sender_id = request.path_params["sender_id"]
     form = await request.form()
     try:
-        await db(request, lambda engine: action(engine, sender_id, request.state.session.user, form,
-                                                client_ip(request)))
+        await db(
+            request,
+            lambda engine: action(
+                engine, sender_id, request.state.session.user, form, client_ip(request)
+            ),
+        )
     except cases.ActionError as error:
         return error_page(request, 400, f"Could not save: {error}.")
     return redirect(case_url(sender_id) + f"?done={done}")
@@ -62,26 +80,57 @@ async def mark_reviewed(request: Request) -> Response:
         except ValueError:
             raise cases.ActionError("missing review position") from None
         cases.mark_reviewed(engine, sender_id, user, through, ip)
+
     return await _act(request, "reviewed", action)
 
 
 async def add_note(request: Request) -> Response:
-    return await _act(request, "note", lambda engine, sid, user, form, ip: cases.add_note(
-        engine, sid, user, str(form.get("body", "")), "note", ip))
+    return await _act(
+        request,
+        "note",
+        lambda engine, sid, user, form, ip: cases.add_note(
+            engine, sid, user, str(form.get("body", "")), "note", ip
+        ),
+    )
 
 
 async def patient_contacted(request: Request) -> Response:
-    return await _act(request, "contact", lambda engine, sid, user, form, ip: cases.add_note(
-        engine, sid, user, str(form.get("body", "")), "contact", ip))
+    return await _act(
+        request,
+        "contact",
+        lambda engine, sid, user, form, ip: cases.add_note(
+            engine, sid, user, str(form.get("body", "")), "contact", ip
+        ),
+    )
 
 
 async def flag_nlu(request: Request) -> Response:
-    return await _act(request, "flag_nlu", lambda engine, sid, user, form, ip: cases.flag_nlu(
-        engine, sid, user, _event_id(form), str(form.get("correct_intent", "")),
-        str(form.get("comment", "")), ip))
+    return await _act(
+        request,
+        "flag_nlu",
+        lambda engine, sid, user, form, ip: cases.flag_nlu(
+            engine,
+            sid,
+            user,
+            _event_id(form),
+            str(form.get("correct_intent", "")),
+            str(form.get("comment", "")),
+            ip,
+        ),
+    )
 
 
 async def flag_triage(request: Request) -> Response:
-    return await _act(request, "flag_triage", lambda engine, sid, user, form, ip: cases.flag_triage(
-        engine, sid, user, _event_id(form), str(form.get("correct_level", "")),
-        str(form.get("comment", "")), ip))
+    return await _act(
+        request,
+        "flag_triage",
+        lambda engine, sid, user, form, ip: cases.flag_triage(
+            engine,
+            sid,
+            user,
+            _event_id(form),
+            str(form.get("correct_level", "")),
+            str(form.get("comment", "")),
+            ip,
+        ),
+    )

@@ -1,4 +1,5 @@
 """The queue page and its live-update endpoint (polled by static/console.js)."""
+
 from __future__ import annotations
 
 import logging
@@ -41,13 +42,29 @@ async def queue_page(request: Request) -> Response:
     if error:
         return error
     user = request.state.session.user
-    await db(request, audit.record, "view_queue", username=user.username, user_id=user.id,
-             ip=client_ip(request), detail=_audit_filters(filters, page.page))
-    return render(request, "queue.html", {
-        "filters": filters, "page": page, "fresh": fresh, "levels": queue.LEVEL_CHOICES,
-        "statuses": queue.STATUSES, "query_args": filters.query_args(),
-        "poll_seconds": request.app.state.settings.poll_seconds, "initial_cursor": page.cursor,
-    })
+    await db(
+        request,
+        audit.record,
+        "view_queue",
+        username=user.username,
+        user_id=user.id,
+        ip=client_ip(request),
+        detail=_audit_filters(filters, page.page),
+    )
+    return render(
+        request,
+        "queue.html",
+        {
+            "filters": filters,
+            "page": page,
+            "fresh": fresh,
+            "levels": queue.LEVEL_CHOICES,
+            "statuses": queue.STATUSES,
+            "query_args": filters.query_args(),
+            "poll_seconds": request.app.state.settings.poll_seconds,
+            "initial_cursor": page.cursor,
+        },
+    )
 
 
 async def queue_poll(request: Request) -> Response:
@@ -61,16 +78,23 @@ async def queue_poll(request: Request) -> Response:
     alerts = await db(request, queue.new_alerts, since) if since is not None else []
     templates = request.app.state.templates
     html = templates.get_template("_queue_rows.html").render(
-        page=page, initial_cursor=page.cursor if initial is None else initial)
-    return JSONResponse({
-        "cursor": page.cursor,
-        "total": page.total,
-        "html": html,
-        "fresh": fresh,
-        "alerts": [{"id": sid, "level": level, "label": level_label(level), "url": case_url(sid)}
-                   for sid, level in alerts],
-        "updated_at": datetime.fromtimestamp(time.time(), request.app.state.tz).strftime("%H:%M:%S"),
-    })
+        page=page, initial_cursor=page.cursor if initial is None else initial
+    )
+    return JSONResponse(
+        {
+            "cursor": page.cursor,
+            "total": page.total,
+            "html": html,
+            "fresh": fresh,
+            "alerts": [
+                {"id": sid, "level": level, "label": level_label(level), "url": case_url(sid)}
+                for sid, level in alerts
+            ],
+            "updated_at": datetime.fromtimestamp(time.time(), request.app.state.tz).strftime(
+                "%H:%M:%S"
+            ),
+        }
+    )
 
 
 def _int_param(request: Request, name: str) -> int | None:

@@ -3,6 +3,7 @@
 Jinja2 autoescaping is switched on for every template (not only ``*.html``), and nothing is
 ever marked ``|safe``: patient text, note text and conversation ids are all escaped.
 """
+
 from __future__ import annotations
 
 import logging
@@ -58,10 +59,15 @@ def make_templates(tz: ZoneInfo) -> Jinja2Templates:
         days = round((value - whole) * 7)
         return f"{whole} weeks" + (f" + {days} days" if days else "")
 
-    env.filters.update(fmt_time=fmt_time, iso_time=iso_time, weeks=weeks, code=code_label,
-                       level_label=level_label)
-    env.globals.update(case_url=case_url, LEVEL_LABELS=LEVEL_LABELS, STATUS_LABELS=STATUS_LABELS,
-                       urlencode=urlencode)
+    env.filters.update(
+        fmt_time=fmt_time, iso_time=iso_time, weeks=weeks, code=code_label, level_label=level_label
+    )
+    env.globals.update(
+        case_url=case_url,
+        LEVEL_LABELS=LEVEL_LABELS,
+        STATUS_LABELS=STATUS_LABELS,
+        urlencode=urlencode,
+    )
     return Jinja2Templates(env=env, context_processors=[_common_context])
 
 
@@ -76,8 +82,12 @@ def _common_context(request: Request) -> dict:
     }
 
 
-def render(request: Request, name: str, context: dict | None = None, status_code: int = 200) -> HTMLResponse:
-    return request.app.state.templates.TemplateResponse(request, name, context or {}, status_code=status_code)
+def render(
+    request: Request, name: str, context: dict | None = None, status_code: int = 200
+) -> HTMLResponse:
+    return request.app.state.templates.TemplateResponse(
+        request, name, context or {}, status_code=status_code
+    )
 
 
 def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:

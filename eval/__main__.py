@@ -7,6 +7,7 @@
 
 See docs/evaluation.md for what each figure means.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m eval",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("vignettes", help="run the triage vignettes against the bot over REST")
@@ -29,21 +33,44 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("nlu", help="rasa test nlu with 5-fold cross-validation, and entity P/R")
     p.add_argument("--folds", type=int, default=5)
-    p.add_argument("--entities-only", action="store_true",
-                   help="only the entity precision/recall on eval/entity_gold.yml (seconds)")
-    p.add_argument("--from-reports", action="store_true",
-                   help="re-read the last cross-validation in reports/nlu instead of running it")
+    p.add_argument(
+        "--entities-only",
+        action="store_true",
+        help="only the entity precision/recall on eval/entity_gold.yml (seconds)",
+    )
+    p.add_argument(
+        "--from-reports",
+        action="store_true",
+        help="re-read the last cross-validation in reports/nlu instead of running it",
+    )
 
-    p = sub.add_parser("bench", help="latency, throughput and memory: project vs stock Rasa vs floor")
-    p.add_argument("--concurrency", type=int, nargs="*", default=None,
-                   help="concurrency levels (default 1 10 50)")
-    p.add_argument("--targets", nargs="*", default=None,
-                   help="subset of: floor stock project project-postgres")
-    p.add_argument("--no-train", action="store_true",
-                   help="use the cached project model (scripts/train.sh) instead of a timed cold training")
-    p.add_argument("--quick", action="store_true", help="few conversations (a smoke run, not figures)")
-    p.add_argument("--rounds", type=int, default=None,
-                   help="rounds at each concurrency, the targets taking turns (default 3; 1 with --quick)")
+    p = sub.add_parser(
+        "bench", help="latency, throughput and memory: project vs stock Rasa vs floor"
+    )
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        nargs="*",
+        default=None,
+        help="concurrency levels (default 1 10 50)",
+    )
+    p.add_argument(
+        "--targets", nargs="*", default=None, help="subset of: floor stock project project-postgres"
+    )
+    p.add_argument(
+        "--no-train",
+        action="store_true",
+        help="use the cached project model (scripts/train.sh) instead of a timed cold training",
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="few conversations (a smoke run, not figures)"
+    )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="rounds at each concurrency, the targets taking turns (default 3; 1 with --quick)",
+    )
 
     p = sub.add_parser("all", help="vignettes, nlu and bench")
     p.add_argument("--bot-url", help="a running Rasa server for the vignettes")
@@ -53,19 +80,30 @@ def main(argv: list[str] | None = None) -> int:
         from . import vignettes
 
         kwargs = {"path": args.file} if args.file else {}
-        result = vignettes.evaluate(bot_url=args.bot_url, only=args.only,
-                                    concurrency=args.concurrency, save=not args.only, **kwargs)
+        result = vignettes.evaluate(
+            bot_url=args.bot_url,
+            only=args.only,
+            concurrency=args.concurrency,
+            save=not args.only,
+            **kwargs,
+        )
         return 1 if vignettes.unsafe(result) else 0
     if args.command == "nlu":
         from . import nlu
 
-        return nlu.main(folds=args.folds, entities_only=args.entities_only,
-                        from_reports=args.from_reports)
+        return nlu.main(
+            folds=args.folds, entities_only=args.entities_only, from_reports=args.from_reports
+        )
     if args.command == "bench":
         from . import bench
 
-        return bench.main(concurrency=args.concurrency, targets=args.targets,
-                          train=not args.no_train, quick=args.quick, rounds=args.rounds)
+        return bench.main(
+            concurrency=args.concurrency,
+            targets=args.targets,
+            train=not args.no_train,
+            quick=args.quick,
+            rounds=args.rounds,
+        )
     if args.command == "all":
         from . import bench, nlu, vignettes
 

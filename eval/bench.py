@@ -29,6 +29,7 @@ non-200 answers, and for the project a conversation that does not end in the urg
 decision). Plus time from start to ready, training time (a cold `rasa train` with an empty
 cache), and the peak RSS (VmHWM) of every process, summed over the process tree.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,10 +45,19 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Sequence
 
-from .common import (REPORTS, ROOT, VENV_BIN, markdown_table, meta_line, previous_summary,
-                     run_meta, save_report, stamp)
+from .common import (
+    REPORTS,
+    ROOT,
+    VENV_BIN,
+    markdown_table,
+    meta_line,
+    previous_summary,
+    run_meta,
+    save_report,
+    stamp,
+)
 
 OUT_DIR = REPORTS / "bench"
 LEVELS = (1, 10, 50)
@@ -58,11 +68,15 @@ LEVELS = (1, 10, 50)
 ROUNDS = 3
 CONVERSATIONS_PER_USER = {1: 10, 10: 4, 50: 2}
 QUICK_CONVERSATIONS_PER_USER = {1: 3, 10: 1, 50: 1}
-LEVEL_DEADLINE_S = 300          # no new conversation starts after this at one level
+LEVEL_DEADLINE_S = 300  # no new conversation starts after this at one level
 REQUEST_TIMEOUT_S = 120
 READY_TIMEOUT_S = 300
-GOALS = {"p95_ratio_vs_stock_max": 1.0, "errors_at_50": 0, "rss_total_mb_max": 1536,
-         "start_to_ready_s_max": 30}
+GOALS = {
+    "p95_ratio_vs_stock_max": 1.0,
+    "errors_at_50": 0,
+    "rss_total_mb_max": 1536,
+    "start_to_ready_s_max": 30,
+}
 
 PROJECT_CONVERSATION = (
     "hi",
@@ -82,14 +96,20 @@ def free_port() -> int:
 
 def env() -> dict[str, str]:
     out = dict(os.environ)
-    out.update(PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2", RASA_TELEMETRY_ENABLED="false",
-               SQLALCHEMY_SILENCE_UBER_WARNING="1", LOG_LEVEL="INFO")
+    out.update(
+        PYTHONPATH=str(ROOT),
+        TF_CPP_MIN_LOG_LEVEL="2",
+        RASA_TELEMETRY_ENABLED="false",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        LOG_LEVEL="INFO",
+    )
     return out
 
 
 # -- processes and memory ------------------------------------------------------------------------
 
-def _status_kb(pid: int, key: str) -> Optional[int]:
+
+def _status_kb(pid: int, key: str) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith(key + ":"):
@@ -140,8 +160,14 @@ def peak_rss(roots: Sequence[int]) -> dict[str, Any]:
             hwm = _status_kb(pid, "VmHWM")
             rss = _status_kb(pid, "VmRSS")
             if hwm is not None:
-                procs.append({"pid": pid, "cmd": _cmd(pid), "peak_mb": round(hwm / 1024, 1),
-                              "rss_mb": round((rss or 0) / 1024, 1)})
+                procs.append(
+                    {
+                        "pid": pid,
+                        "cmd": _cmd(pid),
+                        "peak_mb": round(hwm / 1024, 1),
+                        "rss_mb": round((rss or 0) / 1024, 1),
+                    }
+                )
     return {"processes": procs, "total_peak_mb": round(sum(p["peak_mb"] for p in procs), 1)}
 
 
@@ -152,20 +178,26 @@ def wait_with_rusage(proc: subprocess.Popen) -> tuple[int, float]:
     return proc.returncode, round(usage.ru_maxrss / 1024, 1)
 
 
-def wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = READY_TIMEOUT_S) -> float:
+def wait_ready(
+    url: str, proc: subprocess.Popen, log: Path, timeout: float = READY_TIMEOUT_S
+) -> float:
     import httpx
 
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
         if proc.poll() is not None:
-            raise RuntimeError(f"{url}: exited {proc.returncode}\n{log.read_text(errors='replace')[-3000:]}")
+            raise RuntimeError(
+                f"{url}: exited {proc.returncode}\n{log.read_text(errors='replace')[-3000:]}"
+            )
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return time.perf_counter() - started
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"{url} not ready after {timeout}s\n{log.read_text(errors='replace')[-3000:]}")
+    raise RuntimeError(
+        f"{url} not ready after {timeout}s\n{log.read_text(errors='replace')[-3000:]}"
+    )
 
 
 def stop_process(proc: subprocess.Popen) -> None:
@@ -179,6 +211,7 @@ def stop_process(proc: subprocess.Popen) -> None:
 
 
 # -- training ------------------------------------------------------------------------------------
+
 
 def timed_train(cwd: Path, out: Path, name: str, cache: Path, log: Path) -> dict[str, Any]:
     """A cold `rasa train` (empty RASA_CACHE_DIRECTORY): wall time, exit code, peak RSS."""
@@ -197,33 +230,37 @@ def timed_train(cwd: Path, out: Path, name: str, cache: Path, log: Path) -> dict
 
 # -- targets ------------------------------------------------------------------------------------
 
+
 @dataclass
 class Target:
     name: str
     url: str
     conversation: tuple[str, ...]
-    check: Callable[[list, list], Optional[str]]     # (replies of the last turn, all) -> error
+    check: Callable[[list, list], str | None]  # (replies of the last turn, all) -> error
     roots: list[int] = field(default_factory=list)
     stop: Callable[[], None] = lambda: None
-    start_to_ready_s: Optional[float] = None
-    training: Optional[dict[str, Any]] = None
+    start_to_ready_s: float | None = None
+    training: dict[str, Any] | None = None
     notes: str = ""
-    memory: Optional[dict[str, Any]] = None
+    memory: dict[str, Any] | None = None
 
 
-def _check_project(last: list, _all: list) -> Optional[str]:
-    levels = [m["custom"]["triage"]["level"] for m in last
-              if isinstance(m.get("custom"), dict) and isinstance(m["custom"].get("triage"), dict)]
+def _check_project(last: list, _all: list) -> str | None:
+    levels = [
+        m["custom"]["triage"]["level"]
+        for m in last
+        if isinstance(m.get("custom"), dict) and isinstance(m["custom"].get("triage"), dict)
+    ]
     if levels != ["urgent"]:
         return f"expected one urgent triage decision at the end, got {levels or 'none'}"
     return None
 
 
-def _check_nonempty(last: list, _all: list) -> Optional[str]:
+def _check_nonempty(last: list, _all: list) -> str | None:
     return None if last else "empty reply"
 
 
-def _check_echo(last: list, _all: list) -> Optional[str]:
+def _check_echo(last: list, _all: list) -> str | None:
     return None if last and last[0].get("text") else "no echo"
 
 
@@ -241,41 +278,89 @@ def _serve(cmd: list[str], cwd: Path, log: Path, port: int) -> tuple[subprocess.
 
 def start_floor(workdir: Path) -> Target:
     port = free_port()
-    proc, ready = _serve([str(VENV_BIN / "python"), "-m", "eval.echo_server", "--port", str(port)],
-                         ROOT, workdir / "floor.log", port)
-    return Target("floor", f"http://127.0.0.1:{port}", FLOOR_CONVERSATION, _check_echo,
-                  roots=[proc.pid], stop=lambda: stop_process(proc), start_to_ready_s=ready,
-                  notes="Sanic 21.12 echo, one worker")
+    proc, ready = _serve(
+        [str(VENV_BIN / "python"), "-m", "eval.echo_server", "--port", str(port)],
+        ROOT,
+        workdir / "floor.log",
+        port,
+    )
+    return Target(
+        "floor",
+        f"http://127.0.0.1:{port}",
+        FLOOR_CONVERSATION,
+        _check_echo,
+        roots=[proc.pid],
+        stop=lambda: stop_process(proc),
+        start_to_ready_s=ready,
+        notes="Sanic 21.12 echo, one worker",
+    )
 
 
 def prepare_stock(workdir: Path) -> tuple[Path, dict[str, Any]]:
     folder = workdir / "stock"
     folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run([str(VENV_BIN / "python"), "-c",
-                    "import sys; from rasa.cli.scaffold import create_initial_project; "
-                    "create_initial_project(sys.argv[1])", str(folder)],
-                   cwd=folder, env=env(), check=True, capture_output=True)
-    training = timed_train(folder, folder / "models", "stock", folder / ".rasa" / "cache",
-                           workdir / "stock-train.log")
+    subprocess.run(
+        [
+            str(VENV_BIN / "python"),
+            "-c",
+            "import sys; from rasa.cli.scaffold import create_initial_project; "
+            "create_initial_project(sys.argv[1])",
+            str(folder),
+        ],
+        cwd=folder,
+        env=env(),
+        check=True,
+        capture_output=True,
+    )
+    training = timed_train(
+        folder, folder / "models", "stock", folder / ".rasa" / "cache", workdir / "stock-train.log"
+    )
     return folder, training
 
 
 def start_stock(workdir: Path, folder: Path, training: dict[str, Any]) -> Target:
     port = free_port()
-    proc, ready = _serve([str(VENV_BIN / "rasa"), "run", "--model", training["model"], "--port", str(port),
-                          "--interface", "127.0.0.1"], folder, workdir / "stock.log", port)
-    return Target("stock", f"http://127.0.0.1:{port}", STOCK_CONVERSATION, _check_nonempty,
-                  roots=[proc.pid], stop=lambda: stop_process(proc), start_to_ready_s=ready,
-                  training=training,
-                  notes="rasa init assistant, default config, in-memory tracker store, no action server")
+    proc, ready = _serve(
+        [
+            str(VENV_BIN / "rasa"),
+            "run",
+            "--model",
+            training["model"],
+            "--port",
+            str(port),
+            "--interface",
+            "127.0.0.1",
+        ],
+        folder,
+        workdir / "stock.log",
+        port,
+    )
+    return Target(
+        "stock",
+        f"http://127.0.0.1:{port}",
+        STOCK_CONVERSATION,
+        _check_nonempty,
+        roots=[proc.pid],
+        stop=lambda: stop_process(proc),
+        start_to_ready_s=ready,
+        training=training,
+        notes="rasa init assistant, default config, in-memory tracker store, no action server",
+    )
 
 
 def train_project(workdir: Path) -> dict[str, Any]:
-    return timed_train(ROOT, workdir / "project-models", "bench-project", workdir / "project-cache",
-                       workdir / "project-train.log")
+    return timed_train(
+        ROOT,
+        workdir / "project-models",
+        "bench-project",
+        workdir / "project-cache",
+        workdir / "project-train.log",
+    )
 
 
-def start_project(workdir: Path, model: str, training: Optional[dict], postgres: Optional[dict] = None) -> Target:
+def start_project(
+    workdir: Path, model: str, training: dict | None, postgres: dict | None = None
+) -> Target:
     from tests.support.servers import start_bot
 
     name = "project-postgres" if postgres else "project"
@@ -283,21 +368,35 @@ def start_project(workdir: Path, model: str, training: Optional[dict], postgres:
     store = None
     notes = "REST channel, action server, SQLite tracker store"
     if postgres:
-        store = {"type": "store.tracker_store.TriageTrackerStore", "dialect": "postgresql", "url": postgres["host"], "port": postgres["port"],
-                 "db": postgres["db"], "username": postgres["user"]}
+        store = {
+            "type": "store.tracker_store.TriageTrackerStore",
+            "dialect": "postgresql",
+            "url": postgres["host"],
+            "port": postgres["port"],
+            "db": postgres["db"],
+            "username": postgres["user"],
+        }
         notes = "REST channel, action server, PostgreSQL tracker store"
     started = time.perf_counter()
     bot = start_bot(folder, tracker_store=store, model=model)
     ready = round(time.perf_counter() - started, 2)
-    return Target(name, bot.rasa_url, PROJECT_CONVERSATION, _check_project,
-                  roots=[p.pid for p in bot.processes], stop=bot.stop, start_to_ready_s=ready,
-                  training=training, notes=notes)
+    return Target(
+        name,
+        bot.rasa_url,
+        PROJECT_CONVERSATION,
+        _check_project,
+        roots=[p.pid for p in bot.processes],
+        stop=bot.stop,
+        start_to_ready_s=ready,
+        training=training,
+        notes=notes,
+    )
 
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 
 
-def postgres_database() -> Optional[tuple[dict, Callable[[], None]]]:
+def postgres_database() -> tuple[dict, Callable[[], None]] | None:
     """A fresh database on the local PostgreSQL, or None when it does not answer."""
     try:
         import psycopg2
@@ -314,20 +413,26 @@ def postgres_database() -> Optional[tuple[dict, Callable[[], None]]]:
 
     def drop() -> None:
         with admin.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
             cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.close()
 
     return {**PG, "db": name}, drop
 
 
-def postgres_checkpoints() -> Optional[int]:
+def postgres_checkpoints() -> int | None:
     """Checkpoints PostgreSQL has run since its statistics were reset (timed + requested)."""
     try:
         import psycopg2
 
-        with psycopg2.connect(connect_timeout=3, dbname="postgres", **PG) as conn, conn.cursor() as cur:
+        with (
+            psycopg2.connect(connect_timeout=3, dbname="postgres", **PG) as conn,
+            conn.cursor() as cur,
+        ):
             cur.execute("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")
             return int(cur.fetchone()[0])
     except Exception:  # noqa: BLE001 - a diagnostic only
@@ -335,6 +440,7 @@ def postgres_checkpoints() -> Optional[int]:
 
 
 # -- load -------------------------------------------------------------------------------------------
+
 
 @dataclass
 class LevelResult:
@@ -347,7 +453,7 @@ class LevelResult:
     wall_s: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
 
-    def percentile(self, q: float) -> Optional[float]:
+    def percentile(self, q: float) -> float | None:
         if not self.latencies_ms:
             return None
         data = sorted(self.latencies_ms)
@@ -355,7 +461,7 @@ class LevelResult:
         lo, hi = int(k), min(int(k) + 1, len(data) - 1)
         return round(data[lo] + (data[hi] - data[lo]) * (k - lo), 1)
 
-    def add(self, other: "LevelResult") -> None:
+    def add(self, other: LevelResult) -> None:
         """Pools another round of the same target and concurrency into this one."""
         self.conversations += other.conversations
         self.messages += other.messages
@@ -367,25 +473,31 @@ class LevelResult:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "target": self.target, "concurrency": self.concurrency,
-            "conversations": self.conversations, "messages": self.messages,
-            "errors": self.errors, "error_kinds": self.error_kinds, "wall_s": round(self.wall_s, 2),
-            "p50_ms": self.percentile(0.50), "p95_ms": self.percentile(0.95),
+            "target": self.target,
+            "concurrency": self.concurrency,
+            "conversations": self.conversations,
+            "messages": self.messages,
+            "errors": self.errors,
+            "error_kinds": self.error_kinds,
+            "wall_s": round(self.wall_s, 2),
+            "p50_ms": self.percentile(0.50),
+            "p95_ms": self.percentile(0.95),
             "p99_ms": self.percentile(0.99),
             "mean_ms": round(statistics.fmean(self.latencies_ms), 1) if self.latencies_ms else None,
             "msgs_per_s": round(self.messages / self.wall_s, 1) if self.wall_s else None,
         }
 
 
-async def _conversation(session, target: Target, result: Optional[LevelResult]) -> None:
+async def _conversation(session, target: Target, result: LevelResult | None) -> None:
     sender = f"bench-{uuid.uuid4().hex[:12]}"
     replies: list = []
     failed = None
     for turn in target.conversation:
         started = time.perf_counter()
         try:
-            async with session.post(f"{target.url}/webhooks/rest/webhook",
-                                    json={"sender": sender, "message": turn}) as response:
+            async with session.post(
+                f"{target.url}/webhooks/rest/webhook", json={"sender": sender, "message": turn}
+            ) as response:
                 if response.status != 200:
                     failed, last = f"HTTP {response.status}", []
                     await response.read()
@@ -417,7 +529,8 @@ def _session(concurrency: int):
 
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=concurrency + 5, force_close=False),
-        timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S))
+        timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S),
+    )
 
 
 async def _load(target: Target, concurrency: int, per_user: int) -> LevelResult:
@@ -445,7 +558,8 @@ async def _warm_up(target: Target, conversations: int = 2) -> None:
 
 # -- report ----------------------------------------------------------------------------------------
 
-def _r(a: Optional[float], b: Optional[float]) -> Optional[float]:
+
+def _r(a: float | None, b: float | None) -> float | None:
     return round(a / b, 2) if a is not None and b else None
 
 
@@ -465,12 +579,16 @@ def ratios(levels: list[dict], rounds: Sequence[dict] = ()) -> list[dict]:
                 row[f"{q[:-3]}_vs_stock"] = _r(p[q], s[q]) if s else None
                 row[f"{q[:-3]}_vs_floor"] = _r(p[q], f[q]) if f else None
             row["throughput_vs_stock"] = _r(p["msgs_per_s"], s["msgs_per_s"]) if s else None
-            per_round = [_r(by_round[(project, c, n)]["p95_ms"], by_round[(ref, c, n)]["p95_ms"])
-                         for (ref, cc, n) in sorted(by_round) if ref == "stock" and cc == c
-                         and (project, c, n) in by_round]
+            per_round = [
+                _r(by_round[(project, c, n)]["p95_ms"], by_round[(ref, c, n)]["p95_ms"])
+                for (ref, cc, n) in sorted(by_round)
+                if ref == "stock" and cc == c and (project, c, n) in by_round
+            ]
             per_round = [x for x in per_round if x is not None]
             row["p95_vs_stock_rounds"] = per_round
-            row["p95_vs_stock_median"] = round(statistics.median(per_round), 2) if per_round else None
+            row["p95_vs_stock_median"] = (
+                round(statistics.median(per_round), 2) if per_round else None
+            )
             out.append(row)
     return out
 
@@ -483,55 +601,151 @@ def goals_check(data: dict) -> list[tuple[str, bool, str]]:
         if value is not None:
             detail = f"{value:.2f}"
             if median is not None and len(row["p95_vs_stock_rounds"]) > 1:
-                detail += (f" (median of rounds {', '.join(f'{x:.2f}' for x in row['p95_vs_stock_rounds'])};"
-                           f" pooled {pooled:.2f})")
-            checks.append((f"p95 {row['target']}/stock <= 1.0 at {row['concurrency']}", value <= 1.0, detail))
+                detail += (
+                    f" (median of rounds {', '.join(f'{x:.2f}' for x in row['p95_vs_stock_rounds'])};"
+                    f" pooled {pooled:.2f})"
+                )
+            checks.append(
+                (f"p95 {row['target']}/stock <= 1.0 at {row['concurrency']}", value <= 1.0, detail)
+            )
     for r in data["levels"]:
         if r["concurrency"] == 50 and r["target"].startswith("project"):
-            checks.append((f"zero errors at 50 ({r['target']})", r["errors"] == 0, str(r["errors"])))
+            checks.append(
+                (f"zero errors at 50 ({r['target']})", r["errors"] == 0, str(r["errors"]))
+            )
     for t in data["targets"]:
         if t["name"].startswith("project"):
             mem = t["memory"]["total_peak_mb"]
-            checks.append((f"all processes under 1.5 GB RSS ({t['name']})", mem < 1536, f"{mem:.0f} MB"))
-            checks.append((f"start to ready under 30 s ({t['name']})",
-                           t["start_to_ready_s"] < 30, f"{t['start_to_ready_s']:.1f} s"))
+            checks.append(
+                (f"all processes under 1.5 GB RSS ({t['name']})", mem < 1536, f"{mem:.0f} MB")
+            )
+            checks.append(
+                (
+                    f"start to ready under 30 s ({t['name']})",
+                    t["start_to_ready_s"] < 30,
+                    f"{t['start_to_ready_s']:.1f} s",
+                )
+            )
     return checks
 
 
-def render(data: dict, prev: Optional[dict]) -> str:
-    prev_p95 = {(r["target"], r["concurrency"]): r["p95_ms"] for r in (prev or {}).get("levels", [])}
+def render(data: dict, prev: dict | None) -> str:
+    prev_p95 = {
+        (r["target"], r["concurrency"]): r["p95_ms"] for r in (prev or {}).get("levels", [])
+    }
     rows = []
     for r in data["levels"]:
         last = prev_p95.get((r["target"], r["concurrency"]))
-        rows.append([r["target"], r["concurrency"], r["messages"], r["p50_ms"], r["p95_ms"], r["p99_ms"],
-                     r["msgs_per_s"], r["errors"], "" if last is None else last])
-    lines = ["# Benchmark: speed and memory", "", meta_line(data["meta"]),
-             f"load average at start: {data['loadavg_start']}; at end: {data['loadavg_end']}", "",
-             markdown_table(["target", "concurrent", "messages", "p50 ms", "p95 ms", "p99 ms", "msg/s",
-                             "errors", "p95 last run"], rows), ""]
-    rrows = [[x["target"], x["concurrency"], x["p50_vs_stock"], x["p95_vs_stock"],
-              x.get("p95_vs_stock_median", ""),
-              " ".join(f"{v:.2f}" for v in x.get("p95_vs_stock_rounds") or ()),
-              x["p99_vs_stock"], x["throughput_vs_stock"], x["p50_vs_floor"], x["p95_vs_floor"]]
-             for x in data["ratios"]]
-    lines += [f"Ratios, project / peer (stock Rasa) and / floor, over {data.get('rounds', 1)} round(s) "
-              "(latency: lower is better, below 1.0 the project is faster; throughput: higher is "
-              "better; 'by round' pairs each round's project and stock, run a minute apart):", "",
-              markdown_table(["project", "concurrent", "p50 /stock", "p95 /stock (pooled)",
-                              "p95 /stock (median round)", "p95 /stock by round", "p99 /stock",
-                              "msg/s /stock", "p50 /floor", "p95 /floor"], rrows), ""]
-    checkpoints = [f"c={r['concurrency']} round {r['round']}: {r['pg_checkpoints']}"
-                   for r in data.get("rounds_detail", []) if r.get("pg_checkpoints") is not None]
+        rows.append(
+            [
+                r["target"],
+                r["concurrency"],
+                r["messages"],
+                r["p50_ms"],
+                r["p95_ms"],
+                r["p99_ms"],
+                r["msgs_per_s"],
+                r["errors"],
+                "" if last is None else last,
+            ]
+        )
+    lines = [
+        "# Benchmark: speed and memory",
+        "",
+        meta_line(data["meta"]),
+        f"load average at start: {data['loadavg_start']}; at end: {data['loadavg_end']}",
+        "",
+        markdown_table(
+            [
+                "target",
+                "concurrent",
+                "messages",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "msg/s",
+                "errors",
+                "p95 last run",
+            ],
+            rows,
+        ),
+        "",
+    ]
+    rrows = [
+        [
+            x["target"],
+            x["concurrency"],
+            x["p50_vs_stock"],
+            x["p95_vs_stock"],
+            x.get("p95_vs_stock_median", ""),
+            " ".join(f"{v:.2f}" for v in x.get("p95_vs_stock_rounds") or ()),
+            x["p99_vs_stock"],
+            x["throughput_vs_stock"],
+            x["p50_vs_floor"],
+            x["p95_vs_floor"],
+        ]
+        for x in data["ratios"]
+    ]
+    lines += [
+        f"Ratios, project / peer (stock Rasa) and / floor, over {data.get('rounds', 1)} round(s) "
+        "(latency: lower is better, below 1.0 the project is faster; throughput: higher is "
+        "better; 'by round' pairs each round's project and stock, run a minute apart):",
+        "",
+        markdown_table(
+            [
+                "project",
+                "concurrent",
+                "p50 /stock",
+                "p95 /stock (pooled)",
+                "p95 /stock (median round)",
+                "p95 /stock by round",
+                "p99 /stock",
+                "msg/s /stock",
+                "p50 /floor",
+                "p95 /floor",
+            ],
+            rrows,
+        ),
+        "",
+    ]
+    checkpoints = [
+        f"c={r['concurrency']} round {r['round']}: {r['pg_checkpoints']}"
+        for r in data.get("rounds_detail", [])
+        if r.get("pg_checkpoints") is not None
+    ]
     if checkpoints:
-        lines += ["PostgreSQL checkpoints during each project-postgres round: " + "; ".join(checkpoints), ""]
+        lines += [
+            "PostgreSQL checkpoints during each project-postgres round: " + "; ".join(checkpoints),
+            "",
+        ]
     trows = []
     for t in data["targets"]:
         train = t.get("training") or {}
         procs = "; ".join(f"{p['cmd']} {p['peak_mb']:.0f}" for p in t["memory"]["processes"])
-        trows.append([t["name"], t["start_to_ready_s"], train.get("seconds", ""),
-                      train.get("peak_rss_mb", ""), t["memory"]["total_peak_mb"], procs])
-    lines += [markdown_table(["target", "start to ready s", "training s", "training peak RSS MB",
-                              "serving peak RSS MB (sum)", "per process (MB)"], trows), ""]
+        trows.append(
+            [
+                t["name"],
+                t["start_to_ready_s"],
+                train.get("seconds", ""),
+                train.get("peak_rss_mb", ""),
+                t["memory"]["total_peak_mb"],
+                procs,
+            ]
+        )
+    lines += [
+        markdown_table(
+            [
+                "target",
+                "start to ready s",
+                "training s",
+                "training peak RSS MB",
+                "serving peak RSS MB (sum)",
+                "per process (MB)",
+            ],
+            trows,
+        ),
+        "",
+    ]
     for t in data["targets"]:
         lines.append(f"- {t['name']}: {t['notes']}")
     for name, reason in data.get("skipped", {}).items():
@@ -544,9 +758,10 @@ def render(data: dict, prev: Optional[dict]) -> str:
     return "\n".join(lines)
 
 
-def plot(data: dict, path: Path) -> Optional[Path]:
+def plot(data: dict, path: Path) -> Path | None:
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -554,11 +769,20 @@ def plot(data: dict, path: Path) -> Optional[Path]:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
     targets = sorted({r["target"] for r in data["levels"]})
     for t in targets:
-        rows = sorted((r for r in data["levels"] if r["target"] == t), key=lambda r: r["concurrency"])
+        rows = sorted(
+            (r for r in data["levels"] if r["target"] == t), key=lambda r: r["concurrency"]
+        )
         xs = [r["concurrency"] for r in rows]
-        line, = ax1.plot(xs, [r["p95_ms"] for r in rows], marker="o", label=f"{t} p95")
-        ax1.plot(xs, [r["p50_ms"] for r in rows], marker=".", linestyle=":", alpha=0.7,
-                 color=line.get_color(), label=f"{t} p50")
+        (line,) = ax1.plot(xs, [r["p95_ms"] for r in rows], marker="o", label=f"{t} p95")
+        ax1.plot(
+            xs,
+            [r["p50_ms"] for r in rows],
+            marker=".",
+            linestyle=":",
+            alpha=0.7,
+            color=line.get_color(),
+            label=f"{t} p50",
+        )
         ax2.plot(xs, [r["msgs_per_s"] for r in rows], marker="o", color=line.get_color(), label=t)
     for ax in (ax1, ax2):
         ax.set_xscale("log")
@@ -575,8 +799,10 @@ def plot(data: dict, path: Path) -> Optional[Path]:
     ax2.set_title("Throughput")
     ax2.legend(fontsize=7)
     m = data["meta"]
-    fig.suptitle(f"{m['date'][:16]}  git {m['git']}  {m['machine']['nproc']} cores {m['machine']['cpu']}",
-                 fontsize=9)
+    fig.suptitle(
+        f"{m['date'][:16]}  git {m['git']}  {m['machine']['nproc']} cores {m['machine']['cpu']}",
+        fontsize=9,
+    )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -586,6 +812,7 @@ def plot(data: dict, path: Path) -> Optional[Path]:
 
 # -- main ------------------------------------------------------------------------------------------
 
+
 def _loadavg() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -593,8 +820,13 @@ def _loadavg() -> str:
         return "?"
 
 
-def run(concurrency: Optional[Sequence[int]] = None, targets: Optional[Sequence[str]] = None,
-        train: bool = True, quick: bool = False, rounds: Optional[int] = None) -> dict[str, Any]:
+def run(
+    concurrency: Sequence[int] | None = None,
+    targets: Sequence[str] | None = None,
+    train: bool = True,
+    quick: bool = False,
+    rounds: int | None = None,
+) -> dict[str, Any]:
     levels = tuple(concurrency or LEVELS)
     rounds = rounds or (1 if quick else ROUNDS)
     per_user_table = QUICK_CONVERSATIONS_PER_USER if quick else CONVERSATIONS_PER_USER
@@ -652,19 +884,39 @@ def run(concurrency: Optional[Sequence[int]] = None, targets: Optional[Sequence[
                         after = postgres_checkpoints()
                         s["pg_checkpoints"] = None if after is None else after - before
                     by_round.append(s)
-                    print(f"bench: {t.name:16} c={c:<3} round {n}  {s['messages']:4} msgs  p50 {s['p50_ms']} ms"
-                          f"  p95 {s['p95_ms']} ms  p99 {s['p99_ms']} ms  {s['msgs_per_s']} msg/s  "
-                          f"errors {s['errors']}", flush=True)
+                    print(
+                        f"bench: {t.name:16} c={c:<3} round {n}  {s['messages']:4} msgs  p50 {s['p50_ms']} ms"
+                        f"  p95 {s['p95_ms']} ms  p99 {s['p99_ms']} ms  {s['msgs_per_s']} msg/s  "
+                        f"errors {s['errors']}",
+                        flush=True,
+                    )
             results.extend(pooled[t.name].summary() for t in running)
         for t in running:
             t.memory = peak_rss(t.roots)
         data.update(
-            meta=run_meta(), levels=results, rounds=rounds, rounds_detail=by_round,
-            loadavg_end=_loadavg(), skipped=skipped, quick=quick,
-            conversations={"project": PROJECT_CONVERSATION, "stock": STOCK_CONVERSATION,
-                           "floor": FLOOR_CONVERSATION},
-            targets=[{"name": t.name, "url": t.url, "start_to_ready_s": t.start_to_ready_s,
-                      "training": t.training, "memory": t.memory, "notes": t.notes} for t in running],
+            meta=run_meta(),
+            levels=results,
+            rounds=rounds,
+            rounds_detail=by_round,
+            loadavg_end=_loadavg(),
+            skipped=skipped,
+            quick=quick,
+            conversations={
+                "project": PROJECT_CONVERSATION,
+                "stock": STOCK_CONVERSATION,
+                "floor": FLOOR_CONVERSATION,
+            },
+            targets=[
+                {
+                    "name": t.name,
+                    "url": t.url,
+                    "start_to_ready_s": t.start_to_ready_s,
+                    "training": t.training,
+                    "memory": t.memory,
+                    "notes": t.notes,
+                }
+                for t in running
+            ],
         )
         data["ratios"] = ratios(results, by_round)
         data["goals"] = goals_check(data)
@@ -683,8 +935,13 @@ def run(concurrency: Optional[Sequence[int]] = None, targets: Optional[Sequence[
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def main(concurrency: Optional[Sequence[int]] = None, targets: Optional[Sequence[str]] = None,
-         train: bool = True, quick: bool = False, rounds: Optional[int] = None) -> int:
+def main(
+    concurrency: Sequence[int] | None = None,
+    targets: Sequence[str] | None = None,
+    train: bool = True,
+    quick: bool = False,
+    rounds: int | None = None,
+) -> int:
     prev = previous_summary(OUT_DIR)
     data = run(concurrency, targets, train, quick, rounds)
     out = OUT_DIR / ("quick" if quick else "")

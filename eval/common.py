@@ -1,4 +1,5 @@
 """Shared helpers of the evaluation commands: paths, run metadata, tables, report files."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -35,10 +36,20 @@ def cpu_model() -> str:
 def git_revision() -> str:
     """The commit the figures belong to, with "+dirty" when the work tree has changes."""
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return (rev or "unknown") + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -76,8 +87,10 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     for row in rows:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], len(cell))
+
     def line(cells: Sequence[str]) -> str:
         return "| " + " | ".join(c.ljust(widths[i]) for i, c in enumerate(cells)) + " |"
+
     out = [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [line(r) for r in rows]
     return "\n".join(out)

@@ -3,6 +3,7 @@ Rasa 3.6 runs on, with the REST channel's URL and reply shape, and nothing else.
 
     python -m eval.echo_server --port 5099
 """
+
 from __future__ import annotations
 
 import argparse

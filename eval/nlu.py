@@ -14,6 +14,7 @@
    calling nlp.extract directly: precision, recall and F1 for current symptoms, negated
    symptoms and gestational age.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,11 +25,20 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
-from .common import REPORTS, ROOT, VENV_BIN, markdown_table, meta_line, previous_summary, run_meta, save_report
+from .common import (
+    REPORTS,
+    ROOT,
+    VENV_BIN,
+    markdown_table,
+    meta_line,
+    previous_summary,
+    run_meta,
+    save_report,
+)
 
 OUT_DIR = REPORTS / "nlu"
 GOLD_FILE = ROOT / "eval" / "entity_gold.yml"
@@ -38,13 +48,18 @@ WEEKS_TOLERANCE = 0.15
 
 def rasa_env() -> dict[str, str]:
     env = dict(os.environ)
-    env.update(PYTHONPATH=str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
-               TF_CPP_MIN_LOG_LEVEL="2", RASA_TELEMETRY_ENABLED="false",
-               SQLALCHEMY_SILENCE_UBER_WARNING="1", LOG_LEVEL="INFO")
+    env.update(
+        PYTHONPATH=str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
+        TF_CPP_MIN_LOG_LEVEL="2",
+        RASA_TELEMETRY_ENABLED="false",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        LOG_LEVEL="INFO",
+    )
     return env
 
 
 # -- entities on the gold set -------------------------------------------------------------------
+
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, Any]:
     p = tp / (tp + fp) if tp + fp else None
@@ -72,12 +87,18 @@ def entity_scores(gold_file: Path = GOLD_FILE, extract=None) -> dict[str, Any]:
             tp, fp, fn = gold & found_scored, found_scored - gold, gold - found_scored
             counts[kind].update(tp=len(tp), fp=len(fp), fn=len(fn))
             if fp or fn:
-                misses.append({"text": text, "kind": kind, "missed": sorted(fn), "extra": sorted(fp)})
+                misses.append(
+                    {"text": text, "kind": kind, "missed": sorted(fn), "extra": sorted(fp)}
+                )
         gold_w, found_w = item.get("weeks"), x.gestational_weeks
         c = counts["gestational_age"]
         if gold_w is None and found_w is None:
             continue
-        if gold_w is not None and found_w is not None and abs(float(gold_w) - float(found_w)) <= WEEKS_TOLERANCE:
+        if (
+            gold_w is not None
+            and found_w is not None
+            and abs(float(gold_w) - float(found_w)) <= WEEKS_TOLERANCE
+        ):
             c.update(tp=1)
             continue
         if found_w is not None:
@@ -94,7 +115,7 @@ def entity_scores(gold_file: Path = GOLD_FILE, extract=None) -> dict[str, Any]:
 FOLD_LINE = re.compile(r"(train|test) (Accuracy|F1-score|Precision): ([0-9.]+) \(([0-9.]+)\)")
 
 
-def parse_outputs(out: Path = OUT_DIR, log: Optional[Path] = None) -> dict[str, Any]:
+def parse_outputs(out: Path = OUT_DIR, log: Path | None = None) -> dict[str, Any]:
     """Reads what `rasa test nlu` wrote in `out` (and its log) into the summary's figures."""
     log = log or out / "rasa-test-nlu.log"
     text = log.read_text(errors="replace")
@@ -111,13 +132,20 @@ def parse_outputs(out: Path = OUT_DIR, log: Optional[Path] = None) -> dict[str, 
         if m and section:
             split, name, mean, std = m.groups()
             folds_stats.setdefault(section, {}).setdefault(split, {})[name] = {
-                "mean": float(mean), "std": float(std)}
+                "mean": float(mean),
+                "std": float(std),
+            }
     result: dict[str, Any] = {"log": str(log), "fold_stats": folds_stats}
     intent_report = out / "intent_report.json"
     if intent_report.exists():
         report = json.loads(intent_report.read_text())
-        per_intent = {k: v for k, v in report.items() if isinstance(v, dict) and "f1-score" in v
-                      and k not in ("macro avg", "weighted avg", "micro avg")}
+        per_intent = {
+            k: v
+            for k, v in report.items()
+            if isinstance(v, dict)
+            and "f1-score" in v
+            and k not in ("macro avg", "weighted avg", "micro avg")
+        }
         result["intent"] = {
             "macro_f1": report.get("macro avg", {}).get("f1-score"),
             "macro_precision": report.get("macro avg", {}).get("precision"),
@@ -126,16 +154,26 @@ def parse_outputs(out: Path = OUT_DIR, log: Optional[Path] = None) -> dict[str, 
             "accuracy": report.get("accuracy"),
             "support": report.get("macro avg", {}).get("support"),
             "intents": len(per_intent),
-            "per_intent": {k: {"precision": v["precision"], "recall": v["recall"],
-                               "f1": v["f1-score"], "support": v.get("support")}
-                           for k, v in per_intent.items()},
-            "worst": sorted(((k, v["f1-score"], v.get("support")) for k, v in per_intent.items()),
-                            key=lambda t: t[1])[:6],
+            "per_intent": {
+                k: {
+                    "precision": v["precision"],
+                    "recall": v["recall"],
+                    "f1": v["f1-score"],
+                    "support": v.get("support"),
+                }
+                for k, v in per_intent.items()
+            },
+            "worst": sorted(
+                ((k, v["f1-score"], v.get("support")) for k, v in per_intent.items()),
+                key=lambda t: t[1],
+            )[:6],
         }
     errors = out / "intent_errors.json"
     if errors.exists():
-        pairs = Counter((e["intent"], (e.get("intent_prediction") or {}).get("name"))
-                        for e in json.loads(errors.read_text()))
+        pairs = Counter(
+            (e["intent"], (e.get("intent_prediction") or {}).get("name"))
+            for e in json.loads(errors.read_text())
+        )
         result["intent_confusions"] = [[g, p, n] for (g, p), n in pairs.most_common(8)]
     entity_reports = {}
     for path in sorted(out.glob("*_report.json")):
@@ -143,10 +181,12 @@ def parse_outputs(out: Path = OUT_DIR, log: Optional[Path] = None) -> dict[str, 
             continue
         data = json.loads(path.read_text())
         entity_reports[path.name[: -len("_report.json")]] = {
-            k: v for k, v in data.items() if isinstance(v, dict) and "f1-score" in v}
+            k: v for k, v in data.items() if isinstance(v, dict) and "f1-score" in v
+        }
     result["rasa_entity_reports"] = entity_reports
-    result["images"] = sorted(str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p)
-                              for p in out.glob("*.png"))
+    result["images"] = sorted(
+        str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in out.glob("*.png")
+    )
     return result
 
 
@@ -156,27 +196,50 @@ def run_cross_validation(folds: int = 5, out: Path = OUT_DIR) -> dict[str, Any]:
         if stale.name.endswith("_report.json") or stale.name.endswith("_errors.json"):
             stale.unlink()
     log = out / "rasa-test-nlu.log"
-    cmd = [str(VENV_BIN / "rasa"), "test", "nlu", "--cross-validation", "--folds", str(folds),
-           "--config", "config.yml", "--nlu", "data/nlu", "--out", str(out)]
+    cmd = [
+        str(VENV_BIN / "rasa"),
+        "test",
+        "nlu",
+        "--cross-validation",
+        "--folds",
+        str(folds),
+        "--config",
+        "config.yml",
+        "--nlu",
+        "data/nlu",
+        "--out",
+        str(out),
+    ]
     # The spaCy base model (nlp/base_model) is built by the training script; build it if needed.
     if not (ROOT / "nlp" / "base_model").exists():
-        subprocess.run([str(VENV_BIN / "python"), "scripts/build_spacy_base.py"], cwd=ROOT,
-                       env=rasa_env(), check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [str(VENV_BIN / "python"), "scripts/build_spacy_base.py"],
+            cwd=ROOT,
+            env=rasa_env(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     started = time.perf_counter()
     with log.open("w") as fh:
-        code = subprocess.run(cmd, cwd=ROOT, env=rasa_env(), stdout=fh, stderr=subprocess.STDOUT).returncode
+        code = subprocess.run(
+            cmd, cwd=ROOT, env=rasa_env(), stdout=fh, stderr=subprocess.STDOUT
+        ).returncode
     seconds = time.perf_counter() - started
-    result = {"command": "rasa " + " ".join(cmd[1:]), "exit_code": code,
-              "seconds": round(seconds, 1), "folds": folds}
+    result = {
+        "command": "rasa " + " ".join(cmd[1:]),
+        "exit_code": code,
+        "seconds": round(seconds, 1),
+        "folds": folds,
+    }
     result.update(parse_outputs(out, log))
     return result
 
 
-def _f(value: Optional[float], digits: int = 3) -> str:
+def _f(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def render(meta: dict, cv: Optional[dict], ents: dict, prev: Optional[dict]) -> str:
+def render(meta: dict, cv: dict | None, ents: dict, prev: dict | None) -> str:
     lines = ["# NLU evaluation", "", meta_line(meta), ""]
     prev_f1 = ((prev or {}).get("cross_validation") or {}).get("intent", {}).get("macro_f1")
     if cv is not None:
@@ -184,50 +247,99 @@ def render(meta: dict, cv: Optional[dict], ents: dict, prev: Optional[dict]) -> 
         stats = (cv.get("fold_stats") or {}).get("intent", {}).get("test", {})
         fold_f1 = stats.get("F1-score")
         rows = [
-            ["intent macro-F1 (pooled held-out predictions)", _f(intent.get("macro_f1")),
-             f">= {GOAL_MACRO_F1}", _f(prev_f1)],
+            [
+                "intent macro-F1 (pooled held-out predictions)",
+                _f(intent.get("macro_f1")),
+                f">= {GOAL_MACRO_F1}",
+                _f(prev_f1),
+            ],
             ["intent weighted F1", _f(intent.get("weighted_f1")), "", ""],
             ["intent accuracy", _f(intent.get("accuracy")), "", ""],
-            ["fold test F1 (Rasa, weighted, mean ± sd)",
-             f"{_f(fold_f1['mean'])} ± {_f(fold_f1['std'])}" if fold_f1 else "n/a", "", ""],
+            [
+                "fold test F1 (Rasa, weighted, mean ± sd)",
+                f"{_f(fold_f1['mean'])} ± {_f(fold_f1['std'])}" if fold_f1 else "n/a",
+                "",
+                "",
+            ],
         ]
-        lines += [f"`{cv['command']}`: exit {cv['exit_code']}, {cv['seconds']} s, "
-                  f"{intent.get('intents', '?')} intents, {intent.get('support', '?')} examples.", "",
-                  markdown_table(["figure", "value", "goal", "last run"], rows), ""]
+        lines += [
+            f"`{cv['command']}`: exit {cv['exit_code']}, {cv['seconds']} s, "
+            f"{intent.get('intents', '?')} intents, {intent.get('support', '?')} examples.",
+            "",
+            markdown_table(["figure", "value", "goal", "last run"], rows),
+            "",
+        ]
         if intent.get("per_intent"):
             rows = sorted(intent["per_intent"].items(), key=lambda kv: (kv[1]["f1"], kv[0]))
-            lines += ["Per intent (held-out predictions of all folds), lowest F1 first:", "",
-                      markdown_table(["intent", "precision", "recall", "F1", "examples"],
-                                     [[k, _f(v["precision"], 2), _f(v["recall"], 2), _f(v["f1"], 2),
-                                       v["support"]] for k, v in rows]), ""]
+            lines += [
+                "Per intent (held-out predictions of all folds), lowest F1 first:",
+                "",
+                markdown_table(
+                    ["intent", "precision", "recall", "F1", "examples"],
+                    [
+                        [k, _f(v["precision"], 2), _f(v["recall"], 2), _f(v["f1"], 2), v["support"]]
+                        for k, v in rows
+                    ],
+                ),
+                "",
+            ]
         if cv.get("intent_confusions"):
-            lines.append("Most frequent confusions (gold -> predicted, count): "
-                         + "; ".join(f"{g} -> {p} {n}" for g, p, n in cv["intent_confusions"]) + ".")
+            lines.append(
+                "Most frequent confusions (gold -> predicted, count): "
+                + "; ".join(f"{g} -> {p} {n}" for g, p, n in cv["intent_confusions"])
+                + "."
+            )
         if cv["rasa_entity_reports"]:
             for name, rep in cv["rasa_entity_reports"].items():
-                body = {k: v for k, v in rep.items() if k not in ("micro avg", "macro avg", "weighted avg")}
-                lines.append(f"Rasa's entity report for {name}: "
-                             + (", ".join(f"{k} F1 {v['f1-score']:.2f}" for k, v in body.items()) or
-                                "no labels (the training data has no entity annotations)")
-                             + ".")
+                body = {
+                    k: v
+                    for k, v in rep.items()
+                    if k not in ("micro avg", "macro avg", "weighted avg")
+                }
+                lines.append(
+                    f"Rasa's entity report for {name}: "
+                    + (
+                        ", ".join(f"{k} F1 {v['f1-score']:.2f}" for k, v in body.items())
+                        or "no labels (the training data has no entity annotations)"
+                    )
+                    + "."
+                )
         else:
-            lines.append("Rasa reports no entity figures: data/nlu has no entity annotations (the "
-                         "entities come from the rule-based ClinicalEntityExtractor), so there is no "
-                         "gold to score against. The entity figures below are from eval/entity_gold.yml.")
+            lines.append(
+                "Rasa reports no entity figures: data/nlu has no entity annotations (the "
+                "entities come from the rule-based ClinicalEntityExtractor), so there is no "
+                "gold to score against. The entity figures below are from eval/entity_gold.yml."
+            )
         lines.append("Images: " + ", ".join(cv.get("images") or ["none"]) + ".")
         lines.append("")
     rows = []
-    names = {"symptom": "symptom (current)", "negated_symptom": "negated symptom",
-             "gestational_age": "gestational age"}
+    names = {
+        "symptom": "symptom (current)",
+        "negated_symptom": "negated symptom",
+        "gestational_age": "gestational age",
+    }
     for kind, s in ents["scores"].items():
-        rows.append([names[kind], _f(s["precision"]), _f(s["recall"]), _f(s["f1"]),
-                     f"{s['tp']}/{s['fp']}/{s['fn']}"])
-    lines += [f"Entities on eval/entity_gold.yml ({ents['items']} messages, nlp.extract):", "",
-              markdown_table(["entity", "precision", "recall", "F1", "tp/fp/fn"], rows), ""]
+        rows.append(
+            [
+                names[kind],
+                _f(s["precision"]),
+                _f(s["recall"]),
+                _f(s["f1"]),
+                f"{s['tp']}/{s['fp']}/{s['fn']}",
+            ]
+        )
+    lines += [
+        f"Entities on eval/entity_gold.yml ({ents['items']} messages, nlp.extract):",
+        "",
+        markdown_table(["entity", "precision", "recall", "F1", "tp/fp/fn"], rows),
+        "",
+    ]
     if ents["misses"]:
         lines.append("Entity errors:")
         for miss in ents["misses"]:
-            lines.append(f"- {miss['kind']}: {miss['text']!r} missed {miss['missed']} extra {miss['extra']}")
+            lines.append(
+                f"- {miss['kind']}: {miss['text']!r} missed {miss['missed']} extra {miss['extra']}"
+            )
     return "\n".join(lines)
 
 
@@ -241,7 +353,9 @@ def main(folds: int = 5, entities_only: bool = False, from_reports: bool = False
         cv.update(parse_outputs(OUT_DIR))
         prev = None
     elif not entities_only:
-        print(f"nlu: rasa test nlu, {folds}-fold cross-validation (several minutes) ...", flush=True)
+        print(
+            f"nlu: rasa test nlu, {folds}-fold cross-validation (several minutes) ...", flush=True
+        )
         cv = run_cross_validation(folds)
     meta = run_meta()
     text = render(meta, cv, ents, prev)

@@ -18,6 +18,7 @@ Figures: safe-advice %, emergency recall (gold emergency -> emergency), urgent-o
 (gold urgent or emergency -> urgent or emergency), exact-level accuracy, over-triage %,
 under-triage %, concern accuracy; beside the published anchors of the clinical reference.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,12 +27,21 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Iterable, Sequence
 
 import yaml
 
-from .common import (REPORTS, ROOT, markdown_table, meta_line, pct, previous_summary, ratio,
-                     run_meta, save_report)
+from .common import (
+    REPORTS,
+    ROOT,
+    markdown_table,
+    meta_line,
+    pct,
+    previous_summary,
+    ratio,
+    run_meta,
+    save_report,
+)
 
 VIGNETTES_FILE = ROOT / "eval" / "vignettes.yml"
 OUT_DIR = REPORTS / "vignettes"
@@ -46,8 +56,12 @@ GOALS = {"safe": 1.0, "emergency_recall": 1.0, "exact": 0.90}
 # like-for-like comparison. Gilbert's "safe" also accepts one level less cautious than gold.
 ANCHORS: dict[str, dict[str, str]] = {
     "safe": {"Gilbert 2020": "97.0% (GPs; best app, Ada, 97.0%)"},
-    "emergency_recall": {"Semigran 2015": "80%", "Schmieding 2022": "< 60% (over 40% missed)",
-                         "Hill 2020": "63%", "Jha 2026": "86.7%"},
+    "emergency_recall": {
+        "Semigran 2015": "80%",
+        "Schmieding 2022": "< 60% (over 40% missed)",
+        "Hill 2020": "63%",
+        "Jha 2026": "86.7%",
+    },
     "exact": {"Semigran 2015": "57%", "Schmieding 2022": "55.8% (median)", "Hill 2020": "49%"},
 }
 ANCHOR_COLUMNS = ("Semigran 2015", "Gilbert 2020", "Schmieding 2022")
@@ -65,9 +79,9 @@ class Vignette:
     id: str
     title: str
     turns: tuple[str, ...]
-    gold_level: Optional[str]
-    safe_level: Optional[str]
-    expected_concern: Optional[str]
+    gold_level: str | None
+    safe_level: str | None
+    expected_concern: str | None
     source: str
     expect_triage: bool = True
     rules: tuple[str, ...] = ()
@@ -77,19 +91,19 @@ class Vignette:
 @dataclass
 class Outcome:
     id: str
-    level: Optional[str] = None            # of the last triage payload, None if none
+    level: str | None = None  # of the last triage payload, None if none
     concerns: list[str] = field(default_factory=list)
     rules_fired: list[str] = field(default_factory=list)
-    decisions: int = 0                     # how many triage payloads in the conversation
-    trace: list[dict[str, Any]] = field(default_factory=list)   # per turn: what the bot did
-    error: Optional[str] = None
+    decisions: int = 0  # how many triage payloads in the conversation
+    trace: list[dict[str, Any]] = field(default_factory=list)  # per turn: what the bot did
+    error: str | None = None
     seconds: float = 0.0
     # verdict
     safe: bool = False
     exact: bool = False
     over: bool = False
     under: bool = False
-    concern_ok: Optional[bool] = None      # None when no concern is expected
+    concern_ok: bool | None = None  # None when no concern is expected
 
 
 class VignetteError(ValueError):
@@ -128,12 +142,20 @@ def load(path: Path | str = VIGNETTES_FILE) -> list[Vignette]:
                 problems.append(f"{vid}: gold_level must be a level or null")
             elif gold is not None and RANK[gold] >= URGENT:
                 problems.append(f"{vid}: expect_triage false cannot have an urgent gold level")
-        out.append(Vignette(
-            id=vid, title=item.get("title", ""), turns=tuple(turns), gold_level=gold,
-            safe_level=safe, expected_concern=item.get("expected_concern"),
-            source=item.get("source", ""), expect_triage=expect,
-            rules=tuple(item.get("rules") or ()), tags=tuple(item.get("tags") or ()),
-        ))
+        out.append(
+            Vignette(
+                id=vid,
+                title=item.get("title", ""),
+                turns=tuple(turns),
+                gold_level=gold,
+                safe_level=safe,
+                expected_concern=item.get("expected_concern"),
+                source=item.get("source", ""),
+                expect_triage=expect,
+                rules=tuple(item.get("rules") or ()),
+                tags=tuple(item.get("tags") or ()),
+            )
+        )
     if problems:
         raise VignetteError("invalid vignettes:\n  " + "\n  ".join(problems))
     return out
@@ -141,12 +163,15 @@ def load(path: Path | str = VIGNETTES_FILE) -> list[Vignette]:
 
 # -- verdict ----------------------------------------------------------------------------------
 
+
 def judge(v: Vignette, o: Outcome) -> Outcome:
     level = o.level if o.error is None else None
     if v.expect_triage:
-        bot_rank = RANK[level] if level in RANK else None
+        bot_rank = RANK.get(level)
         gold, safe = RANK[v.gold_level], RANK[v.safe_level]
-        o.safe = (bot_rank if bot_rank is not None else RANK["self_care"]) >= safe and o.error is None
+        o.safe = (
+            bot_rank if bot_rank is not None else RANK["self_care"]
+        ) >= safe and o.error is None
         o.exact = bot_rank == gold
         o.over = bot_rank is not None and bot_rank > gold
         o.under = bot_rank is None or bot_rank < gold
@@ -166,9 +191,13 @@ def judge(v: Vignette, o: Outcome) -> Outcome:
 
 # -- running ----------------------------------------------------------------------------------
 
+
 def triage_payloads(messages: Sequence[dict]) -> list[dict]:
-    return [m["custom"]["triage"] for m in messages
-            if isinstance(m.get("custom"), dict) and isinstance(m["custom"].get("triage"), dict)]
+    return [
+        m["custom"]["triage"]
+        for m in messages
+        if isinstance(m.get("custom"), dict) and isinstance(m["custom"].get("triage"), dict)
+    ]
 
 
 def _summary_of_reply(messages: Sequence[dict]) -> dict[str, Any]:
@@ -177,8 +206,11 @@ def _summary_of_reply(messages: Sequence[dict]) -> dict[str, Any]:
     step: dict[str, Any] = {"messages": len(messages)}
     if decisions:
         d = decisions[-1]
-        step["triage"] = {"level": d.get("level"), "concerns": d.get("concerns"),
-                          "rules": [r.get("rule") for r in d.get("reasons") or []]}
+        step["triage"] = {
+            "level": d.get("level"),
+            "concerns": d.get("concerns"),
+            "rules": [r.get("rule") for r in d.get("reasons") or []],
+        }
     # The last non-empty text says what the bot did (question asked or advice given).
     last = next((t for t in reversed(texts) if t.strip()), "")
     step["last_text"] = " ".join(last.split())[:160]
@@ -190,11 +222,12 @@ async def play(client, url: str, v: Vignette, sender: str) -> Outcome:
     """Plays one vignette as one conversation and returns its (unjudged) outcome."""
     o = Outcome(id=v.id)
     started = time.perf_counter()
-    last: Optional[dict] = None
+    last: dict | None = None
     for turn in v.turns:
         try:
-            response = await client.post(f"{url}/webhooks/rest/webhook",
-                                         json={"sender": sender, "message": turn}, timeout=60)
+            response = await client.post(
+                f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": turn}, timeout=60
+            )
             response.raise_for_status()
             messages = response.json()
         except Exception as exc:  # noqa: BLE001 - any failure is recorded, never raised
@@ -222,10 +255,12 @@ async def run_async(url: str, vignettes: Sequence[Vignette], concurrency: int = 
     run_id = uuid.uuid4().hex[:8]
     sem = asyncio.Semaphore(max(1, concurrency))
     async with httpx.AsyncClient() as client:
+
         async def one(v: Vignette) -> Outcome:
             async with sem:
                 o = await play(client, url.rstrip("/"), v, f"eval-{run_id}-{v.id}")
             return judge(v, o)
+
         return list(await asyncio.gather(*(one(v) for v in vignettes)))
 
 
@@ -234,6 +269,7 @@ def run(url: str, vignettes: Sequence[Vignette], concurrency: int = 2) -> list[O
 
 
 # -- scoring ----------------------------------------------------------------------------------
+
 
 def score(vignettes: Sequence[Vignette], outcomes: Sequence[Outcome]) -> dict[str, Any]:
     by_id = {o.id: o for o in outcomes}
@@ -256,9 +292,13 @@ def score(vignettes: Sequence[Vignette], outcomes: Sequence[Outcome]) -> dict[st
     return {
         "cases": n,
         "safe": frac(count(lambda v, o: o.safe), n),
-        "emergency_recall": frac(sum(1 for _, o in emergencies if o.level == "emergency"), len(emergencies)),
+        "emergency_recall": frac(
+            sum(1 for _, o in emergencies if o.level == "emergency"), len(emergencies)
+        ),
         "urgent_or_higher_recall": frac(
-            sum(1 for _, o in urgent_plus if o.level in RANK and RANK[o.level] >= URGENT), len(urgent_plus)),
+            sum(1 for _, o in urgent_plus if o.level in RANK and RANK[o.level] >= URGENT),
+            len(urgent_plus),
+        ),
         "exact": frac(count(lambda v, o: o.exact), n),
         "over_triage": frac(count(lambda v, o: o.over), n),
         "under_triage": frac(count(lambda v, o: o.under), n),
@@ -275,7 +315,7 @@ def _fig(entry: dict[str, Any]) -> str:
     return pct(entry["n"], entry["of"])
 
 
-def _prev(prev: Optional[dict], key: str) -> str:
+def _prev(prev: dict | None, key: str) -> str:
     if not prev:
         return ""
     entry = (prev.get("metrics") or {}).get(key)
@@ -284,7 +324,7 @@ def _prev(prev: Optional[dict], key: str) -> str:
     return f"{100 * entry['value']:.1f}%"
 
 
-def figures_table(metrics: dict[str, Any], prev: Optional[dict] = None) -> str:
+def figures_table(metrics: dict[str, Any], prev: dict | None = None) -> str:
     rows = []
     spec = [
         ("safe-advice % (gold level or more cautious)", "safe", "100%"),
@@ -299,8 +339,10 @@ def figures_table(metrics: dict[str, Any], prev: Optional[dict] = None) -> str:
     header = ["figure", "this bot", "goal", "last run"] + list(ANCHOR_COLUMNS)
     for label, key, goal in spec:
         anchors = ANCHORS.get(key, {})
-        rows.append([label, _fig(metrics[key]), goal, _prev(prev, key)]
-                    + [anchors.get(c, "") for c in ANCHOR_COLUMNS])
+        rows.append(
+            [label, _fig(metrics[key]), goal, _prev(prev, key)]
+            + [anchors.get(c, "") for c in ANCHOR_COLUMNS]
+        )
     return markdown_table(header, rows)
 
 
@@ -321,11 +363,16 @@ def verdict_word(v: Vignette, o: Outcome) -> str:
     return ", ".join(words) or "ok"
 
 
-def failing(vignettes: Sequence[Vignette], outcomes: Sequence[Outcome]) -> list[tuple[Vignette, Outcome]]:
+def failing(
+    vignettes: Sequence[Vignette], outcomes: Sequence[Outcome]
+) -> list[tuple[Vignette, Outcome]]:
     by_id = {o.id: o for o in outcomes}
-    bad = [(v, by_id[v.id]) for v in vignettes
-           if v.id in by_id and (not by_id[v.id].safe or not by_id[v.id].exact
-                                 or by_id[v.id].concern_ok is False)]
+    bad = [
+        (v, by_id[v.id])
+        for v in vignettes
+        if v.id in by_id
+        and (not by_id[v.id].safe or not by_id[v.id].exact or by_id[v.id].concern_ok is False)
+    ]
     return sorted(bad, key=lambda p: (p[1].safe, p[1].exact, p[0].id))
 
 
@@ -346,15 +393,41 @@ def failures_table(pairs: Iterable[tuple[Vignette, Outcome]]) -> str:
     rows = []
     for v, o in pairs:
         gold = v.gold_level or ("no escalation" if not v.expect_triage else "")
-        rows.append([v.id, verdict_word(v, o), gold, v.safe_level or "< urgent",
-                     o.level or "none", v.expected_concern or "", ",".join(o.concerns),
-                     ",".join(o.rules_fired)])
-    return markdown_table(["id", "verdict", "gold", "safe from", "bot", "expected concern",
-                           "bot concerns", "bot rules"], rows)
+        rows.append(
+            [
+                v.id,
+                verdict_word(v, o),
+                gold,
+                v.safe_level or "< urgent",
+                o.level or "none",
+                v.expected_concern or "",
+                ",".join(o.concerns),
+                ",".join(o.rules_fired),
+            ]
+        )
+    return markdown_table(
+        [
+            "id",
+            "verdict",
+            "gold",
+            "safe from",
+            "bot",
+            "expected concern",
+            "bot concerns",
+            "bot rules",
+        ],
+        rows,
+    )
 
 
-def render(meta: dict, metrics: dict, vignettes: Sequence[Vignette], outcomes: Sequence[Outcome],
-           prev: Optional[dict], bot_url: str) -> str:
+def render(
+    meta: dict,
+    metrics: dict,
+    vignettes: Sequence[Vignette],
+    outcomes: Sequence[Outcome],
+    prev: dict | None,
+    bot_url: str,
+) -> str:
     bad = failing(vignettes, outcomes)
     lines = [
         "# Triage vignettes",
@@ -372,8 +445,11 @@ def render(meta: dict, metrics: dict, vignettes: Sequence[Vignette], outcomes: S
         f"({', '.join(metrics['rules_fired'])}).",
     ]
     if metrics["rules_expected_not_fired"]:
-        lines.append("Rules some vignette expects that no final decision fired: "
-                     + ", ".join(metrics["rules_expected_not_fired"]) + ".")
+        lines.append(
+            "Rules some vignette expects that no final decision fired: "
+            + ", ".join(metrics["rules_expected_not_fired"])
+            + "."
+        )
     lines += ["", f"## Failing cases ({len(bad)}: unsafe first, then wrong level or concern)", ""]
     if bad:
         lines.append(failures_table(bad))
@@ -385,14 +461,21 @@ def render(meta: dict, metrics: dict, vignettes: Sequence[Vignette], outcomes: S
     return "\n".join(lines)
 
 
-def evaluate(bot_url: Optional[str] = None, path: Path | str = VIGNETTES_FILE,
-             only: Optional[Sequence[str]] = None, concurrency: int = 2,
-             save: bool = True, echo: bool = True) -> dict[str, Any]:
+def evaluate(
+    bot_url: str | None = None,
+    path: Path | str = VIGNETTES_FILE,
+    only: Sequence[str] | None = None,
+    concurrency: int = 2,
+    save: bool = True,
+    echo: bool = True,
+) -> dict[str, Any]:
     """Runs the vignettes against `bot_url` (or a bot started here) and reports."""
     vignettes = load(path)
     if only:
         wanted = set(only)
-        vignettes = [v for v in vignettes if v.id in wanted or any(v.id.startswith(w) for w in wanted)]
+        vignettes = [
+            v for v in vignettes if v.id in wanted or any(v.id.startswith(w) for w in wanted)
+        ]
     bot = None
     if not bot_url:
         from tests.support.servers import start_bot
@@ -413,13 +496,26 @@ def evaluate(bot_url: Optional[str] = None, path: Path | str = VIGNETTES_FILE,
     prev = previous_summary(OUT_DIR) if save else None
     text = render(meta, metrics, vignettes, outcomes, prev, bot_url)
     result = {
-        "meta": meta, "bot_url": bot_url, "seconds": round(seconds, 1), "metrics": metrics,
-        "goals": GOALS, "anchors": ANCHORS,
-        "cases": [{**asdict(o), "gold_level": v.gold_level, "safe_level": v.safe_level,
-                   "expected_concern": v.expected_concern, "expect_triage": v.expect_triage,
-                   "expected_rules": list(v.rules), "turns": list(v.turns), "title": v.title,
-                   "verdict": verdict_word(v, o)}
-                  for v, o in zip(vignettes, outcomes)],
+        "meta": meta,
+        "bot_url": bot_url,
+        "seconds": round(seconds, 1),
+        "metrics": metrics,
+        "goals": GOALS,
+        "anchors": ANCHORS,
+        "cases": [
+            {
+                **asdict(o),
+                "gold_level": v.gold_level,
+                "safe_level": v.safe_level,
+                "expected_concern": v.expected_concern,
+                "expect_triage": v.expect_triage,
+                "expected_rules": list(v.rules),
+                "turns": list(v.turns),
+                "title": v.title,
+                "verdict": verdict_word(v, o),
+            }
+            for v, o in zip(vignettes, outcomes, strict=False)
+        ],
     }
     if echo:
         print(text)

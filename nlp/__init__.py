@@ -7,6 +7,7 @@
 
 See docs/nlp.md. Patient text is health data: nothing in this package logs it.
 """
+
 from __future__ import annotations
 
 from .extraction import (

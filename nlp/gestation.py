@@ -53,7 +53,9 @@ class Candidate:
 
 
 def _alternation(words: list[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in sorted(words, key=len, reverse=True))
+    return "|".join(
+        re.escape(w).replace(r"\ ", r"[\s-]+") for w in sorted(words, key=len, reverse=True)
+    )
 
 
 class GestationParser:
@@ -75,8 +77,10 @@ class GestationParser:
                 numbers[f"{ten} {unit}"] = tv + uv
         self.number_words = numbers
         cues = s.get("cues") or {}
-        self.cues = {k: frozenset(w.lower() for w in string_list(v, f"gestation.yml cues.{k}"))
-                     for k, v in cues.items()}
+        self.cues = {
+            k: frozenset(w.lower() for w in string_list(v, f"gestation.yml cues.{k}"))
+            for k, v in cues.items()
+        }
         self.subject_pairs = frozenset(tuple(p.split()) for p in self.cues.get("subject_pairs", ()))
 
         num = rf"(?:\d{{1,2}}(?:\.\d)?|{_alternation(list(numbers))})"
@@ -89,23 +93,47 @@ class GestationParser:
         half = r"(?:\s+and\s+a\s+half|\s*\.5|\s*½)"
         flags = re.IGNORECASE
         self.patterns: list[tuple[str, re.Pattern[str]]] = [
-            ("weeks_days", re.compile(
-                rf"\b(?P<w>{num})\s*{wk}\s*(?:and\s+|\+\s*|,\s*|&\s*)?(?P<d>{day_num})\s*{days}\b", flags)),
-            ("plus", re.compile(r"(?<![\d.+])\b(?P<w>\d{1,2})\s*\+\s*(?P<d>[0-6])(?:\s*(?:days?|d)\b)?(?![\d.])", flags)),
+            (
+                "weeks_days",
+                re.compile(
+                    rf"\b(?P<w>{num})\s*{wk}\s*(?:and\s+|\+\s*|,\s*|&\s*)?(?P<d>{day_num})\s*{days}\b",
+                    flags,
+                ),
+            ),
+            (
+                "plus",
+                re.compile(
+                    r"(?<![\d.+])\b(?P<w>\d{1,2})\s*\+\s*(?P<d>[0-6])(?:\s*(?:days?|d)\b)?(?![\d.])",
+                    flags,
+                ),
+            ),
             ("slash40", re.compile(r"(?<![\d/])\b(?P<w>\d{1,2})\s*/\s*40\b(?!/)", flags)),
             ("week_n", re.compile(rf"\b(?:week\s+|wk\s*)(?P<w>{num})\b", flags)),
             ("nth_week", re.compile(r"\b(?P<w>\d{1,2})(?:st|nd|rd|th)\s+week\b", flags)),
             ("compact", re.compile(r"\b(?P<w>\d{1,2})(?:w|wk|wks|weeks?)\b", flags)),
-            ("weeks", re.compile(rf"\b(?P<w>{num})(?P<half>{half})?(?:\s+|\s*-\s*){wk_word}\b", flags)),
-            ("months", re.compile(rf"\b(?P<m>{num})(?P<half>{half})?(?:\s+|\s*-\s*){month_word}\b", flags)),
+            (
+                "weeks",
+                re.compile(rf"\b(?P<w>{num})(?P<half>{half})?(?:\s+|\s*-\s*){wk_word}\b", flags),
+            ),
+            (
+                "months",
+                re.compile(rf"\b(?P<m>{num})(?P<half>{half})?(?:\s+|\s*-\s*){month_word}\b", flags),
+            ),
             ("trimester", re.compile(rf"\b(?P<t>{trimester_words})\s+trimester\b", flags)),
-            ("halfway", re.compile(
-                r"\bhalf\s*-?\s*way\b(?!\s+(?:through\s+)?(?:the|my|a)\s+(?:day|night|morning|afternoon|"
-                r"evening|shift|work|film|meal|walk|run|journey))", flags)),
+            (
+                "halfway",
+                re.compile(
+                    r"\bhalf\s*-?\s*way\b(?!\s+(?:through\s+)?(?:the|my|a)\s+(?:day|night|morning|afternoon|"
+                    r"evening|shift|work|film|meal|walk|run|journey))",
+                    flags,
+                ),
+            ),
         ]
         self.standalone = re.compile(
             rf"^\s*(?:about|around|roughly|nearly|almost|approx\.?|~)?\s*(?P<w>\d{{1,2}}(?:\.\d)?|{_alternation(list(numbers))})"
-            r"\s*(?:ish)?\s*[?.!]*\s*$", flags)
+            r"\s*(?:ish)?\s*[?.!]*\s*$",
+            flags,
+        )
 
     # values ----------------------------------------------------------------------------
 
@@ -124,13 +152,13 @@ class GestationParser:
     # cues ------------------------------------------------------------------------------
 
     def _before(self, text: str, start: int) -> list[str]:
-        prefix = text[max(0, start - 60):start]
+        prefix = text[max(0, start - 60) : start]
         clause = _CLAUSE_END.split(prefix)[-1]
         return _WORD.findall(clause.lower())[-3:]
 
     def _after(self, text: str, end: int) -> tuple[str | None, bool]:
         """The next word, and whether the statement ends here (end of text or punctuation)."""
-        rest = text[end:end + 40]
+        rest = text[end : end + 40]
         stripped = rest.lstrip()
         if not stripped or stripped[0] in ",.;:!?\n)":
             return None, True
@@ -141,7 +169,9 @@ class GestationParser:
         before = self._before(text, start)
         after, at_end = self._after(text, end)
         cues = self.cues
-        if after is not None and (after in cues.get("duration_after", ()) or after in cues.get("label_after", ())):
+        if after is not None and (
+            after in cues.get("duration_after", ()) or after in cues.get("label_after", ())
+        ):
             return False
         if len(before) >= 2 and tuple(before[-2:]) in self.subject_pairs:
             return True
@@ -151,15 +181,15 @@ class GestationParser:
             return True
         if before and before[-1] in cues.get("subject_before", ()):
             return True
-        if at_end or (after is not None and after in cues.get("statement_after", ())):
-            return True
-        return False
+        return bool(at_end or after is not None and after in cues.get("statement_after", ()))
 
     def _duration(self, text: str, start: int, end: int) -> bool:
         before = self._before(text, start)
         after, _ = self._after(text, end)
         cues = self.cues
-        if after is not None and (after in cues.get("duration_after", ()) or after in cues.get("label_after", ())):
+        if after is not None and (
+            after in cues.get("duration_after", ()) or after in cues.get("label_after", ())
+        ):
             return True
         if len(before) >= 2 and tuple(before[-2:]) in self.subject_pairs:
             return False
@@ -189,17 +219,29 @@ class GestationParser:
                 if kind in ("weeks_days", "plus"):
                     weeks, days = self.number(m.group("w")), self.number(m.group("d"))
                     if self._weeks_ok(weeks) and days is not None and 0 <= days <= 6:
-                        value, ok = round(weeks + days / 7.0, 2), not self._duration(text, start, end)
+                        value, ok = (
+                            round(weeks + days / 7.0, 2),
+                            not self._duration(text, start, end),
+                        )
                 elif kind in ("slash40", "week_n"):
                     weeks = self.number(m.group("w"))
-                    value, ok = weeks, self._weeks_ok(weeks) and not self._duration(text, start, end)
+                    value, ok = (
+                        weeks,
+                        self._weeks_ok(weeks) and not self._duration(text, start, end),
+                    )
                 elif kind == "nth_week":
                     weeks = self.number(m.group("w"))
                     weeks = weeks - 1 if weeks is not None else None  # the 21st week: 20 weeks done
-                    value, ok = weeks, self._weeks_ok(weeks) and not self._duration(text, start, end)
+                    value, ok = (
+                        weeks,
+                        self._weeks_ok(weeks) and not self._duration(text, start, end),
+                    )
                 elif kind == "compact":
                     weeks = self.number(m.group("w"))
-                    value, ok = weeks, self._weeks_ok(weeks) and not self._duration(text, start, end)
+                    value, ok = (
+                        weeks,
+                        self._weeks_ok(weeks) and not self._duration(text, start, end),
+                    )
                 elif kind == "weeks":
                     weeks = self.number(m.group("w"))
                     if weeks is not None and m.group("half"):
@@ -227,7 +269,9 @@ class GestationParser:
     "gestational_age",
     default_config={"settings_file": "gestation.yml", "patterns_dir": None},
 )
-def make_gestational_age(nlp: Language, name: str, settings_file: str, patterns_dir: str | None) -> "GestationalAge":
+def make_gestational_age(
+    nlp: Language, name: str, settings_file: str, patterns_dir: str | None
+) -> "GestationalAge":
     settings = load_yaml(patterns_path(settings_file, patterns_dir))
     return GestationalAge(name, GestationParser(settings))
 
@@ -246,8 +290,11 @@ class GestationalAge:
         text = doc.text
         if not text.strip():
             return doc
-        risk_ents = [(e.start_char, e.end_char, e.start) for e in doc.ents
-                     if any(kind == "risk_factor" for kind, _ in e._.findings)]
+        risk_ents = [
+            (e.start_char, e.end_char, e.start)
+            for e in doc.ents
+            if any(kind == "risk_factor" for kind, _ in e._.findings)
+        ]
         clause_ids = doc._.clause_ids
         for cand in self.parser.candidates(text):
             span = doc.char_span(cand.start, cand.end, alignment_mode="expand")
@@ -259,7 +306,7 @@ class GestationalAge:
                 continue
             if clause_ids is not None and self._after_event(doc, span.start, clause_ids, risk_ents):
                 continue
-            doc._.gestation = (cand.weeks, text[cand.start:cand.end], cand.start, cand.end)
+            doc._.gestation = (cand.weeks, text[cand.start : cand.end], cand.start, cand.end)
             break
         return doc
 

@@ -38,6 +38,7 @@ Phrase language (one phrase = words separated by spaces):
 Words that the spaCy tokenizer splits are written as one word: ``cant`` becomes "can not".
 ``not`` matches "not", "n't" and the "nt" of "dont"/"doesnt" (spaCy normalises all three).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -45,7 +46,7 @@ import json
 import os
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -62,13 +63,28 @@ GAP_LENGTH = 3
 #: Words a gap may never swallow, so that "pressure * cervix" cannot bridge "no" or "but".
 GAP_BLOCKERS: frozenset[str] = frozenset(
     {
-        "not", "no", "never", "without", "nothing", "none", "nor", "neither", "but",
-        "however", "although", "though", "tho", "except", "apart",
+        "not",
+        "no",
+        "never",
+        "without",
+        "nothing",
+        "none",
+        "nor",
+        "neither",
+        "but",
+        "however",
+        "although",
+        "though",
+        "tho",
+        "except",
+        "apart",
     }
 )
 
 
-def patterns_path(name: str | os.PathLike[str], patterns_dir: str | os.PathLike[str] | None = None) -> Path:
+def patterns_path(
+    name: str | os.PathLike[str], patterns_dir: str | os.PathLike[str] | None = None
+) -> Path:
     """Resolve a pattern file name against ``patterns_dir`` (default: ``nlp/patterns``)."""
     path = Path(name)
     if path.is_absolute():
@@ -76,7 +92,7 @@ def patterns_path(name: str | os.PathLike[str], patterns_dir: str | os.PathLike[
     return (Path(patterns_dir) if patterns_dir else PATTERNS_DIR) / path
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_yaml_cached(path: str, mtime: float) -> Any:
     with open(path, encoding="utf-8") as handle:
         return yaml.load(handle, Loader=_Loader) or {}
@@ -156,7 +172,9 @@ class PhraseCompiler:
     classes: Mapping[str, Iterable[str]]
 
     def __post_init__(self) -> None:
-        self.classes = {str(k).upper(): [str(w) for w in v] for k, v in (self.classes or {}).items()}
+        self.classes = {
+            str(k).upper(): [str(w) for w in v] for k, v in (self.classes or {}).items()
+        }
         self._split_cache: dict[str, list[str]] = {}
         self._class_cache: dict[str, set[tuple[str, str]]] = {}
         self._norm_cache: dict[str, set[str]] = {}
@@ -266,7 +284,11 @@ class PhraseCompiler:
         while lead < len(items) and items[lead].startswith("[") and items[lead].endswith("]"):
             lead += 1
         tail = 0
-        while tail < len(items) - lead and items[-1 - tail].startswith("[") and items[-1 - tail].endswith("]"):
+        while (
+            tail < len(items) - lead
+            and items[-1 - tail].startswith("[")
+            and items[-1 - tail].endswith("]")
+        ):
             tail += 1
         return lead, tail
 
@@ -282,8 +304,14 @@ class PhraseCompiler:
         for raw in phrase.split():
             item = raw[1:-1] if raw.startswith("[") and raw.endswith("]") and len(raw) > 2 else raw
             if item is not raw and (item.endswith("?") or item == "*"):
-                raise PatternError(f"a [context] word cannot be optional or a gap: {raw!r} in {phrase!r}")
-            optional = len(item) > 1 and item.endswith("?") and not (item.startswith("/") and item.endswith("/"))
+                raise PatternError(
+                    f"a [context] word cannot be optional or a gap: {raw!r} in {phrase!r}"
+                )
+            optional = (
+                len(item) > 1
+                and item.endswith("?")
+                and not (item.startswith("/") and item.endswith("/"))
+            )
             if optional:
                 item = item[:-1]
             sent_start = len(item) > 1 and item.startswith("^")
@@ -310,12 +338,17 @@ class PhraseCompiler:
             else:
                 exact = item.startswith("=")
                 word = item[1:] if exact else item
-                specs = [{"NORM": piece} if exact else {"LEMMA": lemma(piece)} for piece in self._split(word)]
+                specs = [
+                    {"NORM": piece} if exact else {"LEMMA": lemma(piece)}
+                    for piece in self._split(word)
+                ]
             if sent_start:
                 specs[0]["IS_SENT_START"] = True
             if optional:
                 if len(specs) != 1:
-                    raise PatternError(f"{item!r} splits into several tokens and cannot be optional")
+                    raise PatternError(
+                        f"{item!r} splits into several tokens and cannot be optional"
+                    )
                 specs[0]["OP"] = "?"
             pattern.extend(specs)
         if all(spec.get("OP") == "?" for spec in pattern):
@@ -364,8 +397,10 @@ def string_list(values: Any, where: str) -> list[str]:
     return out
 
 
-def load_classes(classes_file: str | os.PathLike[str] = "classes.yml",
-                 patterns_dir: str | os.PathLike[str] | None = None) -> dict[str, list[str]]:
+def load_classes(
+    classes_file: str | os.PathLike[str] = "classes.yml",
+    patterns_dir: str | os.PathLike[str] | None = None,
+) -> dict[str, list[str]]:
     data = load_yaml(patterns_path(classes_file, patterns_dir))
     classes = data.get("classes", data) if isinstance(data, Mapping) else {}
     if not isinstance(classes, Mapping):

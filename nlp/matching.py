@@ -12,6 +12,7 @@ alternatives too, so "have not felt" still matches "@AUX? not felt".
 Patterns whose first required token has no word to anchor on (a number, a regular expression)
 go into one ordinary Matcher that always runs.
 """
+
 from __future__ import annotations
 
 import threading
@@ -52,7 +53,7 @@ def anchors_of(pattern: list[dict[str, Any]]) -> list[tuple[Anchor, list[dict[st
         extra = {key: v for key, v in spec.items() if key not in (attr, "OP")}
         for value in values:
             head = {attr: value, **extra}
-            out.append(((attr, value), [head] + pattern[k + 1:]))
+            out.append(((attr, value), [head] + pattern[k + 1 :]))
         if not optional:
             return out
     return out or None

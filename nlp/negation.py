@@ -32,7 +32,7 @@ bare "no" after punctuation ("bleeding? no", "contractions: none").
 # (no "from __future__ import annotations": spaCy resolves the factory signatures at runtime)
 
 import copy
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping
 
 from negspacy.negation import Negex
 from spacy.language import Language
@@ -52,7 +52,9 @@ def _variants(term: str) -> set[str]:
     return out
 
 
-def build_termset(settings_file: str = "negation.yml", patterns_dir: str | None = None) -> dict[str, list[str]]:
+def build_termset(
+    settings_file: str = "negation.yml", patterns_dir: str | None = None
+) -> dict[str, list[str]]:
     """negspacy's termset (a fresh copy: negspacy's own ``termset`` objects share one dict)."""
     from negspacy.termsets import termset
 
@@ -75,11 +77,24 @@ def build_termset(settings_file: str = "negation.yml", patterns_dir: str | None 
 
 @Language.factory(
     "clinical_negex",
-    default_config={"neg_termset": None, "ent_types": [], "extension_name": "negex", "chunk_prefix": []},
+    default_config={
+        "neg_termset": None,
+        "ent_types": [],
+        "extension_name": "negex",
+        "chunk_prefix": [],
+    },
 )
-def make_clinical_negex(nlp: Language, name: str, neg_termset: Optional[dict], ent_types: list,
-                        extension_name: str, chunk_prefix: list) -> "ClinicalNegex":
-    return ClinicalNegex(nlp, name, neg_termset or build_termset(), ent_types, extension_name, chunk_prefix)
+def make_clinical_negex(
+    nlp: Language,
+    name: str,
+    neg_termset: dict | None,
+    ent_types: list,
+    extension_name: str,
+    chunk_prefix: list,
+) -> "ClinicalNegex":
+    return ClinicalNegex(
+        nlp, name, neg_termset or build_termset(), ent_types, extension_name, chunk_prefix
+    )
 
 
 class ClinicalNegex(Negex):
@@ -88,7 +103,11 @@ class ClinicalNegex(Negex):
     def process_negations(self, doc: Doc) -> tuple[list, list, list]:
         strings = self.nlp.vocab.strings
         pseudo: list[tuple[int, int]] = []
-        found: dict[str, list[tuple[int, int, int]]] = {"Preceding": [], "Following": [], "Termination": []}
+        found: dict[str, list[tuple[int, int, int]]] = {
+            "Preceding": [],
+            "Following": [],
+            "Termination": [],
+        }
         matches = self.matcher(doc)
         for match_id, start, end in matches:
             if strings[match_id] == "pseudo":
@@ -105,7 +124,9 @@ class ClinicalNegex(Negex):
             found[kind].append((match_id, start, end))
         # A termination word inside a negation phrase does not end it ("don't think it's").
         negations = [(s, e) for _, s, e in found["Preceding"] + found["Following"]]
-        terminating = [t for t in found["Termination"] if not any(s <= t[1] < e for s, e in negations)]
+        terminating = [
+            t for t in found["Termination"] if not any(s <= t[1] < e for s, e in negations)
+        ]
         return found["Preceding"], found["Following"], terminating
 
 
@@ -124,11 +145,17 @@ class LineBreaks:
         return doc
 
 
-@Language.factory("answer_negation", default_config={"settings_file": "negation.yml", "patterns_dir": None})
-def make_answer_negation(nlp: Language, name: str, settings_file: str, patterns_dir: Optional[str]) -> "AnswerNegation":
+@Language.factory(
+    "answer_negation", default_config={"settings_file": "negation.yml", "patterns_dir": None}
+)
+def make_answer_negation(
+    nlp: Language, name: str, settings_file: str, patterns_dir: str | None
+) -> "AnswerNegation":
     settings = load_yaml(patterns_path(settings_file, patterns_dir)) or {}
-    answers = [tuple(t.lower_ for t in nlp.tokenizer(a))
-               for a in string_list(settings.get("answer_negations"), "answer_negations")]
+    answers = [
+        tuple(t.lower_ for t in nlp.tokenizer(a))
+        for a in string_list(settings.get("answer_negations"), "answer_negations")
+    ]
     separators = set(string_list(settings.get("answer_separators"), "answer_separators"))
     return AnswerNegation(answers, separators)
 

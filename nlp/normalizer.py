@@ -67,7 +67,7 @@ def _deletions(word: str, depth: int) -> set[str]:
         nxt: set[str] = set()
         for w in frontier:
             for i in range(len(w)):
-                nxt.add(w[:i] + w[i + 1:])
+                nxt.add(w[:i] + w[i + 1 :])
         result |= nxt
         frontier = nxt
     return result
@@ -76,14 +76,25 @@ def _deletions(word: str, depth: int) -> set[str]:
 class TypoCorrector:
     """The word-level part of the normaliser, usable (and testable) without spaCy."""
 
-    def __init__(self, vocabulary: Iterable[str], protected: Iterable[str] = (),
-                 min_length: int = 4, long_word: int = 8, misspellings: Mapping[str, str] | None = None,
-                 min_target_length: int = 3) -> None:
+    def __init__(
+        self,
+        vocabulary: Iterable[str],
+        protected: Iterable[str] = (),
+        min_length: int = 4,
+        long_word: int = 8,
+        misspellings: Mapping[str, str] | None = None,
+        min_target_length: int = 3,
+    ) -> None:
         self.min_length = min_length
         self.long_word = long_word
-        self.vocabulary = frozenset(w.lower() for w in vocabulary if w.isalpha() and w.isascii()
-                                    and len(w) >= min_target_length)
-        self.protected = protected if isinstance(protected, (set, frozenset)) else frozenset(protected)
+        self.vocabulary = frozenset(
+            w.lower()
+            for w in vocabulary
+            if w.isalpha() and w.isascii() and len(w) >= min_target_length
+        )
+        self.protected = (
+            protected if isinstance(protected, (set, frozenset)) else frozenset(protected)
+        )
         self.misspellings = {k.lower(): v.lower() for k, v in (misspellings or {}).items()}
         # Symmetric-deletion index. Two edits are allowed only for words of long_word letters, and
         # a word within two edits of those has at least long_word - 2 letters: only such words
@@ -120,8 +131,13 @@ class TypoCorrector:
                 continue
             # Prefer the nearest word, then one with the same first letter, then a base form
             # ("stomache" -> "stomach", not "stomachs"), then a similar length.
-            key = (distance, 0 if candidate[0] == word[0] else 1, 0 if lemma(candidate) == candidate else 1,
-                   abs(len(candidate) - len(word)), candidate)
+            key = (
+                distance,
+                0 if candidate[0] == word[0] else 1,
+                0 if lemma(candidate) == candidate else 1,
+                abs(len(candidate) - len(word)),
+                candidate,
+            )
             if best is None or key < best:
                 best = key
         return best[-1] if best else None
@@ -147,8 +163,15 @@ def _read_word_list(path: Path) -> set[str]:
         "patterns_dir": None,
     },
 )
-def make_typo_normalizer(nlp: Language, name: str, pattern_files: list[str], context_file: str | None,
-                         settings_file: str, classes_file: str, patterns_dir: str | None) -> "TypoNormalizer":
+def make_typo_normalizer(
+    nlp: Language,
+    name: str,
+    pattern_files: list[str],
+    context_file: str | None,
+    settings_file: str,
+    classes_file: str,
+    patterns_dir: str | None,
+) -> "TypoNormalizer":
     from .context import context_vocabulary
     from .entities import pattern_vocabulary
 
@@ -156,8 +179,12 @@ def make_typo_normalizer(nlp: Language, name: str, pattern_files: list[str], con
     if context_file:
         vocabulary |= context_vocabulary(nlp, context_file, classes_file, patterns_dir)
     settings = load_yaml(patterns_path(settings_file, patterns_dir)) or {}
-    vocabulary |= {w.lower() for w in string_list(settings.get("extra_vocabulary"), "extra_vocabulary")}
-    protected: set[str] = {w.lower() for w in string_list(settings.get("protected_words"), "protected_words")}
+    vocabulary |= {
+        w.lower() for w in string_list(settings.get("extra_vocabulary"), "extra_vocabulary")
+    }
+    protected: set[str] = {
+        w.lower() for w in string_list(settings.get("protected_words"), "protected_words")
+    }
     for list_file in string_list(settings.get("protected_word_files"), "protected_word_files"):
         protected |= _read_word_list(patterns_path(list_file, patterns_dir))
     if settings.get("protect_lemmatizer_words", True):

@@ -8,6 +8,7 @@ Every component is registered with ``@Language.factory`` and can be added to any
 pipeline on its own (see tests/test_nlp_extraction.py). ``get_pipeline()`` builds the pipeline once
 per process; ``build_pipeline(patterns_dir=...)`` builds a fresh one, e.g. from edited patterns.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,9 +25,16 @@ from . import gestation as _gestation  # noqa: F401
 from . import negation as _negation
 from . import normalizer as _normalizer  # noqa: F401
 
-
-PIPE_NAMES = ("sentencizer", "line_breaks", "typo_normalizer", "clinical_entities", "negex",
-              "answer_negation", "clinical_context", "gestational_age")
+PIPE_NAMES = (
+    "sentencizer",
+    "line_breaks",
+    "typo_normalizer",
+    "clinical_entities",
+    "negex",
+    "answer_negation",
+    "clinical_context",
+    "gestational_age",
+)
 
 _lock = threading.Lock()
 _pipeline: Language | None = None

@@ -25,27 +25,31 @@ word vectors the classifier cannot know that "21wks" is a gestational age or tha
 19+3" reports bleeding; the rules can. The extraction is kept on the message, so the extractor
 at the end of the pipeline does not run it a second time.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import re
-from typing import Any, Dict, FrozenSet, List, Optional, Text
+from typing import Any, Dict, FrozenSet, List
 
 import numpy as np
 import scipy.sparse
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
-    ENTITIES, FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT,
+    ENTITIES,
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_RANKING_KEY,
+    TEXT,
 )
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -77,7 +81,7 @@ VOCABULARY_FILE = "training_vocabulary.json"
 EXTRACTION_KEY = "clinical_extraction"
 
 
-def extraction_of(message: Message) -> Optional["nlp.Extraction"]:
+def extraction_of(message: Message) -> nlp.Extraction | None:
     """The message's clinical extraction, computed once per message; None if it failed."""
     cached = message.get(EXTRACTION_KEY)
     if cached is not None:
@@ -94,22 +98,28 @@ def extraction_of(message: Message) -> Optional["nlp.Extraction"]:
 # The feature columns: one per (symptom, how it is mentioned), then the other findings.
 _CODES = sorted(SYMPTOMS)
 _MENTIONS = ("present", "negated") + tuple(c for c in CONTEXTS if c != "current")
-FEATURE_NAMES: List[Text] = (
+FEATURE_NAMES: List[str] = (
     [f"{code}:{how}" for how in _MENTIONS for code in _CODES]
-    + ["any_symptom_present", "any_red_flag_present", "any_symptom_negated", "gestational_age",
-       "risk_factor", "on_behalf"]
+    + [
+        "any_symptom_present",
+        "any_red_flag_present",
+        "any_symptom_negated",
+        "gestational_age",
+        "risk_factor",
+        "on_behalf",
+    ]
     + [f"bleeding_amount:{amount}" for amount in BLEEDING_AMOUNTS]
 )
 _COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 
-def clinical_features(extraction: Optional["nlp.Extraction"]) -> np.ndarray:
+def clinical_features(extraction: nlp.Extraction | None) -> np.ndarray:
     """The findings as a 0/1 row (all zero when the extraction failed)."""
     row = np.zeros(len(FEATURE_NAMES), dtype=np.float32)
     if extraction is None:
         return row
 
-    def on(name: Text) -> None:
+    def on(name: str) -> None:
         row[_COLUMN[name]] = 1.0
 
     for mention in extraction.symptoms:
@@ -144,11 +154,11 @@ class SentenceRowFeaturizer(GraphComponent):
     text gets the row, a button payload ("/deny") too: the classifier needs the same columns
     for every message it sees. Subclasses say what the row is."""
 
-    def __init__(self, name: Text, weight: float = 1.0) -> None:
+    def __init__(self, name: str, weight: float = 1.0) -> None:
         self._name = name
         self._weight = weight
 
-    def row(self, message: Message, text: Text) -> np.ndarray:
+    def row(self, message: Message, text: str) -> np.ndarray:
         raise NotImplementedError
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -161,46 +171,47 @@ class SentenceRowFeaturizer(GraphComponent):
             if text is None:
                 continue  # a training example without text (Rasa trains no intent on it)
             row = self.row(message, text) * self._weight
-            message.add_features(Features(row.reshape(1, -1), FEATURE_TYPE_SENTENCE, TEXT, self._name))
+            message.add_features(
+                Features(row.reshape(1, -1), FEATURE_TYPE_SENTENCE, TEXT, self._name)
+            )
         return messages
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class ClinicalFeaturizer(SentenceRowFeaturizer):
     """The clinical findings of a message as sentence features for the intent classifier."""
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "ClinicalFeaturizer":
+    ) -> ClinicalFeaturizer:
         nlp.get_pipeline()  # build once at start-up
         return cls(execution_context.node_name, float(config.get("weight", 1.0)))
 
-    def row(self, message: Message, text: Text) -> np.ndarray:
+    def row(self, message: Message, text: str) -> np.ndarray:
         # A button payload gets an all-zero row.
         return clinical_features(None if text.startswith("/") else extraction_of(message))
 
 
-def words(text: Text) -> FrozenSet[Text]:
+def words(text: str) -> FrozenSet[str]:
     return frozenset(WORD.findall(text.lower()))
 
 
 def _sentence_width(message: Message) -> int:
     """How many columns the classifier's input row for this message has: the widths of its
     text sentence features, which ``_create_X`` stacks (counted here without stacking them)."""
-    return sum(f.features.shape[1] for f in message.features
-               if f.type == FEATURE_TYPE_SENTENCE and f.attribute == TEXT)
+    return sum(
+        f.features.shape[1]
+        for f in message.features
+        if f.type == FEATURE_TYPE_SENTENCE and f.attribute == TEXT
+    )
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
     """Rasa's logistic-regression intent classifier, with its inputs scaled and one way of
     losing a message removed.
@@ -220,12 +231,16 @@ class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
     """
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0,
-                "normalize_sparse": True}
+    def get_default_config() -> Dict[str, Any]:
+        return {
+            **LogisticRegressionClassifier.get_default_config(),
+            "C": 1.0,
+            "normalize_sparse": True,
+        }
 
-    def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage,
-                 resource: Resource) -> None:
+    def __init__(
+        self, config: Dict[str, Any], name: str, model_storage: ModelStorage, resource: Resource
+    ) -> None:
         super().__init__(config, name, model_storage, resource)
         self.clf.set_params(C=float(self.config["C"]))
 
@@ -246,7 +261,9 @@ class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
                 blocks.append(block)
             # One dense row (about 11,000 columns) made sparse once: cheaper than stacking
             # scipy matrices block by block, which cost 5% of the server's time per message.
-            rows.append(scipy.sparse.csr_matrix(np.concatenate(blocks) if blocks else np.zeros((1, 0))))
+            rows.append(
+                scipy.sparse.csr_matrix(np.concatenate(blocks) if blocks else np.zeros((1, 0)))
+            )
         return scipy.sparse.vstack(rows).tocsr()
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -263,22 +280,20 @@ class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
         return messages
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
 class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Rule-based clinical entities (symptoms with negation/context, weeks, risk factors)."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {"low_confidence": 0.35}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        vocabulary: FrozenSet[Text] = frozenset(),
+        vocabulary: FrozenSet[str] = frozenset(),
     ) -> None:
         self._low_confidence = float(config.get("low_confidence", 0.35))
         self._model_storage = model_storage
@@ -289,11 +304,11 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "ClinicalEntityExtractor":
+    ) -> ClinicalEntityExtractor:
         return cls({**cls.get_default_config(), **config}, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -309,13 +324,13 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "ClinicalEntityExtractor":
-        vocabulary: FrozenSet[Text] = frozenset()
+    ) -> ClinicalEntityExtractor:
+        vocabulary: FrozenSet[str] = frozenset()
         try:
             with model_storage.read_from(resource) as directory:
                 vocabulary = frozenset(
@@ -351,16 +366,16 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
                 {**chosen, "overridden_by": self.name, "classifier_intent": intent.get("name")},
                 add_to_output=True,
             )
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != override]
+            ranking = [
+                r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != override
+            ]
             message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
 
-    def _intent_override(self, message: Message, entities: List[Dict[Text, Any]]) -> Optional[Text]:
+    def _intent_override(self, message: Message, entities: List[Dict[str, Any]]) -> str | None:
         current = [
             e["value"] for e in entities if e["entity"] == "symptom" and e.get("role") is None
         ]
-        heavy = any(
-            e["entity"] == "bleeding_amount" and e["value"] == "heavy" for e in entities
-        )
+        heavy = any(e["entity"] == "bleeding_amount" and e["value"] == "heavy" for e in entities)
         if heavy or any(code in RED_FLAGS for code in current):
             return "report_red_flag"
         intent = message.get(INTENT) or {}

@@ -7,13 +7,13 @@ nlp/rasa_components.py): the all-MiniLM-L6-v2 embedding (unit length) times ``we
 payload ("/deny") gets a row of zeros. The encoder is loaded once per process, when the model is
 loaded, and its weights are checked against their pinned SHA-256 first.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Optional, Text, Tuple
+from typing import Any, Dict, Tuple
 
 import numpy as np
-
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -23,7 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from nlp.encoder import DEFAULT_DIR, SentenceEncoder, unpinned_files
 from nlp.rasa_components import SentenceRowFeaturizer
 
-_ENCODERS: Dict[Tuple[Path, Optional[int]], SentenceEncoder] = {}
+_ENCODERS: Dict[Tuple[Path, int | None], SentenceEncoder] = {}
 
 
 def _checked(model_dir: Path) -> Path:
@@ -31,7 +31,9 @@ def _checked(model_dir: Path) -> Path:
     other weights would silently change every prediction)."""
     for name, problem in unpinned_files(model_dir).items():
         if problem == "missing":
-            raise FileNotFoundError(f"{model_dir / name} is missing: run `make setup` (scripts/fetch_encoder.py)")
+            raise FileNotFoundError(
+                f"{model_dir / name} is missing: run `make setup` (scripts/fetch_encoder.py)"
+            )
         raise ValueError(f"{model_dir / name} {problem}: run `make setup` again")
     return model_dir
 
@@ -45,7 +47,7 @@ def single_threaded_blas() -> None:
     threadpool_limits(limits=1, user_api="blas")
 
 
-def encoder_for(model_dir: Path = DEFAULT_DIR, layers: Optional[int] = None) -> SentenceEncoder:
+def encoder_for(model_dir: Path = DEFAULT_DIR, layers: int | None = None) -> SentenceEncoder:
     """One encoder (90 MB of weights) per folder, depth and process, shared by every graph node."""
     key = (Path(model_dir).resolve(), layers)
     if key not in _ENCODERS:
@@ -54,14 +56,12 @@ def encoder_for(model_dir: Path = DEFAULT_DIR, layers: Optional[int] = None) -> 
     return _ENCODERS[key]
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class SentenceEncoderFeaturizer(SentenceRowFeaturizer):
     """The message's sentence embedding as a dense sentence feature."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         # model_dir None: nlp/encoder_model of the code that runs the model, wherever the
         # model was trained (the trained model stores its config, so no absolute path).
         return {"model_dir": None, "layers": None, "weight": 1.0}
@@ -69,21 +69,23 @@ class SentenceEncoderFeaturizer(SentenceRowFeaturizer):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SentenceEncoderFeaturizer":
+    ) -> SentenceEncoderFeaturizer:
         config = {**cls.get_default_config(), **config}
-        return cls(execution_context.node_name,
-                   encoder_for(Path(config["model_dir"] or DEFAULT_DIR), config["layers"]),
-                   float(config["weight"]))
+        return cls(
+            execution_context.node_name,
+            encoder_for(Path(config["model_dir"] or DEFAULT_DIR), config["layers"]),
+            float(config["weight"]),
+        )
 
-    def __init__(self, name: Text, encoder: SentenceEncoder, weight: float = 1.0) -> None:
+    def __init__(self, name: str, encoder: SentenceEncoder, weight: float = 1.0) -> None:
         super().__init__(name, weight)
         self._encoder = encoder
 
-    def row(self, message: Message, text: Text) -> np.ndarray:
+    def row(self, message: Message, text: str) -> np.ndarray:
         if text.startswith("/"):  # a button payload: an all-zero row
             return np.zeros(self._encoder.dim, dtype=np.float32)
         return self._encoder.encode(text)

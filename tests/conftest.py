@@ -1,5 +1,6 @@
 """Shared fixtures. `bot` is one real trained bot (Rasa + action server, SQLite tracker store)
 for the whole test session; tests use their own sender ids so conversations never mix."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """channels.action_http: Rasa's calls to the action server reuse one open connection."""
+
 from __future__ import annotations
 
 import asyncio
@@ -70,4 +71,3 @@ def test_errors_are_raised_as_before():
             await runner.cleanup()
 
     asyncio.run(go())
-

@@ -1,4 +1,5 @@
 """The compiled action-response validation accepts and rejects exactly what Rasa's own does."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,10 @@ from channels import action_validation
 
 VALID = [
     {"events": [], "responses": []},
-    {"events": [{"event": "slot", "name": "symptoms", "value": ["bleeding"]}],
-     "responses": [{"text": "hi", "custom": {"triage": {"level": "urgent"}}}]},
+    {
+        "events": [{"event": "slot", "name": "symptoms", "value": ["bleeding"]}],
+        "responses": [{"text": "hi", "custom": {"triage": {"level": "urgent"}}}],
+    },
 ]
 INVALID = [
     {"events": [{"no_event_key": 1}], "responses": []},
@@ -45,26 +48,58 @@ def _every_event_type() -> list[dict]:
     from rasa.shared.core import events as e
 
     intent = {"name": "report_pressure", "confidence": 0.9}
-    return [ev.as_dict() for ev in [
-        e.UserUttered("hi", intent=intent, entities=[{"entity": "symptom", "value": "bleeding", "start": 0, "end": 2}],
-                      parse_data={"text": "hi", "intent": intent, "entities": [], "intent_ranking": [intent]}),
-        e.ActionExecuted("action_triage", policy="RulePolicy", confidence=1.0),
-        e.SlotSet("symptoms", ["bleeding"]), e.SlotSet("gestational_weeks", 20.5), e.SlotSet("x", None),
-        e.BotUttered("advice", data={"custom": {"triage": {"level": "urgent"}}, "buttons": []}),
-        e.ActiveLoop("triage_form"), e.ActiveLoop(None), e.FollowupAction("action_triage"),
-        e.Restarted(), e.SessionStarted(), e.AllSlotsReset(), e.UserUtteranceReverted(), e.ActionReverted(),
-        e.ConversationPaused(), e.ConversationResumed(), e.LoopInterrupted(True),
-        e.ActionExecutionRejected("action_x"), e.StoryExported(), e.AgentUttered("x"),
-        e.EntitiesAdded([{"entity": "symptom", "value": "bleeding"}]),
-        e.ReminderScheduled("remind", trigger_date_time=__import__("datetime").datetime(2030, 1, 1)),
-        e.ReminderCancelled(name="remind"),
-    ]]
+    return [
+        ev.as_dict()
+        for ev in [
+            e.UserUttered(
+                "hi",
+                intent=intent,
+                entities=[{"entity": "symptom", "value": "bleeding", "start": 0, "end": 2}],
+                parse_data={
+                    "text": "hi",
+                    "intent": intent,
+                    "entities": [],
+                    "intent_ranking": [intent],
+                },
+            ),
+            e.ActionExecuted("action_triage", policy="RulePolicy", confidence=1.0),
+            e.SlotSet("symptoms", ["bleeding"]),
+            e.SlotSet("gestational_weeks", 20.5),
+            e.SlotSet("x", None),
+            e.BotUttered("advice", data={"custom": {"triage": {"level": "urgent"}}, "buttons": []}),
+            e.ActiveLoop("triage_form"),
+            e.ActiveLoop(None),
+            e.FollowupAction("action_triage"),
+            e.Restarted(),
+            e.SessionStarted(),
+            e.AllSlotsReset(),
+            e.UserUtteranceReverted(),
+            e.ActionReverted(),
+            e.ConversationPaused(),
+            e.ConversationResumed(),
+            e.LoopInterrupted(True),
+            e.ActionExecutionRejected("action_x"),
+            e.StoryExported(),
+            e.AgentUttered("x"),
+            e.EntitiesAdded([{"entity": "symptom", "value": "bleeding"}]),
+            e.ReminderScheduled(
+                "remind", trigger_date_time=__import__("datetime").datetime(2030, 1, 1)
+            ),
+            e.ReminderCancelled(name="remind"),
+        ]
+    ]
 
 
 def _mutations(event: dict) -> list[dict]:
     """Each field given a value of the wrong kind, the event name changed or removed."""
-    out = [dict(event, event=7), dict(event, event=["slot"]), {k: v for k, v in event.items() if k != "event"},
-           dict(event, event="not_an_event"), dict(event, timestamp="yesterday"), dict(event, metadata=[])]
+    out = [
+        dict(event, event=7),
+        dict(event, event=["slot"]),
+        {k: v for k, v in event.items() if k != "event"},
+        dict(event, event="not_an_event"),
+        dict(event, timestamp="yesterday"),
+        dict(event, metadata=[]),
+    ]
     for key in event:
         if key != "event":
             for wrong in (12345, "text", [1], {"a": 1}, True):
@@ -98,6 +133,13 @@ def test_agrees_with_rasa_on_every_event_type_and_wrong_field():
             _agree({"events": [events[0], mutated], "responses": []})
             checked += 1
     assert checked > 300
-    for bad in ({"events": [None]}, {"events": [[]]}, {"events": [{}]}, {"responses": "x"}, [], "x",
-                {"events": events, "responses": [5]}):
+    for bad in (
+        {"events": [None]},
+        {"events": [[]]},
+        {"events": [{}]},
+        {"responses": "x"},
+        [],
+        "x",
+        {"events": events, "responses": [5]},
+    ):
         _agree(bad)

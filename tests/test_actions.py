@@ -1,8 +1,8 @@
 """The Rasa actions, run the way the action server runs them: rasa_sdk's Tracker and
 CollectingDispatcher, asserting on the returned events and the messages sent."""
+
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -34,8 +34,11 @@ def tracker(slots=None, intent="report_pressure", entities=(), active_loop=None,
     state = {
         "sender_id": "t",
         "slots": dict(slots or {}),
-        "latest_message": {"text": "x", "intent": {"name": intent, "confidence": 0.9},
-                           "entities": list(entities)},
+        "latest_message": {
+            "text": "x",
+            "intent": {"name": intent, "confidence": 0.9},
+            "entities": list(entities),
+        },
         "events": list(events),
         "paused": False,
         "followup_action": None,
@@ -74,8 +77,10 @@ async def test_triage_action_text_and_payload_travel_in_one_message():
 
 
 async def test_triage_action_red_flag_is_emergency():
-    messages, _ = await run(ActionTriage(), tracker({"symptoms": ["fainting", "vaginal_pressure"]},
-                                                    intent="report_red_flag"))
+    messages, _ = await run(
+        ActionTriage(),
+        tracker({"symptoms": ["fainting", "vaginal_pressure"]}, intent="report_red_flag"),
+    )
     assert triage_payload(messages)["level"] == "emergency"
 
 
@@ -87,8 +92,9 @@ async def test_triage_action_unknown_answers_get_the_safe_more_urgent_answer():
 
 
 async def test_triage_action_weeks_alone_asks_for_symptoms_with_the_safety_net():
-    messages, events = await run(ActionTriage(), tracker({"gestational_weeks": 20.0},
-                                                         intent="inform_gestational_age"))
+    messages, events = await run(
+        ActionTriage(), tracker({"gestational_weeks": 20.0}, intent="inform_gestational_age")
+    )
     assert events == [] and not messages[0].get("custom")
     assert CLINIC.emergency_number in messages[0]["text"]
     assert CLINIC.maternity_triage.phone in messages[0]["text"]
@@ -106,7 +112,9 @@ async def test_extract_findings_reads_entities_and_roles():
         {"entity": "symptom", "value": "contractions", "role": "negated"},
         {"entity": "gestational_age", "value": 20.0},
     ]
-    _, events = await run(ActionExtractFindings(), tracker(intent="report_pressure", entities=entities))
+    _, events = await run(
+        ActionExtractFindings(), tracker(intent="report_pressure", entities=entities)
+    )
     assert SlotSet("symptoms", ["vaginal_pressure"]) in events
     assert SlotSet("symptoms_absent", ["contractions"]) in events
     assert SlotSet("contractions", "no") in events
@@ -114,29 +122,46 @@ async def test_extract_findings_reads_entities_and_roles():
 
 
 async def test_extract_findings_reads_a_form_answer_against_the_question():
-    _, events = await run(ActionExtractFindings(), tracker(
-        {"symptoms": ["bleeding"], "requested_slot": "contractions"}, intent="unsure",
-        active_loop="triage_form"))
+    _, events = await run(
+        ActionExtractFindings(),
+        tracker(
+            {"symptoms": ["bleeding"], "requested_slot": "contractions"},
+            intent="unsure",
+            active_loop="triage_form",
+        ),
+    )
     assert events == [SlotSet("contractions", "unsure")]
 
 
 async def test_validate_form_asks_weeks_first_then_contractions():
     _, events = await run(ValidateTriageForm(), tracker({"symptoms": ["vaginal_pressure"]}))
     assert events[-1] == SlotSet("requested_slot", "gestational_weeks")
-    _, events = await run(ValidateTriageForm(), tracker({"symptoms": ["vaginal_pressure"],
-                                                         "gestational_weeks": 20.0}))
+    _, events = await run(
+        ValidateTriageForm(), tracker({"symptoms": ["vaginal_pressure"], "gestational_weeks": 20.0})
+    )
     assert events[-1] == SlotSet("requested_slot", "contractions")
 
 
 async def test_validate_form_stops_asking_on_a_red_flag():
-    _, events = await run(ValidateTriageForm(), tracker({"symptoms": ["vaginal_pressure", "cord_felt"]}))
+    _, events = await run(
+        ValidateTriageForm(), tracker({"symptoms": ["vaginal_pressure", "cord_felt"]})
+    )
     assert events[-1] == SlotSet("requested_slot", None)
 
 
 async def test_validate_form_reconfirms_findings_changed_this_turn():
-    events_ = [{"event": "user", "text": "x"}, {"event": "slot", "name": "gestational_declined", "value": True}]
-    _, events = await run(ValidateTriageForm(), tracker(
-        {"symptoms": ["bleeding"], "gestational_declined": True}, intent="decline", events=events_))
+    events_ = [
+        {"event": "user", "text": "x"},
+        {"event": "slot", "name": "gestational_declined", "value": True},
+    ]
+    _, events = await run(
+        ValidateTriageForm(),
+        tracker(
+            {"symptoms": ["bleeding"], "gestational_declined": True},
+            intent="decline",
+            events=events_,
+        ),
+    )
     assert SlotSet("gestational_declined", True) in events
     assert events[-1] == SlotSet("requested_slot", "contractions")
 
@@ -148,11 +173,19 @@ async def test_session_start_sends_the_disclaimer_with_the_emergency_number():
     assert [e["event"] for e in events] == ["session_started", "action"]
 
 
-@pytest.mark.parametrize("intent, words", [
-    ("ask_cerclage", "stitch"), ("ask_what_is_ci", "cervix"), ("ask_ultrasound", "scan"),
-    ("ask_recurrence", "again"), ("ask_ci_contractions", "without contractions"),
-    ("ask_causes", "cone biopsy"), ("bot_challenge", "not a person"), ("out_of_scope", "only help"),
-])
+@pytest.mark.parametrize(
+    "intent, words",
+    [
+        ("ask_cerclage", "stitch"),
+        ("ask_what_is_ci", "cervix"),
+        ("ask_ultrasound", "scan"),
+        ("ask_recurrence", "again"),
+        ("ask_ci_contractions", "without contractions"),
+        ("ask_causes", "cone biopsy"),
+        ("bot_challenge", "not a person"),
+        ("out_of_scope", "only help"),
+    ],
+)
 async def test_replies_answer_and_carry_the_safety_net(intent, words):
     messages, _ = await run(ActionReply(), tracker(intent=intent))
     text = messages[0]["text"]

@@ -3,6 +3,7 @@
 The test clinic uses distinctive names and numbers, so any text that still shows the demo
 clinic's (or any hard-coded) number fails here.
 """
+
 from __future__ import annotations
 
 import re
@@ -80,23 +81,38 @@ def clinic(clinic_file: Path) -> Clinic:
 
 
 def F(*present: str, weeks: float | None = None, contractions: str = "unknown", **kw) -> Findings:
-    return Findings(present=frozenset(present), gestational_weeks=weeks,
-                    contractions=contractions, **kw)
+    return Findings(
+        present=frozenset(present), gestational_weeks=weeks, contractions=contractions, **kw
+    )
 
 
 # One decision per level, and the wording that says "by when" for that level.
 BY_LEVEL = {
     Level.EMERGENCY: (F("cord_felt", weeks=30), ["Call 112 now."]),
-    Level.URGENT: (F("vaginal_pressure", weeks=20, contractions="no"),
-                   ["Call Testville Birth Centre Triage on 0300 400 7001 now.",
-                    "go in to be checked today", "Do not wait for your next appointment"]),
-    Level.SAME_DAY: (F("burning_urination", weeks=20),
-                     ["Call Testville Midwives on 0300 400 7003 today.",
-                      "Or see your GP today", "Testland Health Line on 0300 400 7004"]),
-    Level.ROUTINE: (F(weeks=18, risk_factors=frozenset({"cerclage_in_place"})),
-                    ["at your next appointment", "within the next week", "0300 400 7003"]),
-    Level.SELF_CARE: (F(weeks=18), ["Watch out for these",
-                                    "on 0300 400 7001 now if you get any of these"]),
+    Level.URGENT: (
+        F("vaginal_pressure", weeks=20, contractions="no"),
+        [
+            "Call Testville Birth Centre Triage on 0300 400 7001 now.",
+            "go in to be checked today",
+            "Do not wait for your next appointment",
+        ],
+    ),
+    Level.SAME_DAY: (
+        F("burning_urination", weeks=20),
+        [
+            "Call Testville Midwives on 0300 400 7003 today.",
+            "Or see your GP today",
+            "Testland Health Line on 0300 400 7004",
+        ],
+    ),
+    Level.ROUTINE: (
+        F(weeks=18, risk_factors=frozenset({"cerclage_in_place"})),
+        ["at your next appointment", "within the next week", "0300 400 7003"],
+    ),
+    Level.SELF_CARE: (
+        F(weeks=18),
+        ["Watch out for these", "on 0300 400 7001 now if you get any of these"],
+    ),
 }
 
 
@@ -135,8 +151,9 @@ def test_every_concern_has_plain_words():
 
 def test_what_may_be_happening_for_cervical_insufficiency(clinic):
     text = render_advice(assess(F("back_pain", weeks=22, contractions="no")), clinic)
-    assert "This could be a sign that your cervix (the neck of the womb) is opening too early." \
-        in text
+    assert (
+        "This could be a sign that your cervix (the neck of the womb) is opening too early." in text
+    )
     assert "without any contractions" in text
     assert "Having no contractions does not mean everything is fine." in text
     assert "I can't tell you for sure what is happening." in text
@@ -195,8 +212,7 @@ def test_routine_says_when_to_act_sooner(clinic):
 
 
 def test_history_only_is_explained_not_called_a_sign(clinic):
-    text = render_advice(assess(F(weeks=12, risk_factors=frozenset({"cervical_surgery"}))),
-                         clinic)
+    text = render_advice(assess(F(weeks=12, risk_factors=frozenset({"cervical_surgery"}))), clinic)
     assert "Your history means your cervix (the neck of the womb) could open too early" in text
     assert "does not mean everything is fine" in text
     assert "stitch" in text
@@ -237,10 +253,18 @@ def test_fallback_advice(clinic):
 
 def test_no_phone_number_or_clinic_name_in_the_code():
     demo = load_clinic(REPO_CLINIC)
-    services = (demo.maternity_triage, demo.early_pregnancy_unit, demo.midwife_team,
-                demo.out_of_hours)
-    needles = {demo.clinic_name, demo.emergency_number, *(s.phone for s in services),
-               *(s.name for s in services)}
+    services = (
+        demo.maternity_triage,
+        demo.early_pregnancy_unit,
+        demo.midwife_team,
+        demo.out_of_hours,
+    )
+    needles = {
+        demo.clinic_name,
+        demo.emergency_number,
+        *(s.phone for s in services),
+        *(s.name for s in services),
+    }
     for source in TRIAGE_DIR.glob("*.py"):
         code = source.read_text(encoding="utf-8")
         for needle in needles:
@@ -272,10 +296,17 @@ def test_load_clinic_env_var(monkeypatch, clinic_file):
 
 
 REQUIRED = [
-    ("clinic_name",), ("emergency_number",), ("maternity_triage",),
-    ("maternity_triage", "phone"), ("maternity_triage", "name"),
-    ("early_pregnancy_unit",), ("early_pregnancy_unit", "phone"),
-    ("midwife_team",), ("midwife_team", "name"), ("out_of_hours",), ("out_of_hours", "phone"),
+    ("clinic_name",),
+    ("emergency_number",),
+    ("maternity_triage",),
+    ("maternity_triage", "phone"),
+    ("maternity_triage", "name"),
+    ("early_pregnancy_unit",),
+    ("early_pregnancy_unit", "phone"),
+    ("midwife_team",),
+    ("midwife_team", "name"),
+    ("out_of_hours",),
+    ("out_of_hours", "phone"),
 ]
 
 

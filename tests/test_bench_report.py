@@ -1,14 +1,21 @@
 """The benchmark's arithmetic (eval/bench.py): pooled percentiles over rounds, the p95 ratio to
 stock Rasa round by round, and the goal judged on the median round, so that one stalled round
 neither hides nor invents a regression. The figures themselves come from `make bench`."""
+
 from __future__ import annotations
 
 from eval.bench import LevelResult, goals_check, ratios
 
 
 def _level(target, concurrency, latencies, round_no=None, wall_s=1.0):
-    r = LevelResult(target, concurrency, conversations=1, messages=len(latencies), wall_s=wall_s,
-                    latencies_ms=list(latencies))
+    r = LevelResult(
+        target,
+        concurrency,
+        conversations=1,
+        messages=len(latencies),
+        wall_s=wall_s,
+        latencies_ms=list(latencies),
+    )
     s = r.summary()
     if round_no is not None:
         s["round"] = round_no
@@ -25,7 +32,7 @@ def test_rounds_pool_into_one_level():
     assert s["messages"] == 40 and s["conversations"] == 2 and s["errors"] == 2
     assert s["error_kinds"] == {"HTTP 500": 2}
     assert s["wall_s"] == 2.0 and s["msgs_per_s"] == 20.0
-    assert s["p50_ms"] == 15.0          # the middle of 20 tens and 20 twenties
+    assert s["p50_ms"] == 15.0  # the middle of 20 tens and 20 twenties
 
 
 def test_the_goal_is_judged_on_the_median_round_not_on_one_stall():
@@ -34,12 +41,14 @@ def test_the_goal_is_judged_on_the_median_round_not_on_one_stall():
     for n, (proj, stock) in enumerate(((80.0, 100.0), (300.0, 100.0), (90.0, 100.0)), start=1):
         rounds.append(_level("project", 50, [proj] * 20, n)[1])
         rounds.append(_level("stock", 50, [stock] * 20, n)[1])
-    pooled = [_level("project", 50, [80.0] * 20 + [300.0] * 20 + [90.0] * 20)[1],
-              _level("stock", 50, [100.0] * 60)[1]]
+    pooled = [
+        _level("project", 50, [80.0] * 20 + [300.0] * 20 + [90.0] * 20)[1],
+        _level("stock", 50, [100.0] * 60)[1],
+    ]
     [row] = ratios(pooled, rounds)
     assert row["p95_vs_stock_rounds"] == [0.8, 3.0, 0.9]
     assert row["p95_vs_stock_median"] == 0.9
-    assert row["p95_vs_stock"] == 3.0          # the pooled figure is still reported
+    assert row["p95_vs_stock"] == 3.0  # the pooled figure is still reported
     data = {"ratios": [row], "levels": pooled, "targets": []}
     [(label, ok, detail)] = [c for c in goals_check(data) if c[0].startswith("p95")]
     assert ok and label == "p95 project/stock <= 1.0 at 50"

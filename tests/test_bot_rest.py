@@ -1,5 +1,6 @@
 """The real bot over Rasa's REST channel: the conversations a patient has, end to end
 (NLU with spaCy, the rules, the form, the action server, the triage core, the replies)."""
+
 from __future__ import annotations
 
 import json
@@ -66,7 +67,9 @@ def test_cervical_insufficiency_path_with_buttons(bot: Bot, sender):
 
 
 def test_everything_in_one_message_with_typos_and_negation(bot: Bot, sender):
-    answer = bot.send(sender, "im 21 wks, presure down below and spoting, no contractons, it doesnt come and go")
+    answer = bot.send(
+        sender, "im 21 wks, presure down below and spoting, no contractons, it doesnt come and go"
+    )
     decision = triage_of(answer)
     assert decision is not None, texts(answer)
     assert decision["level"] == "urgent"
@@ -90,11 +93,14 @@ def test_red_flag_in_the_middle_of_the_form(bot: Bot, sender):
     assert "weeks pregnant" not in texts(bot.send(sender, "thanks"))
 
 
-@pytest.mark.parametrize("message", [
-    "im bleeding really heavily and soaking a pad every hour",
-    "I'm 20 weeks and I can feel something bulging out of my vagina",
-    "22 weeks, sharp constant pain in my tummy that doesn't stop",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "im bleeding really heavily and soaking a pad every hour",
+        "I'm 20 weeks and I can feel something bulging out of my vagina",
+        "22 weeks, sharp constant pain in my tummy that doesn't stop",
+    ],
+)
 def test_red_flag_in_the_first_message(bot: Bot, sender, message):
     decision = triage_of(bot.send(sender, message))
     assert decision["level"] == "emergency"
@@ -129,12 +135,22 @@ def test_hypothetical_symptoms_are_not_triaged_as_present(bot: Bot, sender):
     assert_safety_net(answer)
 
 
-@pytest.mark.parametrize("message", [
-    "", "   ", "😀😀😀", "<img src=x onerror=alert(1)><script>alert(1)</script>",
-    "x" * 20_000, "¿Qué es la insuficiencia cervical? Estoy sangrando un poco.",
-    "word " * 4000,
-], ids=["empty", "whitespace", "emoji", "markup", "20000-chars", "spanish", "4000-words"])
-def test_bad_input_gets_a_calm_reply_with_the_safety_net_and_the_conversation_goes_on(bot: Bot, sender, message):
+@pytest.mark.parametrize(
+    "message",
+    [
+        "",
+        "   ",
+        "😀😀😀",
+        "<img src=x onerror=alert(1)><script>alert(1)</script>",
+        "x" * 20_000,
+        "¿Qué es la insuficiencia cervical? Estoy sangrando un poco.",
+        "word " * 4000,
+    ],
+    ids=["empty", "whitespace", "emoji", "markup", "20000-chars", "spanish", "4000-words"],
+)
+def test_bad_input_gets_a_calm_reply_with_the_safety_net_and_the_conversation_goes_on(
+    bot: Bot, sender, message
+):
     answer = bot.send(sender, message)
     assert answer, "no reply"
     assert_safety_net(answer)
@@ -165,9 +181,13 @@ def test_the_tracker_store_keeps_the_conversation(bot: Bot, sender):
     engine = sa.create_engine(bot.db_url)
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.text("select type_name, data from events where sender_id = :s order by id"), {"s": sender}
+            sa.text("select type_name, data from events where sender_id = :s order by id"),
+            {"s": sender},
         ).fetchall()
     bots = [json.loads(data) for kind, data in rows if kind == "bot"]
-    assert any(((b.get("data") or {}).get("custom") or {}).get("triage", {}).get("level") == "urgent" for b in bots)
+    assert any(
+        ((b.get("data") or {}).get("custom") or {}).get("triage", {}).get("level") == "urgent"
+        for b in bots
+    )
     slots = {json.loads(d)["name"]: json.loads(d)["value"] for k, d in rows if k == "slot"}
     assert slots["gestational_weeks"] == 20.0 and "vaginal_pressure" in slots["symptoms"]

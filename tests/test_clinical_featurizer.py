@@ -1,4 +1,5 @@
 """nlp.rasa_components.ClinicalFeaturizer: the rule-based findings as intent features."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +10,11 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import nlp
 from nlp.rasa_components import (
-    EXTRACTION_KEY, FEATURE_NAMES, ClinicalFeaturizer, clinical_features, extraction_of,
+    EXTRACTION_KEY,
+    FEATURE_NAMES,
+    ClinicalFeaturizer,
+    clinical_features,
+    extraction_of,
 )
 
 
@@ -24,16 +29,26 @@ def test_feature_names_are_unique_and_cover_every_symptom_mention():
     assert "bleeding:hypothetical" in FEATURE_NAMES and "bleeding:current" not in FEATURE_NAMES
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("spotting 19+3", {"bleeding:present", "any_symptom_present", "gestational_age"}),
-    ("21wks", {"gestational_age"}),
-    ("no contractions", {"contractions:negated", "any_symptom_negated"}),
-    ("im bleeding through my trousers", {"heavy_bleeding:present", "bleeding:present",
-                                         "any_symptom_present", "any_red_flag_present"}),
-    ("what if i start bleeding", {"bleeding:hypothetical"}),
-    ("i had a lletz", {"risk_factor"}),
-    ("thanks bye", set()),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("spotting 19+3", {"bleeding:present", "any_symptom_present", "gestational_age"}),
+        ("21wks", {"gestational_age"}),
+        ("no contractions", {"contractions:negated", "any_symptom_negated"}),
+        (
+            "im bleeding through my trousers",
+            {
+                "heavy_bleeding:present",
+                "bleeding:present",
+                "any_symptom_present",
+                "any_red_flag_present",
+            },
+        ),
+        ("what if i start bleeding", {"bleeding:hypothetical"}),
+        ("i had a lletz", {"risk_factor"}),
+        ("thanks bye", set()),
+    ],
+)
 def test_findings_become_features(text, expected):
     assert expected <= on(text)
     if not expected:
@@ -49,7 +64,10 @@ def featurizer(weight: float = 1.0) -> ClinicalFeaturizer:
 
 
 def test_adds_one_weighted_sentence_feature_row_per_message():
-    messages = [Message(data={TEXT: "pressure down below at 20 weeks"}), Message(data={TEXT: "hello"})]
+    messages = [
+        Message(data={TEXT: "pressure down below at 20 weeks"}),
+        Message(data={TEXT: "hello"}),
+    ]
     featurizer(3.0).process(messages)
     # Dense: the classifier scales sparse rows to unit length, which would undo the weight.
     assert messages[0].get_sparse_features(TEXT) == (None, None)
@@ -66,8 +84,12 @@ def test_button_payloads_and_training_examples_without_text():
     featurizer().process([payload])  # an empty row: the classifier needs every column
     features = payload.get_dense_features(TEXT)[1].features
     assert features.shape == (1, len(FEATURE_NAMES)) and not features.any()
-    data = TrainingData([Message(data={TEXT: "bleeding", "intent": "report_bleeding"}),
-                         Message(data={"intent": "greet"})])
+    data = TrainingData(
+        [
+            Message(data={TEXT: "bleeding", "intent": "report_bleeding"}),
+            Message(data={"intent": "greet"}),
+        ]
+    )
     featurizer().process_training_data(data)
     assert data.training_examples[0].get_dense_features(TEXT)[1] is not None
 

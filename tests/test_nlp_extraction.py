@@ -2,6 +2,7 @@
 
 Run: python -m pytest tests/test_nlp_extraction.py -q
 """
+
 from __future__ import annotations
 
 import logging
@@ -96,7 +97,11 @@ def test_negated(text, code):
         ("no bleeding\ncramps since lunch", "bleeding", "abdominal_pain"),
         ("no cramps just pressure", "abdominal_pain", "vaginal_pressure"),
         ("the pain doesn't come in waves", "contractions", "abdominal_pain"),
-        ("it doesnt come and go its just there, pressure all day", "contractions", "vaginal_pressure"),
+        (
+            "it doesnt come and go its just there, pressure all day",
+            "contractions",
+            "vaginal_pressure",
+        ),
         ("sore tummy no bleeding", "bleeding", "abdominal_pain"),
         ("no bleeding im 24 weeks and leaking fluid", "bleeding", "fluid_leak"),
     ],
@@ -184,7 +189,9 @@ def test_historical(text, code):
 
 def test_historical_scope_does_not_reach_the_present():
     x = extract("I had bleeding in my last pregnancy and now I have pressure")
-    assert context_of("I had bleeding in my last pregnancy and now I have pressure", "bleeding") == {"historical"}
+    assert context_of(
+        "I had bleeding in my last pregnancy and now I have pressure", "bleeding"
+    ) == {"historical"}
     assert "vaginal_pressure" in x.present
     assert "bleeding" in present("had cramps yesterday, gone now, but now I'm bleeding")
     assert "bleeding" in present("the cramps have gone now, I'm bleeding")
@@ -197,7 +204,11 @@ def test_historical_scope_does_not_reach_the_present():
         ("my sister had a stitch", "risk", "cerclage_in_place"),
         ("my friend had twins", "risk", "multiple_pregnancy"),
         ("my mum had a cone biopsy", "risk", "cervical_surgery"),
-        ("my sister had a stitch, she lost a baby at 20 weeks", "risk", "previous_midtrimester_loss"),
+        (
+            "my sister had a stitch, she lost a baby at 20 weeks",
+            "risk",
+            "previous_midtrimester_loss",
+        ),
     ],
 )
 def test_other_person(text, kind, code):
@@ -288,9 +299,16 @@ def test_risk_factor_current(text, code):
 
 
 def test_risk_factor_contexts():
-    assert {m.context for m in risk("i had a stitch last pregnancy", "cerclage_in_place")} == {"historical"}
-    assert {m.context for m in risk("my mum had a cone biopsy", "cervical_surgery")} == {"other_person"}
-    assert {m.context for m in risk("does a cone biopsy make you more likely to get it", "cervical_surgery")} == {"hypothetical"}
+    assert {m.context for m in risk("i had a stitch last pregnancy", "cerclage_in_place")} == {
+        "historical"
+    }
+    assert {m.context for m in risk("my mum had a cone biopsy", "cervical_surgery")} == {
+        "other_person"
+    }
+    assert {
+        m.context
+        for m in risk("does a cone biopsy make you more likely to get it", "cervical_surgery")
+    } == {"hypothetical"}
     assert all(m.negated for m in risk("i have never had a cone biopsy", "cervical_surgery"))
     # A past procedure is the patient's history: current, not historical.
     leep = risk("I had a LEEP 3 years ago and now im bleeding", "cervical_surgery")
@@ -432,11 +450,20 @@ def test_typos(text, code):
 def test_typo_normaliser_writes_norm(pipeline):
     doc = pipeline("presure spoting contractons bleding dischrage stomache cervics")
     assert [t.norm_ for t in doc] == [
-        "pressure", "spotting", "contractions", "bleeding", "discharge", "stomach", "cervix"]
+        "pressure",
+        "spotting",
+        "contractions",
+        "bleeding",
+        "discharge",
+        "stomach",
+        "cervix",
+    ]
     assert [t.text for t in doc][0] == "presure"  # the text itself is never changed
 
 
-@pytest.mark.parametrize("word", ["wife", "stairs", "mummy", "pump", "gosh", "hubby", "wipe", "blot"])
+@pytest.mark.parametrize(
+    "word", ["wife", "stairs", "mummy", "pump", "gosh", "hubby", "wipe", "blot"]
+)
 def test_common_words_are_never_corrected(pipeline, word):
     doc = pipeline(f"my {word} is here")
     assert doc[1].norm_ == word
@@ -444,14 +471,14 @@ def test_common_words_are_never_corrected(pipeline, word):
 
 def test_typo_corrector_rules():
     c = TypoCorrector(["pressure", "spotting", "cramp", "pain"], protected=["paint"])
-    assert c.correct("presure") == "pressure"      # 7 letters: 1 edit
-    assert c.correct("pressrue") == "pressure"     # transposition = 1 edit
-    assert c.correct("prssur") is None             # 6 letters, 2 edits: too far
+    assert c.correct("presure") == "pressure"  # 7 letters: 1 edit
+    assert c.correct("pressrue") == "pressure"  # transposition = 1 edit
+    assert c.correct("prssur") is None  # 6 letters, 2 edits: too far
     assert c.correct("spottnig") == "spotting"
-    assert c.correct("spotitnig") == "spotting"    # 9 letters: 2 edits allowed
+    assert c.correct("spotitnig") == "spotting"  # 9 letters: 2 edits allowed
     assert c.correct("pian") == "pain"
-    assert c.correct("pan") is None                # under 4 letters: never
-    assert c.correct("paint") is None              # protected common word
+    assert c.correct("pan") is None  # under 4 letters: never
+    assert c.correct("paint") is None  # protected common word
     assert osa_distance("dischrage", "discharge") == 1
     assert osa_distance("abc", "abc") == 0
 
@@ -462,17 +489,28 @@ def test_typo_corrector_rules():
 @pytest.mark.parametrize(
     "text, codes",
     [
-        ("i have pressure, bleeding and cramps and my back hurts",
-         {"vaginal_pressure", "bleeding", "abdominal_pain", "back_pain"}),
-        ("spotting and watery discharge with tightenings every 10 minutes",
-         {"bleeding", "discharge_change", "contractions"}),
-        ("headache, blurry vision and my face has swollen up",
-         {"headache", "visual_disturbance", "swelling"}),
-        ("i feel dizzy and have pain on my left side and shoulder tip pain",
-         {"dizziness", "one_sided_pain", "shoulder_tip_pain"}),
+        (
+            "i have pressure, bleeding and cramps and my back hurts",
+            {"vaginal_pressure", "bleeding", "abdominal_pain", "back_pain"},
+        ),
+        (
+            "spotting and watery discharge with tightenings every 10 minutes",
+            {"bleeding", "discharge_change", "contractions"},
+        ),
+        (
+            "headache, blurry vision and my face has swollen up",
+            {"headache", "visual_disturbance", "swelling"},
+        ),
+        (
+            "i feel dizzy and have pain on my left side and shoulder tip pain",
+            {"dizziness", "one_sided_pain", "shoulder_tip_pain"},
+        ),
         ("baby moving less and my waters broke", {"reduced_movements", "fluid_leak"}),
         ("itchy palms, a fever and it burns when i pee", {"itching", "fever", "burning_urination"}),
-        ("smelly discharge and thrush", {"smelly_discharge", "itchy_discharge", "discharge_change"}),
+        (
+            "smelly discharge and thrush",
+            {"smelly_discharge", "itchy_discharge", "discharge_change"},
+        ),
         ("i think i had a show", {"mucus_plug"}),
     ],
 )
@@ -607,7 +645,9 @@ def test_red_flags(text, code):
 
 
 def test_red_flag_not_from_mild_pain():
-    x = extract("i have mild period type cramps they dont come and go just a mild ache all day not severe")
+    x = extract(
+        "i have mild period type cramps they dont come and go just a mild ache all day not severe"
+    )
     assert "severe_constant_pain" not in x.present
     assert "abdominal_pain" in x.present and "contractions" in x.absent
 
@@ -625,9 +665,15 @@ def test_rasa_entities_shape():
         assert e["confidence_entity"] == 1.0 and e["extractor"] == "ClinicalEntityExtractor"
         assert isinstance(e["start"], int) and isinstance(e["end"], int) and e["start"] < e["end"]
     by = {(e["entity"], e["value"]): e for e in entities}
-    assert by[("gestational_age", 22.0)]["value"] == 22.0 and "role" not in by[("gestational_age", 22.0)]
+    assert (
+        by[("gestational_age", 22.0)]["value"] == 22.0
+        and "role" not in by[("gestational_age", 22.0)]
+    )
     assert isinstance(by[("gestational_age", 22.0)]["value"], float)
-    assert text[by[("gestational_age", 22.0)]["start"]:by[("gestational_age", 22.0)]["end"]] == "22 weeks"
+    assert (
+        text[by[("gestational_age", 22.0)]["start"] : by[("gestational_age", 22.0)]["end"]]
+        == "22 weeks"
+    )
     assert by[("symptom", "contractions")]["role"] == "negated"
     assert "role" not in by[("symptom", "heavy_bleeding")]
     assert "role" not in by[("symptom", "bleeding")]
@@ -637,11 +683,17 @@ def test_rasa_entities_shape():
 
 
 def test_rasa_entities_roles_and_dedupe():
-    entities = to_rasa_entities(extract("what if I bleed? my mum had a stitch. bleeding, more bleeding, bleeding"))
+    entities = to_rasa_entities(
+        extract("what if I bleed? my mum had a stitch. bleeding, more bleeding, bleeding")
+    )
     symptom = [e for e in entities if e["entity"] == "symptom"]
-    assert [(e["value"], e.get("role")) for e in symptom] == [("bleeding", "hypothetical"), ("bleeding", None)]
+    assert [(e["value"], e.get("role")) for e in symptom] == [
+        ("bleeding", "hypothetical"),
+        ("bleeding", None),
+    ]
     assert [(e["value"], e.get("role")) for e in entities if e["entity"] == "risk_factor"] == [
-        ("cerclage_in_place", "other_person")]
+        ("cerclage_in_place", "other_person")
+    ]
     hist = to_rasa_entities(extract("had cramps yesterday, gone now"))
     assert [(e["value"], e.get("role")) for e in hist] == [("abdominal_pain", "historical")]
 
@@ -676,7 +728,11 @@ def test_bad_input_never_raises(text):
     x = extract(text)
     assert isinstance(x, Extraction)
     assert isinstance(to_rasa_entities(x), list)
-    if not isinstance(text, str) or not text.strip() or text.startswith(("😀", "x", "?", "\x00", "+")):
+    if (
+        not isinstance(text, str)
+        or not text.strip()
+        or text.startswith(("😀", "x", "?", "\x00", "+"))
+    ):
         assert x == Extraction()
 
 
@@ -685,14 +741,14 @@ def test_long_message_is_read_in_pieces():
     x = extract(text)
     assert "bleeding" in x.present and x.gestational_weeks == 20.0
     bleeding = [m for m in x.symptoms if m.code == "bleeding"][0]
-    assert text[bleeding.start:bleeding.end] == bleeding.text
+    assert text[bleeding.start : bleeding.end] == bleeding.text
 
 
 def test_offsets_point_at_the_words():
     text = "Hi, I’m 20 weeks and I’ve had some spotting, no contractions."
     x = extract(text)
     for m in x.symptoms:
-        assert text[m.start:m.end] == m.text
+        assert text[m.start : m.end] == m.text
 
 
 def test_extract_never_logs_the_text(caplog):
@@ -707,8 +763,16 @@ def test_extract_never_logs_the_text(caplog):
 
 
 def test_components_are_registered_and_in_order(pipeline):
-    assert pipeline.pipe_names == ["sentencizer", "line_breaks", "typo_normalizer", "clinical_entities",
-                                   "negex", "answer_negation", "clinical_context", "gestational_age"]
+    assert pipeline.pipe_names == [
+        "sentencizer",
+        "line_breaks",
+        "typo_normalizer",
+        "clinical_entities",
+        "negex",
+        "answer_negation",
+        "clinical_context",
+        "gestational_age",
+    ]
 
 
 def test_entity_component_alone():
@@ -717,7 +781,10 @@ def test_entity_component_alone():
     small.add_pipe("clinical_entities")
     doc = small("heavy bleeding and some presure")
     assert [(e.text, e._.findings) for e in doc.ents] == [
-        ("heavy bleeding", (("amount", "heavy"), ("symptom", "bleeding"), ("symptom", "heavy_bleeding"))),
+        (
+            "heavy bleeding",
+            (("amount", "heavy"), ("symptom", "bleeding"), ("symptom", "heavy_bleeding")),
+        ),
         ("presure", (("symptom", "vaginal_pressure"),)),
     ]
 
@@ -735,7 +802,10 @@ def test_context_component_alone():
     small.add_pipe("clinical_entities")
     small.add_pipe("clinical_context")
     doc = small("what if I bleed, my sister had a stitch")
-    assert [(e.text, e._.context) for e in doc.ents] == [("bleed", "hypothetical"), ("stitch", "other_person")]
+    assert [(e.text, e._.context) for e in doc.ents] == [
+        ("bleed", "hypothetical"),
+        ("stitch", "other_person"),
+    ]
 
 
 def test_patterns_are_valid_spacy_token_patterns():
@@ -750,8 +820,12 @@ def test_anchored_matcher_matches_like_spacy_matcher(pipeline):
     plain = Matcher(pipeline.vocab)
     for key, patterns in ents.patterns.items():
         plain.add(key, patterns)
-    texts = [ex.strip()[2:] for block in yaml.safe_load((ROOT / "data/nlu/symptoms.yml").read_text())["nlu"]
-             for ex in block["examples"].splitlines() if ex.strip()]
+    texts = [
+        ex.strip()[2:]
+        for block in yaml.safe_load((ROOT / "data/nlu/symptoms.yml").read_text())["nlu"]
+        for ex in block["examples"].splitlines()
+        if ex.strip()
+    ]
     assert len(texts) > 100
     for text in texts:
         doc = pipeline.make_doc(text)
@@ -772,13 +846,18 @@ def test_no_termination_word_inside_a_phrase(pipeline):
             if concept.ignore:
                 continue
             for phrase in concept.phrases:
-                literal = {w.lstrip("=").rstrip("?") for item in phrase.split() for w in item.split("|")
-                           if not w.startswith(("@", "/", "<"))}
+                literal = {
+                    w.lstrip("=").rstrip("?")
+                    for item in phrase.split()
+                    for w in item.split("|")
+                    if not w.startswith(("@", "/", "<"))
+                }
                 assert not literal & terms, (phrase, literal & terms)
 
 
 def test_pattern_files_have_no_yaml_booleans():
     """An unquoted no/yes/on/off in a YAML list is a boolean, not the word."""
+
     def walk(value, where):
         if isinstance(value, dict):
             for key, item in value.items():
@@ -801,6 +880,7 @@ def test_pattern_errors_are_loud(pipeline):
     with pytest.raises(PatternError):
         compiler.compile("sister-in-law|mum")
     from nlp.lexicon import string_list
+
     with pytest.raises(PatternError):
         string_list(["none", False], "answers")
     assert compiler.compile("@BELLY ache") == [{"LEMMA": "tummy"}, {"LEMMA": "ache"}]
@@ -821,15 +901,20 @@ def test_a_clinician_can_add_a_phrase(tmp_path):
     patterns = tmp_path / "patterns"
     shutil.copytree(PATTERNS_DIR, patterns)
     symptoms = patterns / "symptoms.yml"
-    symptoms.write_text(symptoms.read_text().replace(
-        "  vaginal_pressure:\n", "  vaginal_pressure:\n    - like a melon between my legs\n", 1))
+    symptoms.write_text(
+        symptoms.read_text().replace(
+            "  vaginal_pressure:\n", "  vaginal_pressure:\n    - like a melon between my legs\n", 1
+        )
+    )
     custom = nlp.build_pipeline(patterns_dir=str(patterns))
     doc = custom("it feels like a melon between my legs, no bleeding")
     assert [(e.text, e._.findings, bool(e._.negex)) for e in doc.ents] == [
         ("like a melon between my legs", (("symptom", "vaginal_pressure"),), False),
         ("bleeding", (("symptom", "bleeding"),), True),
     ]
-    assert "vaginal_pressure" not in present("it feels like a melon")  # the shared pipeline is untouched
+    assert "vaginal_pressure" not in present(
+        "it feels like a melon"
+    )  # the shared pipeline is untouched
 
 
 def test_anchored_matcher_fallback(pipeline):
@@ -837,7 +922,10 @@ def test_anchored_matcher_fallback(pipeline):
     m.add("NUM_WEEKS", [[{"LIKE_NUM": True}, {"LOWER": "weeks"}]])
     m.add("PAIN", [[{"LEMMA": {"IN": ["pain", "ache"]}}]])
     doc = pipeline("20 weeks and some pain")
-    assert [(pipeline.vocab.strings[i], s, e) for i, s, e in m(doc)] == [("NUM_WEEKS", 0, 2), ("PAIN", 4, 5)]
+    assert [(pipeline.vocab.strings[i], s, e) for i, s, e in m(doc)] == [
+        ("NUM_WEEKS", 0, 2),
+        ("PAIN", 4, 5),
+    ]
 
 
 # -- the training examples (regression guard on the project's own phrasing) --------------------
@@ -857,8 +945,13 @@ INTENT_CODES = {
 @pytest.mark.parametrize("intent", sorted(INTENT_CODES))
 def test_training_examples_recall(intent):
     data = yaml.safe_load((ROOT / "data/nlu/symptoms.yml").read_text())
-    examples = [ex.strip()[2:] for block in data["nlu"] if block["intent"] == intent
-                for ex in block["examples"].splitlines() if ex.strip()]
+    examples = [
+        ex.strip()[2:]
+        for block in data["nlu"]
+        if block["intent"] == intent
+        for ex in block["examples"].splitlines()
+        if ex.strip()
+    ]
     if not examples:
         pytest.skip(f"no examples for {intent}")
     missed = [ex for ex in examples if not (INTENT_CODES[intent] & present(ex))]
@@ -867,6 +960,11 @@ def test_training_examples_recall(intent):
 
 def test_no_symptom_examples_have_no_current_symptoms():
     data = yaml.safe_load((ROOT / "data/nlu/symptoms.yml").read_text())
-    examples = [ex.strip()[2:] for block in data["nlu"] if block["intent"] == "report_no_symptoms"
-                for ex in block["examples"].splitlines() if ex.strip()]
+    examples = [
+        ex.strip()[2:]
+        for block in data["nlu"]
+        if block["intent"] == "report_no_symptoms"
+        for ex in block["examples"].splitlines()
+        if ex.strip()
+    ]
     assert [ex for ex in examples if present(ex)] == []

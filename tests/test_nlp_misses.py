@@ -3,6 +3,7 @@
 Each family is fixed by a general pattern or rule (docs/nlp.md), not a hard-coded sentence; the
 variants check that the family is covered. Run: python -m pytest tests/test_nlp_misses.py -q
 """
+
 from __future__ import annotations
 
 import pytest
@@ -50,8 +51,10 @@ def test_a_negation_inside_a_finding_does_not_negate_what_follows():
     "text, codes",
     [
         # listed: "never" reached across "and" and negated the blood
-        ("terrible cramps that never let up and loads of blood",
-         {"heavy_bleeding", "bleeding", "severe_constant_pain", "abdominal_pain"}),
+        (
+            "terrible cramps that never let up and loads of blood",
+            {"heavy_bleeding", "bleeding", "severe_constant_pain", "abdominal_pain"},
+        ),
         # variants
         ("cramps that never let up", {"severe_constant_pain", "abdominal_pain"}),
         ("pain that doesnt let up and lots of blood", {"severe_constant_pain", "heavy_bleeding"}),
@@ -385,8 +388,16 @@ def test_spots_in_the_vision_are_a_visual_disturbance():
 
 @pytest.mark.parametrize(
     "text",
-    ["spotting", "im spotting", "some spots of blood", "brown spots on my pad", "spots on my knickers",
-     "a few spots on the tissue", "spoting a bit", "ive spotted a little"],
+    [
+        "spotting",
+        "im spotting",
+        "some spots of blood",
+        "brown spots on my pad",
+        "spots on my knickers",
+        "a few spots on the tissue",
+        "spoting a bit",
+        "ive spotted a little",
+    ],
 )
 def test_spots_that_are_bleeding(text):
     x = extract(text)
@@ -394,7 +405,8 @@ def test_spots_that_are_bleeding(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["my head hurts", "my head is pounding", "my head is really sore", "head hurting all day"]
+    "text",
+    ["my head hurts", "my head is pounding", "my head is really sore", "head hurting all day"],
 )
 def test_head_pain_is_a_headache_not_tummy_pain(text):
     x = extract(text)
@@ -454,14 +466,23 @@ def test_gestational_age_phrasings(text, weeks):
     assert text[start:end] == x.gestational_text
 
 
-@pytest.mark.xfail(strict=True, reason="a due date needs today's date; nlp.extract is a pure "
-                                      "function of the message and has none (docs/nlp.md)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="a due date needs today's date; nlp.extract is a pure "
+    "function of the message and has none (docs/nlp.md)",
+)
 def test_due_date_is_not_read():
     assert extract("due in march").gestational_weeks is not None
 
 
-@pytest.mark.parametrize("text", ["bleeding in my 20 week scan", "in 2 weeks i have my scan",
-                                  "i had cramps for 2 and a half weeks"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bleeding in my 20 week scan",
+        "in 2 weeks i have my scan",
+        "i had cramps for 2 and a half weeks",
+    ],
+)
 def test_gestational_age_durations_stay_out(text):
     assert extract(text).gestational_weeks is None
 
@@ -489,8 +510,11 @@ def test_modifier_entries_are_checked(tmp_path):
     shutil.copytree(nlp.lexicon.PATTERNS_DIR, patterns)
     symptoms = patterns / "symptoms.yml"
     text = symptoms.read_text()
-    symptoms.write_text(text.replace("    of: [abdominal_pain, severe_constant_pain]\n",
-                                     "    of: [abdominal_pian]\n", 1))
+    symptoms.write_text(
+        text.replace(
+            "    of: [abdominal_pain, severe_constant_pain]\n", "    of: [abdominal_pian]\n", 1
+        )
+    )
     with pytest.raises(PatternError):
         nlp.build_pipeline(patterns_dir=str(patterns))
 
@@ -499,5 +523,5 @@ def test_modified_mention_points_at_the_words():
     text = "pain that isnt coming in waves and wont stop"
     x = extract(text)
     severe = [m for m in x.symptoms if m.code == "severe_constant_pain"]
-    assert severe and all(text[m.start:m.end] == m.text for m in severe)
+    assert severe and all(text[m.start : m.end] == m.text for m in severe)
     assert severe[0].text.startswith("pain") and severe[0].text.endswith("stop")

@@ -1,5 +1,6 @@
 """The production path over real connections: conversations in PostgreSQL, conversation locks
 in Redis (endpoints.postgresql.yml's stores), and nothing lost when Rasa restarts."""
+
 from __future__ import annotations
 
 import json
@@ -19,23 +20,39 @@ REDIS_DB = 7
 @pytest.fixture
 def pg_database():
     name = f"triage_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine("postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        "postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     yield name
     with admin.connect() as conn:
-        conn.execute(sa.text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+        conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
 
 
 def stores(database: str, prefix: str) -> dict:
     return {
-        "tracker_store": {"type": "store.tracker_store.TriageTrackerStore", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
-                          "db": database, "username": "postgres", "password": ""},
-        "lock_store": {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": REDIS_DB,
-                       "key_prefix": prefix},
+        "tracker_store": {
+            "type": "store.tracker_store.TriageTrackerStore",
+            "dialect": "postgresql",
+            "url": "127.0.0.1",
+            "port": 5432,
+            "db": database,
+            "username": "postgres",
+            "password": "",
+        },
+        "lock_store": {
+            "type": "redis",
+            "url": "127.0.0.1",
+            "port": 6379,
+            "db": REDIS_DB,
+            "key_prefix": prefix,
+        },
     }
 
 
@@ -55,7 +72,9 @@ def test_postgresql_tracker_store_and_redis_lock_store(tmp_path, pg_database):
         bot.send(sender, "i have pressure in my vagina and some spotting")
         bot.send(sender, "20 weeks")
         clients = redis.Redis(host="127.0.0.1", port=6379).client_list()
-        assert any(int(c.get("db", -1)) == REDIS_DB for c in clients), "Rasa did not use the Redis lock store"
+        assert any(int(c.get("db", -1)) == REDIS_DB for c in clients), (
+            "Rasa did not use the Redis lock store"
+        )
     finally:
         bot.stop()
 
@@ -63,16 +82,24 @@ def test_postgresql_tracker_store_and_redis_lock_store(tmp_path, pg_database):
     bot = start_bot(tmp_path / "second", config["tracker_store"], config["lock_store"], db_url)
     try:
         answer = bot.send(sender, "no")
-        levels = [m["custom"]["triage"]["level"] for m in answer if (m.get("custom") or {}).get("triage")]
+        levels = [
+            m["custom"]["triage"]["level"] for m in answer if (m.get("custom") or {}).get("triage")
+        ]
         assert levels == ["urgent"], answer
     finally:
         bot.stop()
 
     engine = sa.create_engine(db_url)
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("select type_name, data from events where sender_id = :s order by id"),
-                            {"s": sender}).fetchall()
+        rows = conn.execute(
+            sa.text("select type_name, data from events where sender_id = :s order by id"),
+            {"s": sender},
+        ).fetchall()
     engine.dispose()
     kinds = [kind for kind, _ in rows]
     assert kinds.count("user") == 3
-    assert any(((json.loads(d).get("data") or {}).get("custom") or {}).get("triage") for k, d in rows if k == "bot")
+    assert any(
+        ((json.loads(d).get("data") or {}).get("custom") or {}).get("triage")
+        for k, d in rows
+        if k == "bot"
+    )

@@ -1,5 +1,6 @@
 """A patient is never left without safety advice, even when a component fails: here the action
 server is down, so no custom action can run, and the channel still answers with the safety net."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,7 +15,11 @@ def test_action_server_down_still_gives_the_safety_net(tmp_path):
     bot = start_bot(tmp_path, start_actions=False)
     try:
         clinic = load_clinic()
-        for message in ("i have pressure in my vagina", "im bleeding heavily", "what is a cerclage"):
+        for message in (
+            "i have pressure in my vagina",
+            "im bleeding heavily",
+            "what is a cerclage",
+        ):
             answer = bot.send("patient-while-actions-down", message)
             text = "\n".join(m.get("text") or "" for m in answer)
             assert clinic.emergency_number in text and clinic.maternity_triage.phone in text

@@ -6,6 +6,7 @@ tests/data/encoder_reference.json holds, for sentences chosen to cover the token
 message longer than the 256-token limit), the token ids and embeddings that sentence-transformers
 itself produced from the same pinned files (see its "generated_by").
 """
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse
-
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
@@ -61,7 +61,11 @@ def test_the_depth_is_bounded():
 
 def test_long_messages_are_cut_at_the_model_limit(encoder):
     ids = encoder.tokenizer.encode("pressure " * 1000)
-    assert len(ids) == MAX_TOKENS and ids[0] == encoder.tokenizer.cls and ids[-1] == encoder.tokenizer.sep
+    assert (
+        len(ids) == MAX_TOKENS
+        and ids[0] == encoder.tokenizer.cls
+        and ids[-1] == encoder.tokenizer.sep
+    )
 
 
 def test_basic_tokens_lowercase_strip_accents_and_split_punctuation():
@@ -96,7 +100,7 @@ def test_the_featurizer_adds_one_weighted_dense_row(encoder):
     row = message.get_dense_features(TEXT)[1].features
     assert row.shape == (1, 384)
     np.testing.assert_allclose(row[0], encoder.encode(text) * 3.0, rtol=1e-6)
-    assert message.get_dense_features(TEXT)[0] is None   # sentence features only
+    assert message.get_dense_features(TEXT)[0] is None  # sentence features only
     zero = payload.get_dense_features(TEXT)[1].features
     assert zero.shape == (1, 384) and not zero.any()
 
@@ -107,14 +111,23 @@ def test_the_classifier_scales_sparse_rows_and_keeps_dense_weights(tmp_path):
 
     from nlp.rasa_components import LogisticRegressionIntentClassifier
 
-    clf = LogisticRegressionIntentClassifier({"C": 30.0}, "clf", LocalModelStorage(tmp_path), Resource("clf"))
+    clf = LogisticRegressionIntentClassifier(
+        {"C": 30.0}, "clf", LocalModelStorage(tmp_path), Resource("clf")
+    )
     assert clf.clf.C == 30.0
     message = Message(data={TEXT: "x"})
-    message.add_features(Features(scipy.sparse.coo_matrix([[3.0, 4.0, 0.0]]), FEATURE_TYPE_SENTENCE, TEXT, "counts"))
+    message.add_features(
+        Features(scipy.sparse.coo_matrix([[3.0, 4.0, 0.0]]), FEATURE_TYPE_SENTENCE, TEXT, "counts")
+    )
     message.add_features(Features(np.array([[2.0, 0.0]]), FEATURE_TYPE_SENTENCE, TEXT, "dense"))
-    message.add_features(Features(scipy.sparse.coo_matrix([[0.0, 0.0]]), FEATURE_TYPE_SENTENCE, TEXT, "none"))
+    message.add_features(
+        Features(scipy.sparse.coo_matrix([[0.0, 0.0]]), FEATURE_TYPE_SENTENCE, TEXT, "none")
+    )
     row = clf._create_X([message]).toarray()
     np.testing.assert_allclose(row, [[0.6, 0.8, 0.0, 2.0, 0.0, 0.0, 0.0]])
-    raw = LogisticRegressionIntentClassifier({"normalize_sparse": False}, "clf", LocalModelStorage(tmp_path),
-                                             Resource("clf2"))
-    np.testing.assert_allclose(raw._create_X([message]).toarray(), [[3.0, 4.0, 0.0, 2.0, 0.0, 0.0, 0.0]])
+    raw = LogisticRegressionIntentClassifier(
+        {"normalize_sparse": False}, "clf", LocalModelStorage(tmp_path), Resource("clf2")
+    )
+    np.testing.assert_allclose(
+        raw._create_X([message]).toarray(), [[3.0, 4.0, 0.0, 2.0, 0.0, 0.0, 0.0]]
+    )

@@ -1,4 +1,5 @@
 """How one message (intent + entities) updates the findings slots: actions/slot_updates.py."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,7 +18,9 @@ EMPTY: dict = {}
 
 
 def test_present_and_negated_symptoms():
-    updates = slot_updates(EMPTY, "report_pressure", [sym("vaginal_pressure"), sym("contractions", "negated")])
+    updates = slot_updates(
+        EMPTY, "report_pressure", [sym("vaginal_pressure"), sym("contractions", "negated")]
+    )
     assert updates["symptoms"] == ["vaginal_pressure"]
     assert updates["symptoms_absent"] == ["contractions"]
     assert updates["contractions"] == "no"
@@ -52,10 +55,13 @@ def test_a_negated_symptom_reported_later_moves_to_present():
 
 
 @pytest.mark.parametrize(
-    "intent, answer", [("affirm", "yes"), ("deny", "no"), ("unsure", "unsure"), ("decline", "declined")]
+    "intent, answer",
+    [("affirm", "yes"), ("deny", "no"), ("unsure", "unsure"), ("decline", "declined")],
 )
 def test_answers_to_the_contractions_question(intent, answer):
-    assert slot_updates({"symptoms": ["bleeding"]}, intent, [], "contractions") == {"contractions": answer}
+    assert slot_updates({"symptoms": ["bleeding"]}, intent, [], "contractions") == {
+        "contractions": answer
+    }
 
 
 def test_yes_no_mean_nothing_when_contractions_were_not_asked():
@@ -69,42 +75,74 @@ def test_not_knowing_or_refusing_the_weeks(intent):
 
 
 def test_weeks_from_an_entity_or_a_button_payload():
-    assert slot_updates({}, "inform_gestational_age", [{"entity": "gestational_age", "value": 21.7}]) == {
-        "gestational_weeks": 21.7
-    }
-    assert slot_updates({"gestational_declined": True}, "inform_gestational_age",
-                        [{"entity": "gestational_age", "value": "27.9"}]) == {
-        "gestational_weeks": 27.9, "gestational_declined": False}
+    assert slot_updates(
+        {}, "inform_gestational_age", [{"entity": "gestational_age", "value": 21.7}]
+    ) == {"gestational_weeks": 21.7}
+    assert slot_updates(
+        {"gestational_declined": True},
+        "inform_gestational_age",
+        [{"entity": "gestational_age", "value": "27.9"}],
+    ) == {"gestational_weeks": 27.9, "gestational_declined": False}
 
 
 @pytest.mark.parametrize("value", [0, -3, 99, "soon", None])
 def test_impossible_weeks_are_ignored(value):
-    assert slot_updates({}, "inform_gestational_age", [{"entity": "gestational_age", "value": value}]) == {}
+    assert (
+        slot_updates({}, "inform_gestational_age", [{"entity": "gestational_age", "value": value}])
+        == {}
+    )
 
 
 def test_bleeding_amount_keeps_the_most_severe_and_heavy_is_a_red_flag():
-    updates = slot_updates({"bleeding_amount": "light"}, "report_bleeding",
-                           [sym("bleeding"), {"entity": "bleeding_amount", "value": "heavy"}])
+    updates = slot_updates(
+        {"bleeding_amount": "light"},
+        "report_bleeding",
+        [sym("bleeding"), {"entity": "bleeding_amount", "value": "heavy"}],
+    )
     assert updates["bleeding_amount"] == "heavy"
     assert "heavy_bleeding" in updates["symptoms"]
-    assert slot_updates({"bleeding_amount": "heavy", "symptoms": ["bleeding", "heavy_bleeding"]}, "report_bleeding",
-                        [sym("bleeding"), {"entity": "bleeding_amount", "value": "spotting"}]) == {}
+    assert (
+        slot_updates(
+            {"bleeding_amount": "heavy", "symptoms": ["bleeding", "heavy_bleeding"]},
+            "report_bleeding",
+            [sym("bleeding"), {"entity": "bleeding_amount", "value": "spotting"}],
+        )
+        == {}
+    )
 
 
 def test_risk_factors_only_when_they_are_the_patients_own():
-    updates = slot_updates({}, "inform_risk_factor", [
-        {"entity": "risk_factor", "value": "cervical_surgery"},
-        {"entity": "risk_factor", "value": "connective_tissue_disorder", "role": "other_person"},
-    ])
+    updates = slot_updates(
+        {},
+        "inform_risk_factor",
+        [
+            {"entity": "risk_factor", "value": "cervical_surgery"},
+            {
+                "entity": "risk_factor",
+                "value": "connective_tissue_disorder",
+                "role": "other_person",
+            },
+        ],
+    )
     assert updates == {"risk_factors": ["cervical_surgery"]}
 
 
 def test_on_behalf():
-    assert slot_updates({}, "report_bleeding", [sym("bleeding"), {"entity": "on_behalf", "value": True}])["on_behalf"] is True
+    assert (
+        slot_updates(
+            {}, "report_bleeding", [sym("bleeding"), {"entity": "on_behalf", "value": True}]
+        )["on_behalf"]
+        is True
+    )
 
 
 def test_a_form_answer_survives_the_nlu_replacing_the_intent():
-    """"no, only the spotting": the NLU makes it report_bleeding, the answer stays "no"."""
-    updates = slot_updates({"symptoms": ["bleeding"]}, "report_bleeding", [sym("bleeding")],
-                           "contractions", answer_intent="deny")
+    """ "no, only the spotting": the NLU makes it report_bleeding, the answer stays "no"."""
+    updates = slot_updates(
+        {"symptoms": ["bleeding"]},
+        "report_bleeding",
+        [sym("bleeding")],
+        "contractions",
+        answer_intent="deny",
+    )
     assert updates == {"contractions": "no"}

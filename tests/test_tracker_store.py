@@ -1,5 +1,6 @@
 """store.tracker_store.TriageTrackerStore writes exactly what Rasa's SQLTrackerStore writes, on
 real SQLite files and a real PostgreSQL database, and the running bot uses it."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,18 +14,26 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
-    ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered,
+    ActionExecuted,
+    BotUttered,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from store.tracker_store import STORED, TriageTrackerStore
 
-DOMAIN = Domain.from_dict({
-    "version": "3.1",
-    "intents": ["report_pressure", "inform_gestational_age"],
-    "slots": {"symptoms": {"type": "list", "mappings": [{"type": "custom"}]},
-              "gestational_weeks": {"type": "float", "mappings": [{"type": "custom"}]}},
-})
+DOMAIN = Domain.from_dict(
+    {
+        "version": "3.1",
+        "intents": ["report_pressure", "inform_gestational_age"],
+        "slots": {
+            "symptoms": {"type": "list", "mappings": [{"type": "custom"}]},
+            "gestational_weeks": {"type": "float", "mappings": [{"type": "custom"}]},
+        },
+    }
+)
 
 
 def run(coro):
@@ -35,18 +44,27 @@ def turn(n: int, ts: float) -> list:
     """One user turn as Rasa records it: the message, an action, a slot, a reply, listen."""
     intent = {"name": "report_pressure", "confidence": 0.9}
     return [
-        UserUttered(f"message {n}", intent=intent, timestamp=ts,
-                    parse_data={"text": f"message {n}", "intent": intent, "entities": []}),
+        UserUttered(
+            f"message {n}",
+            intent=intent,
+            timestamp=ts,
+            parse_data={"text": f"message {n}", "intent": intent, "entities": []},
+        ),
         ActionExecuted("action_triage", timestamp=ts + 0.1),
         SlotSet("gestational_weeks", 20.0 + n, timestamp=ts + 0.2),
-        BotUttered(f"reply {n}", data={"custom": {"triage": {"level": "urgent"}}}, timestamp=ts + 0.3),
+        BotUttered(
+            f"reply {n}", data={"custom": {"triage": {"level": "urgent"}}}, timestamp=ts + 0.3
+        ),
         ActionExecuted("action_listen", timestamp=ts + 0.4),
     ]
 
 
 def session_start(ts: float) -> list:
-    return [ActionExecuted("action_session_start", timestamp=ts), SessionStarted(timestamp=ts + 0.01),
-            ActionExecuted("action_listen", timestamp=ts + 0.02)]
+    return [
+        ActionExecuted("action_session_start", timestamp=ts),
+        SessionStarted(timestamp=ts + 0.01),
+        ActionExecuted("action_listen", timestamp=ts + 0.02),
+    ]
 
 
 async def converse(store, sender: str, turns: int, start: float = 1000.0) -> None:
@@ -62,9 +80,16 @@ async def converse(store, sender: str, turns: int, start: float = 1000.0) -> Non
 
 def rows(engine, sender: str) -> list[tuple]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(
-            "select sender_id, type_name, timestamp, intent_name, action_name, data from events "
-            "where sender_id = :s order by id"), {"s": sender})]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                sa.text(
+                    "select sender_id, type_name, timestamp, intent_name, action_name, data from events "
+                    "where sender_id = :s order by id"
+                ),
+                {"s": sender},
+            )
+        ]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -73,7 +98,9 @@ def db_urls(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'rasa.db'}", f"sqlite:///{tmp_path / 'ours.db'}"
         return
-    admin = sa.create_engine("postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        "postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
+    )
     names = [f"triage_store_{uuid.uuid4().hex[:10]}" for _ in range(2)]
     with admin.connect() as conn:
         for name in names:
@@ -81,15 +108,22 @@ def db_urls(request, tmp_path):
     yield tuple(f"postgresql://postgres@127.0.0.1:5432/{name}" for name in names)
     with admin.connect() as conn:
         for name in names:
-            conn.execute(sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                ),
+                {"n": name},
+            )
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
 
 
 def test_writes_the_same_rows_as_rasas_store(db_urls):
     rasa_url, our_url = db_urls
-    rasa_store, ours = SQLTrackerStore(DOMAIN, host=rasa_url), TriageTrackerStore(DOMAIN, host=our_url)
+    rasa_store, ours = (
+        SQLTrackerStore(DOMAIN, host=rasa_url),
+        TriageTrackerStore(DOMAIN, host=our_url),
+    )
     run(converse(rasa_store, "patient", 4))
     run(converse(ours, "patient", 4))
     expected = rows(rasa_store.engine, "patient")
@@ -129,7 +163,9 @@ def test_a_tracker_it_did_not_load_falls_back_to_counting(db_urls):
     assert getattr(loaded, STORED) == len(loaded.events) == 7  # from SessionStarted on
     assert len(rows(store.engine, "p")) == 8
     # a tracker rebuilt elsewhere (no bookkeeping) with one more turn: only the new events go in
-    rebuilt = DialogueStateTracker.from_events("p", list(loaded.events) + turn(1, 2000.0), DOMAIN.slots)
+    rebuilt = DialogueStateTracker.from_events(
+        "p", list(loaded.events) + turn(1, 2000.0), DOMAIN.slots
+    )
     assert getattr(rebuilt, STORED, None) is None
     run(store.save(rebuilt))
     assert len(rows(store.engine, "p")) == 8 + 5
@@ -153,8 +189,9 @@ def test_database_round_trips_run_off_the_event_loop_thread(db_urls):
     _, url = db_urls
     store = TriageTrackerStore(DOMAIN, host=url)
     threads: set = set()
-    sa.event.listen(store.engine, "before_cursor_execute",
-                    lambda *args: threads.add(threading.get_ident()))
+    sa.event.listen(
+        store.engine, "before_cursor_execute", lambda *args: threads.add(threading.get_ident())
+    )
     run(converse(store, "p", 2))
     assert threads and threading.get_ident() not in threads
     store.engine.dispose()

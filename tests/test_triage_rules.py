@@ -4,6 +4,7 @@ The rule table is clinical safety logic: every row has a firing example here, th
 boundaries are tested on both sides, and the central cervical-insufficiency rule is checked
 exhaustively across its window.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,9 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "triage-rules.md"
 
 
 def F(*present: str, weeks: float | None = None, contractions: str = "unknown", **kw) -> Findings:
-    return Findings(present=frozenset(present), gestational_weeks=weeks,
-                    contractions=contractions, **kw)
+    return Findings(
+        present=frozenset(present), gestational_weeks=weeks, contractions=contractions, **kw
+    )
 
 
 RULES_BY_ID = {rule.id: rule for rule in RULES}
@@ -82,11 +84,16 @@ def test_docs_table_matches_the_code():
 
 def test_levels_are_ordered_by_urgency():
     order = [Level.SELF_CARE, Level.ROUTINE, Level.SAME_DAY, Level.URGENT, Level.EMERGENCY]
-    assert sorted(reversed(order)) == order
+    assert sorted(order) == order
     assert Level.URGENT > Level.SAME_DAY and Level.EMERGENCY >= Level.URGENT
     assert max(order) is Level.EMERGENCY and min(order) is Level.SELF_CARE
     assert [level.value for level in order] == [
-        "self_care", "routine", "same_day", "urgent", "emergency"]
+        "self_care",
+        "routine",
+        "same_day",
+        "urgent",
+        "emergency",
+    ]
 
 
 def test_payload_is_json_and_round_trips():
@@ -99,8 +106,9 @@ def test_payload_is_json_and_round_trips():
 
 
 def test_concerns_are_unique_and_most_urgent_rule_first():
-    decision = assess(F("heavy_bleeding", "vaginal_pressure", "fever", weeks=20,
-                        contractions="unknown"))
+    decision = assess(
+        F("heavy_bleeding", "vaginal_pressure", "fever", weeks=20, contractions="unknown")
+    )
     assert len(decision.concerns) == len(set(decision.concerns))
     assert decision.rules[0] == "E1" and decision.concerns[0] == "bleeding"
     ranks = [RULES_BY_ID[r].level.rank for r in decision.rules]
@@ -188,15 +196,18 @@ def test_unknown_weeks_are_treated_as_inside_the_window(symptom, declined):
     assert {"cervical_insufficiency", "preterm_labour"} <= set(unknown.concerns)
 
 
-@pytest.mark.parametrize("present,rule,concern", [
-    ("headache", "U10", "pre_eclampsia"),
-    ("reduced_movements", "U9", "reduced_fetal_movements"),
-    ("itching", "U12", "cholestasis"),
-    ("smelly_discharge", "U13", "infection"),
-    ("mucus_plug", "U8", "preterm_labour"),
-    ("contractions", "U3", "preterm_labour"),
-    ("vaginal_pressure", "U7", "cervical_insufficiency"),
-])
+@pytest.mark.parametrize(
+    "present,rule,concern",
+    [
+        ("headache", "U10", "pre_eclampsia"),
+        ("reduced_movements", "U9", "reduced_fetal_movements"),
+        ("itching", "U12", "cholestasis"),
+        ("smelly_discharge", "U13", "infection"),
+        ("mucus_plug", "U8", "preterm_labour"),
+        ("contractions", "U3", "preterm_labour"),
+        ("vaginal_pressure", "U7", "cervical_insufficiency"),
+    ],
+)
 def test_unknown_weeks_take_the_more_urgent_branch(present, rule, concern):
     decision = assess(F(present, weeks=None))
     assert decision.level is Level.URGENT
@@ -217,13 +228,16 @@ def test_contractions_not_known_in_the_window_assume_both(answer):
     assert decision.concerns[:2] == ("cervical_insufficiency", "preterm_labour")
 
 
-@pytest.mark.parametrize("answer,rule,level", [
-    ("declined", "U15", Level.URGENT),
-    ("unknown", "U15", Level.URGENT),
-    ("no", "S4", Level.SAME_DAY),
-    ("unsure", "U3", Level.URGENT),
-    ("yes", "U3", Level.URGENT),
-])
+@pytest.mark.parametrize(
+    "answer,rule,level",
+    [
+        ("declined", "U15", Level.URGENT),
+        ("unknown", "U15", Level.URGENT),
+        ("no", "S4", Level.SAME_DAY),
+        ("unsure", "U3", Level.URGENT),
+        ("yes", "U3", Level.URGENT),
+    ],
+)
 def test_pain_between_28_and_37_weeks_by_contraction_answer(answer, rule, level):
     decision = assess(F("abdominal_pain", weeks=32, contractions=answer))
     assert decision.level is level and rule in decision.rules
@@ -239,8 +253,9 @@ def test_unsure_contractions_count_as_possible_preterm_labour():
 
 
 def test_red_flag_with_ci_symptoms_is_emergency_with_both_concerns():
-    decision = assess(F("heavy_bleeding", "vaginal_pressure", "back_pain", weeks=21,
-                        contractions="no"))
+    decision = assess(
+        F("heavy_bleeding", "vaginal_pressure", "back_pain", weeks=21, contractions="no")
+    )
     assert decision.level is Level.EMERGENCY
     assert decision.concerns[0] == "bleeding"
     assert "cervical_insufficiency" in decision.concerns
@@ -268,8 +283,14 @@ def test_every_red_flag_is_an_emergency_at_any_weeks(flag, weeks):
 
 def test_risk_factors_add_history_to_u1_but_never_lower_the_level():
     plain = assess(F("bleeding", weeks=20, contractions="no"))
-    history = assess(F("bleeding", weeks=20, contractions="no",
-                       risk_factors=frozenset({"previous_midtrimester_loss"})))
+    history = assess(
+        F(
+            "bleeding",
+            weeks=20,
+            contractions="no",
+            risk_factors=frozenset({"previous_midtrimester_loss"}),
+        )
+    )
     assert history.level is plain.level is Level.URGENT
     text = next(r.text for r in history.reasons if r.rule == "U1")
     assert "your history makes this more important" in text
@@ -286,7 +307,8 @@ def test_each_ci_risk_factor_alone_is_routine(factor):
 
 def test_multiple_pregnancy_alone_does_not_escalate():
     assert assess(F(weeks=16, risk_factors=frozenset({"multiple_pregnancy"}))).level is (
-        Level.SELF_CARE)
+        Level.SELF_CARE
+    )
 
 
 def test_unaccounted_symptom_is_not_ignored_alongside_a_lower_rule():
@@ -306,8 +328,9 @@ def test_unknown_symptom_code_is_checked_not_ignored():
 @pytest.mark.parametrize("symptom", sorted(ALL_SYMPTOMS))
 @pytest.mark.parametrize("weeks", [None, 10, 20, 30, 38])
 def test_absent_symptoms_never_fire(symptom, weeks):
-    decision = assess(Findings(absent=frozenset({symptom}), gestational_weeks=weeks,
-                               contractions="no"))
+    decision = assess(
+        Findings(absent=frozenset({symptom}), gestational_weeks=weeks, contractions="no")
+    )
     assert decision.level is Level.SELF_CARE and decision.rules == ("SC1",)
 
 
@@ -317,17 +340,27 @@ def test_all_symptoms_absent_is_self_care():
 
 
 def test_present_wins_over_absent():
-    f = Findings(present=frozenset({"bleeding"}), absent=frozenset({"bleeding"}),
-                 gestational_weeks=20, contractions="no")
+    f = Findings(
+        present=frozenset({"bleeding"}),
+        absent=frozenset({"bleeding"}),
+        gestational_weeks=20,
+        contractions="no",
+    )
     assert assess(f).level is Level.URGENT
 
 
 def test_effective_contraction_status():
     assert F("contractions", contractions="no").contraction_status == "yes"
-    assert Findings(absent=frozenset({"contractions"}), contractions="unknown"
-                    ).contraction_status == "no"
-    assert Findings(present=frozenset({"contractions"}), absent=frozenset({"contractions"})
-                    ).contraction_status == "yes"
+    assert (
+        Findings(absent=frozenset({"contractions"}), contractions="unknown").contraction_status
+        == "no"
+    )
+    assert (
+        Findings(
+            present=frozenset({"contractions"}), absent=frozenset({"contractions"})
+        ).contraction_status
+        == "yes"
+    )
     assert F(contractions="declined").contraction_status == "declined"
 
 
@@ -380,30 +413,39 @@ def test_every_combination_gets_a_decision():
 # -- missing information ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("findings,expected", [
-    (F("bleeding"), ["gestational_weeks", "contractions"]),
-    (F("back_pain", weeks=20), ["contractions"]),
-    (F("back_pain", weeks=36.9), ["contractions"]),
-    (F("back_pain", weeks=37), []),
-    (F("back_pain", weeks=13.9), []),
-    (F("fluid_leak", weeks=30), ["contractions"]),
-    (F("mucus_plug"), ["gestational_weeks", "contractions"]),
-    (F("headache"), ["gestational_weeks"]),
-    (F("headache", weeks=25), []),
-    (F(), []),
-    (F(risk_factors=frozenset({"cervical_surgery"})), []),
-    (F("bleeding", gestational_declined=True), ["contractions"]),
-    (F("bleeding", contractions="declined"), ["gestational_weeks"]),
-    (F("bleeding", gestational_declined=True, contractions="declined"), []),
-    (F("bleeding", contractions="no"), ["gestational_weeks"]),
-    (F("contractions"), ["gestational_weeks"]),
-    (Findings(present=frozenset({"bleeding"}), absent=frozenset({"contractions"}),
-              gestational_weeks=20), []),
-    (F("bleeding", "fainting"), []),
-    (F("cord_felt"), []),
-    (F("bleeding", bleeding_amount="heavy"), []),
-    (Findings(absent=frozenset({"bleeding"})), []),
-])
+@pytest.mark.parametrize(
+    "findings,expected",
+    [
+        (F("bleeding"), ["gestational_weeks", "contractions"]),
+        (F("back_pain", weeks=20), ["contractions"]),
+        (F("back_pain", weeks=36.9), ["contractions"]),
+        (F("back_pain", weeks=37), []),
+        (F("back_pain", weeks=13.9), []),
+        (F("fluid_leak", weeks=30), ["contractions"]),
+        (F("mucus_plug"), ["gestational_weeks", "contractions"]),
+        (F("headache"), ["gestational_weeks"]),
+        (F("headache", weeks=25), []),
+        (F(), []),
+        (F(risk_factors=frozenset({"cervical_surgery"})), []),
+        (F("bleeding", gestational_declined=True), ["contractions"]),
+        (F("bleeding", contractions="declined"), ["gestational_weeks"]),
+        (F("bleeding", gestational_declined=True, contractions="declined"), []),
+        (F("bleeding", contractions="no"), ["gestational_weeks"]),
+        (F("contractions"), ["gestational_weeks"]),
+        (
+            Findings(
+                present=frozenset({"bleeding"}),
+                absent=frozenset({"contractions"}),
+                gestational_weeks=20,
+            ),
+            [],
+        ),
+        (F("bleeding", "fainting"), []),
+        (F("cord_felt"), []),
+        (F("bleeding", bleeding_amount="heavy"), []),
+        (Findings(absent=frozenset({"bleeding"})), []),
+    ],
+)
 def test_missing_information(findings, expected):
     assert missing_information(findings) == expected
 
@@ -412,11 +454,15 @@ def test_missing_information(findings, expected):
 
 
 def test_findings_round_trip():
-    f = Findings(present=frozenset({"vaginal_pressure", "bleeding"}),
-                 absent=frozenset({"contractions", "fever"}), contractions="no",
-                 gestational_weeks=20.5, gestational_declined=False,
-                 risk_factors=frozenset({"uterine_anomaly", "cervical_surgery"}),
-                 bleeding_amount="spotting")
+    f = Findings(
+        present=frozenset({"vaginal_pressure", "bleeding"}),
+        absent=frozenset({"contractions", "fever"}),
+        contractions="no",
+        gestational_weeks=20.5,
+        gestational_declined=False,
+        risk_factors=frozenset({"uterine_anomaly", "cervical_surgery"}),
+        bleeding_amount="spotting",
+    )
     d = f.to_dict()
     assert d["present"] == ["bleeding", "vaginal_pressure"]
     assert d["risk_factors"] == ["cervical_surgery", "uterine_anomaly"]
@@ -426,21 +472,31 @@ def test_findings_round_trip():
 
 
 def test_findings_from_slot_values():
-    f = Findings.from_dict({"present": ["bleeding"], "absent": None, "contractions": None,
-                            "gestational_weeks": "20", "bleeding_amount": None})
+    f = Findings.from_dict(
+        {
+            "present": ["bleeding"],
+            "absent": None,
+            "contractions": None,
+            "gestational_weeks": "20",
+            "bleeding_amount": None,
+        }
+    )
     assert f == Findings(present=frozenset({"bleeding"}), gestational_weeks=20.0)
     assert Findings.from_dict({}) == Findings()
     assert Findings.from_dict(None) == Findings()
 
 
-@pytest.mark.parametrize("bad", [
-    {"contractions": "maybe"},
-    {"bleeding_amount": "lots"},
-    {"gestational_weeks": -1},
-    {"gestational_weeks": 60},
-    {"gestational_weeks": True},
-    {"gestational_week": 20},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"contractions": "maybe"},
+        {"bleeding_amount": "lots"},
+        {"gestational_weeks": -1},
+        {"gestational_weeks": 60},
+        {"gestational_weeks": True},
+        {"gestational_week": 20},
+    ],
+)
 def test_findings_rejects_bad_values(bad):
     with pytest.raises(ValueError):
         Findings.from_dict(bad)
@@ -454,8 +510,20 @@ def test_findings_is_frozen_and_hashable():
 
 
 def test_exported_code_sets():
-    assert SEED_SYMPTOMS == {"vaginal_pressure", "bleeding", "abdominal_pain", "back_pain",
-                             "discharge_change"}
-    assert RED_FLAGS == {"heavy_bleeding", "severe_constant_pain", "fainting", "seizure",
-                         "cord_felt", "membranes_felt", "unspecified_red_flag"}
+    assert {
+        "vaginal_pressure",
+        "bleeding",
+        "abdominal_pain",
+        "back_pain",
+        "discharge_change",
+    } == SEED_SYMPTOMS
+    assert {
+        "heavy_bleeding",
+        "severe_constant_pain",
+        "fainting",
+        "seizure",
+        "cord_felt",
+        "membranes_felt",
+        "unspecified_red_flag",
+    } == RED_FLAGS
     assert CI_RISK_FACTORS < RISK_FACTORS

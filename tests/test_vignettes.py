@@ -2,6 +2,7 @@
 bot over REST, must get a safe answer (at its safe level or more cautious; no urgent or
 emergency decision for information questions). Exact-level accuracy is a benchmark, not a
 test: see `python -m eval vignettes` and docs/evaluation.md."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -14,9 +15,22 @@ from triage import RULES
 
 # The kinds of patient the issue asks the vignettes to cover, and how many of each at least.
 REQUIRED_TAGS = {
-    "central": 20, "boundary": 8, "months": 3, "trimester": 2, "typos": 3, "negation": 5,
-    "hypothetical": 2, "historical": 2, "other_person": 2, "on_behalf": 3, "risk_factor": 4,
-    "red_flag_first": 5, "red_flag_mid": 3, "refusal": 3, "info": 5, "buttons": 2,
+    "central": 20,
+    "boundary": 8,
+    "months": 3,
+    "trimester": 2,
+    "typos": 3,
+    "negation": 5,
+    "hypothetical": 2,
+    "historical": 2,
+    "other_person": 2,
+    "on_behalf": 3,
+    "risk_factor": 4,
+    "red_flag_first": 5,
+    "red_flag_mid": 3,
+    "refusal": 3,
+    "info": 5,
+    "buttons": 2,
     "multi_symptom": 3,
 }
 
@@ -37,8 +51,10 @@ def test_the_vignettes_are_valid_and_cover_every_rule():
 
 def test_the_verdict_follows_the_safe_level():
     urgent = vg.Vignette("x", "t", ("m",), "urgent", "urgent", "cervical_insufficiency", "s")
+
     def judged(v, level, concerns=()):
         return vg.judge(v, vg.Outcome(id="x", level=level, concerns=list(concerns)))
+
     assert judged(urgent, "emergency").safe and judged(urgent, "emergency").over
     assert judged(urgent, "urgent", ["cervical_insufficiency"]).exact
     assert judged(urgent, "urgent", ["cervical_insufficiency"]).concern_ok

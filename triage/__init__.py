@@ -4,6 +4,7 @@ Findings in, Decision (level, concerns, reasons with sources) out, and the safet
 advice text; the clinic's names and numbers come from clinic.yml. Kept free of Rasa and spaCy
 so the rules can be tested, reviewed and reused on their own (see docs/triage-rules.md).
 """
+
 from __future__ import annotations
 
 from .advice import disclaimer, fallback_advice, render_advice
@@ -15,7 +16,22 @@ from .findings import Findings
 from .rules import RULES, Rule
 
 __all__ = [
-    "Clinic", "ClinicConfigError", "Decision", "Findings", "Level", "RED_FLAGS",
-    "RISK_FACTORS", "RULES", "Reason", "Rule", "SEED_SYMPTOMS", "Service", "assess",
-    "disclaimer", "fallback_advice", "load_clinic", "missing_information", "render_advice",
+    "Clinic",
+    "ClinicConfigError",
+    "Decision",
+    "Findings",
+    "Level",
+    "RED_FLAGS",
+    "RISK_FACTORS",
+    "RULES",
+    "Reason",
+    "Rule",
+    "SEED_SYMPTOMS",
+    "Service",
+    "assess",
+    "disclaimer",
+    "fallback_advice",
+    "load_clinic",
+    "missing_information",
+    "render_advice",
 ]

@@ -7,6 +7,7 @@ number instead; and that it is always right to seek help again. Plain words, sho
 no markdown (the widget and SMS-like channels show text as it is). Every name and number
 comes from the Clinic (clinic.yml), never from this file.
 """
+
 from __future__ import annotations
 
 from .clinic import Clinic, Service
@@ -22,26 +23,31 @@ WHAT_MAY_BE_HAPPENING: dict[str, tuple[str, ...]] = {
         "Having no contractions does not mean everything is fine.",
     ),
     "preterm_labour": ("This could be a sign that labour is starting early, before 37 weeks.",),
-    "bleeding": ("Bleeding could be a sign of a problem with your pregnancy.",
-                 "It needs to be checked."),
-    "severe_pain": ("Strong pain that does not come and go could be a sign of a serious "
-                    "problem.",),
+    "bleeding": (
+        "Bleeding could be a sign of a problem with your pregnancy.",
+        "It needs to be checked.",
+    ),
+    "severe_pain": ("Strong pain that does not come and go could be a sign of a serious problem.",),
     "collapse": ("Fainting or a fit could be a sign of a serious problem.",),
     "cord_prolapse": ("This could be a sign that the cord has come down before your baby.",),
-    "pre_eclampsia": ("This could be a sign of pre-eclampsia.",
-                      "This is high blood pressure in pregnancy. It can be serious."),
+    "pre_eclampsia": (
+        "This could be a sign of pre-eclampsia.",
+        "This is high blood pressure in pregnancy. It can be serious.",
+    ),
     "early_pregnancy": (
         "This could be a sign of a problem early in pregnancy.",
         "This might be a miscarriage, or a pregnancy growing outside the womb "
         "(an ectopic pregnancy).",
     ),
-    "ruptured_membranes": ("This could be a sign that your waters have broken or are "
-                           "leaking.",),
-    "reduced_fetal_movements": ("A change in your baby's movements could be a sign that your "
-                                "baby needs to be checked.",),
+    "ruptured_membranes": ("This could be a sign that your waters have broken or are leaking.",),
+    "reduced_fetal_movements": (
+        "A change in your baby's movements could be a sign that your baby needs to be checked.",
+    ),
     "infection": ("This could be a sign of an infection.",),
-    "cholestasis": ("Itchy hands or feet could be a sign of a liver problem in pregnancy "
-                    "called obstetric cholestasis.",),
+    "cholestasis": (
+        "Itchy hands or feet could be a sign of a liver problem in pregnancy "
+        "called obstetric cholestasis.",
+    ),
     "labour": ("This could be a sign that labour is starting.",),
     "other_symptom": ("Some of what you told me needs to be checked by a midwife or doctor.",),
     "possible_emergency": ("What you describe could be a sign of a serious problem.",),
@@ -49,8 +55,7 @@ WHAT_MAY_BE_HAPPENING: dict[str, tuple[str, ...]] = {
 
 #: A risk factor with no symptoms (rule R2) is not "a sign" of anything yet: say what it means.
 HISTORY_ONLY: tuple[str, ...] = (
-    "Your history means your cervix (the neck of the womb) could open too early "
-    "in this pregnancy.",
+    "Your history means your cervix (the neck of the womb) could open too early in this pregnancy.",
     "This can happen without any contractions or labour pains.",
     "So having no contractions does not mean everything is fine.",
 )
@@ -63,9 +68,8 @@ RULE_CONTEXT: dict[str, str] = {
 }
 RULE_TODO: dict[str, str] = {
     "R1": "Contact your midwife or GP today if the discharge smells or itches, "
-          "or it burns when you pee.",
-    "R2": "You may be offered scans to measure your cervix, "
-          "or a stitch to help keep it closed.",
+    "or it burns when you pee.",
+    "R2": "You may be offered scans to measure your cervix, or a stitch to help keep it closed.",
 }
 
 #: When to act sooner (call maternity triage now), per concern, for the lower levels.
@@ -76,15 +80,26 @@ SOONER: dict[str, tuple[str, ...]] = {
         "a change in your discharge",
         "an ache in your tummy or lower back, even with no contractions",
     ),
-    "preterm_labour": ("pains or tightenings that come and go", "pressure in your vagina",
-                       "bleeding or spotting", "fluid leaking from your vagina"),
-    "labour": ("contractions that come regularly", "your waters breaking",
-               "any bleeding", "your baby moving less than before"),
+    "preterm_labour": (
+        "pains or tightenings that come and go",
+        "pressure in your vagina",
+        "bleeding or spotting",
+        "fluid leaking from your vagina",
+    ),
+    "labour": (
+        "contractions that come regularly",
+        "your waters breaking",
+        "any bleeding",
+        "your baby moving less than before",
+    ),
     "infection": ("a high temperature",),
     "early_pregnancy": ("pain that gets worse", "bleeding that gets heavier"),
-    "reduced_fetal_movements": ("bleeding or spotting", "fluid leaking from your vagina",
-                                "pains or tightenings that come and go",
-                                "your baby moving less, once you feel regular movements"),
+    "reduced_fetal_movements": (
+        "bleeding or spotting",
+        "fluid leaking from your vagina",
+        "pains or tightenings that come and go",
+        "your baby moving less, once you feel regular movements",
+    ),
 }
 
 #: What to watch for when nothing needs doing now (the cervical-insufficiency signs first).
@@ -120,7 +135,7 @@ def _hours(service: Service) -> list[str]:
 #: Red flags that matter for one concern only, added to the emergency list (rule E6).
 EXTRA_EMERGENCY: dict[str, str] = {
     "early_pregnancy": "bleeding with pain on one side of your tummy, pain in the tip of "
-                       "your shoulder, or feeling dizzy",
+    "your shoulder, or feeling dizzy",
 }
 
 
@@ -148,8 +163,11 @@ def always_ok(clinic: Clinic) -> list[str]:
         f"You can call {_name(mt)} on {mt.phone}, even if you have called before.",
     ]
     if mt.hours:
-        lines.append(f"They are {mt.hours}." if mt.hours.lower().startswith("open")
-                     else f"Opening times: {mt.hours}.")
+        lines.append(
+            f"They are {mt.hours}."
+            if mt.hours.lower().startswith("open")
+            else f"Opening times: {mt.hours}."
+        )
     return lines
 
 
@@ -212,7 +230,7 @@ def _where_and_when(decision: Decision, clinic: Clinic) -> list[str]:
     if level is Level.ROUTINE:
         mw = clinic.midwife_team
         return [
-            f"Tell your midwife or doctor about this at your next appointment, "
+            "Tell your midwife or doctor about this at your next appointment, "
             "or within the next week.",
             f"You can call {_name(mw)} on {mw.phone}.",
             *_hours(mw),
@@ -234,8 +252,7 @@ def _act_sooner(decision: Decision, clinic: Clinic) -> list[str]:
         items = list(WATCH_FOR)
     mt = clinic.maternity_triage
     intro = "Watch out for these." if decision.level is Level.SELF_CARE else "Do not wait."
-    return [intro, f"Call {_name(mt)} on {mt.phone} now if you get any of these:",
-            *_bullets(items)]
+    return [intro, f"Call {_name(mt)} on {mt.phone} now if you get any of these:", *_bullets(items)]
 
 
 def render_advice(decision: Decision, clinic: Clinic) -> str:
@@ -255,18 +272,20 @@ def render_advice(decision: Decision, clinic: Clinic) -> str:
 
 def disclaimer(clinic: Clinic) -> str:
     """The first message of every chat: what this is, what it is not, and the record kept."""
-    return "\n".join([
-        f"Hello. I am the {clinic.clinic_name} pregnancy symptom helper.",
-        "I can help you decide where to get help and how soon.",
-        "I am not a doctor or midwife. I can't diagnose you.",
-        "I do not replace your midwife or doctor.",
-        "",
-        f"If this is an emergency, call {clinic.emergency_number} now.",
-        "",
-        "We keep a record of this chat.",
-        f"Nurses and midwives at {clinic.clinic_name} may read it to check your care "
-        "and to improve this service.",
-    ])
+    return "\n".join(
+        [
+            f"Hello. I am the {clinic.clinic_name} pregnancy symptom helper.",
+            "I can help you decide where to get help and how soon.",
+            "I am not a doctor or midwife. I can't diagnose you.",
+            "I do not replace your midwife or doctor.",
+            "",
+            f"If this is an emergency, call {clinic.emergency_number} now.",
+            "",
+            "We keep a record of this chat.",
+            f"Nurses and midwives at {clinic.clinic_name} may read it to check your care "
+            "and to improve this service.",
+        ]
+    )
 
 
 def fallback_advice(clinic: Clinic) -> str:

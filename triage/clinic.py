@@ -3,6 +3,7 @@
 Nothing a patient is told to call is written in code: a clinic edits one file. Loading fails
 loudly, naming the missing key, because a bot that says "call None" is worse than no bot.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,8 +48,9 @@ class Clinic:
 _SERVICES = ("maternity_triage", "early_pregnancy_unit", "midwife_team", "out_of_hours")
 
 
-def _text(data: Mapping[str, Any], key: str, where: str, *, phone: bool = False,
-          required: bool = True) -> str | None:
+def _text(
+    data: Mapping[str, Any], key: str, where: str, *, phone: bool = False, required: bool = True
+) -> str | None:
     value = data.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:

@@ -3,6 +3,7 @@
 Every reason carries the rule id and its published source, so a nurse reviewing a conversation
 can see exactly which rule sent a patient where, and check it against docs/triage-rules.md.
 """
+
 from __future__ import annotations
 
 import enum
@@ -94,7 +95,7 @@ class Decision:
         }
 
     @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> "Decision":
+    def from_payload(cls, payload: Mapping[str, Any]) -> Decision:
         """Rebuild a decision from ``to_payload`` output (e.g. to re-render advice later)."""
         return cls(
             level=Level(payload["level"]),

@@ -3,6 +3,7 @@
 The level is the maximum over every rule that fires, never a vote or a first match: a red flag
 can only raise the level, and a reassuring answer elsewhere can never lower it.
 """
+
 from __future__ import annotations
 
 from .codes import CI_RISK_FACTORS, SEED_SYMPTOMS

@@ -4,16 +4,21 @@ Each is chosen so that no more urgent rule fires too, so the decision's level is
 own level. The tests check every row against its example; the evaluation and the action tests
 can reuse them as minimal vignettes, and a reviewer can read them next to the rule table.
 """
+
 from __future__ import annotations
+
+from typing import Any
 
 from .findings import Findings
 
 
-def F(*present: str, weeks: float | None = None, contractions: str = "unknown",
-      **kw) -> Findings:
+def F(
+    *present: str, weeks: float | None = None, contractions: str = "unknown", **kw: Any
+) -> Findings:
     """Short-hand: F("bleeding", weeks=20, contractions="no")."""
-    return Findings(present=frozenset(present), gestational_weeks=weeks,
-                    contractions=contractions, **kw)
+    return Findings(
+        present=frozenset(present), gestational_weeks=weeks, contractions=contractions, **kw
+    )
 
 
 RULE_EXAMPLES: dict[str, Findings] = {

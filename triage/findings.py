@@ -4,6 +4,7 @@ The Rasa actions build a ``Findings`` from the slots (which can only hold lists,
 numbers, hence ``from_dict``/``to_dict``) and hand it to ``assess``. Keeping it frozen means a
 decision can always be replayed from the same findings, which the nurse console relies on.
 """
+
 from __future__ import annotations
 
 import math
@@ -103,12 +104,17 @@ class Findings:
     # -- Rasa slots ------------------------------------------------------------------------
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> "Findings":
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Findings:
         """Build from slot values; missing or None values mean "not known yet"."""
         data = dict(data or {})
         unknown = set(data) - {
-            "present", "absent", "contractions", "gestational_weeks",
-            "gestational_declined", "risk_factors", "bleeding_amount",
+            "present",
+            "absent",
+            "contractions",
+            "gestational_weeks",
+            "gestational_declined",
+            "risk_factors",
+            "bleeding_amount",
         }
         if unknown:
             raise ValueError(f"unknown Findings keys: {sorted(unknown)}")

@@ -12,6 +12,7 @@ Conventions:
   preterm < 37; term >= 37. Unknown weeks (not said, or declined) are treated as inside the
   window and preterm: the safe, more urgent assumption, recorded in the reason text.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -171,9 +172,7 @@ def seed_in_window_contractions_not_known(f: Findings) -> bool:
     """a seed symptom, 14 <= weeks < 28 or weeks unknown, contractions "unknown" or
     "declined"."""
     return (
-        _seed(f)
-        and (ci_window(f) or weeks_unknown(f))
-        and _contractions(f, "unknown", "declined")
+        _seed(f) and (ci_window(f) or weeks_unknown(f)) and _contractions(f, "unknown", "declined")
     )
 
 
@@ -371,169 +370,390 @@ _SEEDS = SEED_SYMPTOMS
 
 RULES: tuple[Rule, ...] = (
     # ---- emergency: call the emergency number now ----
-    Rule("E1", heavy_bleeding, E, ("bleeding",),
-         "Heavy bleeding (soaking a pad in an hour or less, or clots) is an emergency: call the emergency number.",
-         SRC_EMERGENCY, frozenset({"heavy_bleeding", "bleeding"})),
-    Rule("E2", severe_constant_pain, E, ("severe_pain",),
-         "Severe or constant abdominal pain that does not come and go is an emergency: call the emergency number.",
-         SRC_EMERGENCY, frozenset({"severe_constant_pain"})),
-    Rule("E3", fainting_or_seizure, E, ("collapse",),
-         "Fainting, collapse or a fit is an emergency: call the emergency number.",
-         SRC_EMERGENCY, frozenset({"fainting", "seizure"})),
-    Rule("E3b", seizure_from_20_weeks, E, ("pre_eclampsia",),
-         "A fit from 20 weeks may be eclampsia (pre-eclampsia with seizures).",
-         SRC_EMERGENCY + "; pre-eclampsia after about 20 weeks (reference)",
-         frozenset({"seizure"}), ASSUMED_LATE),
-    Rule("E4", cord_felt, E, ("cord_prolapse",),
-         "Seeing or feeling the umbilical cord is an emergency (cord prolapse).",
-         SRC_EMERGENCY, frozenset({"cord_felt"})),
-    Rule("E5", membranes_felt, E, ("cervical_insufficiency", "preterm_labour"),
-         "Something bulging or coming out of the vagina may be the membranes (bag of waters) "
-         "bulging through an open cervix.",
-         SRC_MSD + " (membranes bulging through an open cervix); " + SRC_EMERGENCY,
-         frozenset({"membranes_felt"})),
-    Rule("E6", early_bleeding_with_ectopic_signs, E, ("early_pregnancy",),
-         "Bleeding in early pregnancy with one-sided pain, shoulder-tip pain or dizziness may "
-         "be an ectopic pregnancy.",
-         SRC_EARLY,
-         frozenset({"bleeding", "heavy_bleeding", "one_sided_pain", "shoulder_tip_pain",
-                    "dizziness"}),
-         ASSUMED_EARLY),
+    Rule(
+        "E1",
+        heavy_bleeding,
+        E,
+        ("bleeding",),
+        "Heavy bleeding (soaking a pad in an hour or less, or clots) is an emergency: call the emergency number.",
+        SRC_EMERGENCY,
+        frozenset({"heavy_bleeding", "bleeding"}),
+    ),
+    Rule(
+        "E2",
+        severe_constant_pain,
+        E,
+        ("severe_pain",),
+        "Severe or constant abdominal pain that does not come and go is an emergency: call the emergency number.",
+        SRC_EMERGENCY,
+        frozenset({"severe_constant_pain"}),
+    ),
+    Rule(
+        "E3",
+        fainting_or_seizure,
+        E,
+        ("collapse",),
+        "Fainting, collapse or a fit is an emergency: call the emergency number.",
+        SRC_EMERGENCY,
+        frozenset({"fainting", "seizure"}),
+    ),
+    Rule(
+        "E3b",
+        seizure_from_20_weeks,
+        E,
+        ("pre_eclampsia",),
+        "A fit from 20 weeks may be eclampsia (pre-eclampsia with seizures).",
+        SRC_EMERGENCY + "; pre-eclampsia after about 20 weeks (reference)",
+        frozenset({"seizure"}),
+        ASSUMED_LATE,
+    ),
+    Rule(
+        "E4",
+        cord_felt,
+        E,
+        ("cord_prolapse",),
+        "Seeing or feeling the umbilical cord is an emergency (cord prolapse).",
+        SRC_EMERGENCY,
+        frozenset({"cord_felt"}),
+    ),
+    Rule(
+        "E5",
+        membranes_felt,
+        E,
+        ("cervical_insufficiency", "preterm_labour"),
+        "Something bulging or coming out of the vagina may be the membranes (bag of waters) "
+        "bulging through an open cervix.",
+        SRC_MSD + " (membranes bulging through an open cervix); " + SRC_EMERGENCY,
+        frozenset({"membranes_felt"}),
+    ),
+    Rule(
+        "E6",
+        early_bleeding_with_ectopic_signs,
+        E,
+        ("early_pregnancy",),
+        "Bleeding in early pregnancy with one-sided pain, shoulder-tip pain or dizziness may "
+        "be an ectopic pregnancy.",
+        SRC_EARLY,
+        frozenset(
+            {"bleeding", "heavy_bleeding", "one_sided_pain", "shoulder_tip_pain", "dizziness"}
+        ),
+        ASSUMED_EARLY,
+    ),
     # ---- urgent: call maternity triage now and go in to be checked ----
-    Rule("E7", unspecified_red_flag, E, ("possible_emergency",),
-         "What you describe may be an emergency, even though I could not tell exactly which "
-         "symptom it is.",
-         SRC_EMERGENCY + "; project decision: an emergency-sounding message is never down-graded "
-         "because its words were not recognised",
-         frozenset({"unspecified_red_flag"})),
-    Rule("U1", seed_in_window_no_contractions, U, ("cervical_insufficiency",),
-         "A symptom of cervical insufficiency between 14 and 28 weeks without contractions. "
-         "In cervical insufficiency the cervix opens without contractions: the absence of "
-         "contractions is what separates it from preterm labour, and it is not reassurance.",
-         SRC_CI, _SEEDS, notes_history=True),
-    Rule("U2", seed_in_window_contractions_not_known, U,
-         ("cervical_insufficiency", "preterm_labour"),
-         "A symptom of cervical insufficiency, and whether there are contractions is not known "
-         "(not answered or declined): both cervical insufficiency (no contractions) and "
-         "preterm labour (contractions) are possible, so both are assumed.",
-         SRC_CI + "; " + SRC_NG25, _SEEDS, ASSUMED_WINDOW, notes_history=True),
-    Rule("U2b", seed_weeks_unknown_no_contractions, U, ("cervical_insufficiency",),
-         "A symptom of cervical insufficiency without contractions, weeks not known. The "
-         "absence of contractions is what separates it from preterm labour and is not "
-         "reassurance.",
-         SRC_CI, _SEEDS, ASSUMED_WINDOW, notes_history=True),
-    Rule("U3", contractions_preterm, U, ("preterm_labour",),
-         "Contractions (or not sure) before 37 weeks may be preterm labour.",
-         SRC_NG25 + "; " + SRC_TRIAGE + " (contractions or period-type pains before 37 weeks)",
-         _SEEDS | {"contractions"}, ASSUMED_WINDOW),
-    Rule("U4", contractions_at_term, U, ("labour",),
-         "Contractions from 37 weeks: labour may be starting; call the labour ward.",
-         SRC_TRIAGE, _SEEDS | {"contractions", "mucus_plug"}),
-    Rule("U5", fluid_leak, U, ("ruptured_membranes",),
-         "Fluid leaking (a gush or a trickle) may be the waters breaking, at any stage.",
-         SRC_TRIAGE + " (waters breaking or leaking)", frozenset({"fluid_leak"})),
-    Rule("U6", bleeding_from_14_weeks, U, ("bleeding",),
-         "Any vaginal bleeding or spotting after the first trimester needs checking now.",
-         SRC_TRIAGE + " (any bleeding or spotting after the first trimester)",
-         frozenset({"bleeding"}), ASSUMED_WINDOW),
-    Rule("U7", pressure_in_window, U, ("cervical_insufficiency",),
-         "Pressure in the vagina between 14 and 28 weeks may be the cervix opening early.",
-         SRC_TRIAGE + " (pressure in the vagina before 37 weeks); " + SRC_MSD,
-         frozenset({"vaginal_pressure"}), ASSUMED_WINDOW),
-    Rule("U7b", pressure_late_preterm, U, ("preterm_labour",),
-         "Pressure in the vagina between 28 and 37 weeks may be preterm labour.",
-         SRC_TRIAGE + " (pressure in the vagina before 37 weeks)",
-         frozenset({"vaginal_pressure"})),
-    Rule("U8", show_preterm, U, ("preterm_labour",),
-         "A show (mucus plug) before 37 weeks may be preterm labour.",
-         SRC_TRIAGE + " (a show before 37 weeks)", frozenset({"mucus_plug"}), ASSUMED_WINDOW),
-    Rule("U9", reduced_movements_from_24, U, ("reduced_fetal_movements",),
-         "Reduced or changed fetal movements from 24 weeks need checking straight away.",
-         SRC_TRIAGE + " (reduced or changed fetal movements)",
-         frozenset({"reduced_movements"}), ASSUMED_LATE),
-    Rule("U9b", reduced_movements_16_to_24, S, ("reduced_fetal_movements",),
-         "Movements between 16 and 24 weeks: a pattern may not be set yet; contact the "
-         "midwife today.",
-         SRC_TRIAGE + " (reduced fetal movements); " + PROJECT,
-         frozenset({"reduced_movements"})),
-    Rule("U9c", reduced_movements_before_16, R, ("reduced_fetal_movements",),
-         "Movements are not usually felt before 16 weeks; mention it at the next appointment.",
-         SRC_TRIAGE + " (reduced fetal movements); " + PROJECT, frozenset({"reduced_movements"})),
-    Rule("U10", pre_eclampsia_signs_from_20, U, ("pre_eclampsia",),
-         "Severe headache, changes in vision or sudden swelling from 20 weeks may be "
-         "pre-eclampsia.",
-         SRC_TRIAGE + " (pre-eclampsia after about 20 weeks)",
-         frozenset({"headache", "visual_disturbance", "swelling"}), ASSUMED_LATE),
-    Rule("U10b", pre_eclampsia_signs_before_20, S, ("other_symptom",),
-         "Headache, changes in vision or swelling before 20 weeks are unlikely to be "
-         "pre-eclampsia but need checking today.",
-         SRC_TRIAGE + " (pre-eclampsia after about 20 weeks); " + PROJECT, frozenset({"headache", "visual_disturbance", "swelling"})),
-    Rule("U11", fever, U, ("infection",),
-         "A high temperature in pregnancy may be an infection.",
-         SRC_TRIAGE + " (high temperature)", frozenset({"fever"})),
-    Rule("U12", itching_from_14, U, ("cholestasis",),
-         "Itching of the palms or soles may be obstetric cholestasis.",
-         SRC_TRIAGE + " (itching of the palms or soles)", frozenset({"itching"}),
-         ASSUMED_WINDOW),
-    Rule("U13", smelly_discharge_from_16, U, ("infection",),
-         "Strange or smelly discharge from about 16 weeks may be an infection.",
-         SRC_TRIAGE + " (strange or smelly discharge after about 16 weeks)",
-         frozenset({"smelly_discharge"}), ASSUMED_WINDOW),
-    Rule("U13b", smelly_discharge_before_16, S, ("infection",),
-         "Smelly discharge before 16 weeks may be an infection; midwife or GP today.",
-         SRC_SAME_DAY + "; " + PROJECT, frozenset({"smelly_discharge"})),
-    Rule("U14", discharge_change_late_preterm, U, ("preterm_labour",),
-         "A change in discharge between 28 and 37 weeks could be the waters leaking or a show.",
-         SRC_TRIAGE + " (waters leaking; a show before 37 weeks); " + PROJECT,
-         frozenset({"discharge_change"})),
-    Rule("U15", pain_late_preterm_contractions_not_known, U, ("preterm_labour",),
-         "Tummy or back pain between 28 and 37 weeks, and whether it comes and goes is not "
-         "known: preterm labour is assumed (as in U2).",
-         SRC_NG25 + "; " + SRC_TRIAGE + " (period-type pains or backache that comes and goes "
-         "before 37 weeks); " + PROJECT,
-         frozenset(PAINS)),
+    Rule(
+        "E7",
+        unspecified_red_flag,
+        E,
+        ("possible_emergency",),
+        "What you describe may be an emergency, even though I could not tell exactly which "
+        "symptom it is.",
+        SRC_EMERGENCY + "; project decision: an emergency-sounding message is never down-graded "
+        "because its words were not recognised",
+        frozenset({"unspecified_red_flag"}),
+    ),
+    Rule(
+        "U1",
+        seed_in_window_no_contractions,
+        U,
+        ("cervical_insufficiency",),
+        "A symptom of cervical insufficiency between 14 and 28 weeks without contractions. "
+        "In cervical insufficiency the cervix opens without contractions: the absence of "
+        "contractions is what separates it from preterm labour, and it is not reassurance.",
+        SRC_CI,
+        _SEEDS,
+        notes_history=True,
+    ),
+    Rule(
+        "U2",
+        seed_in_window_contractions_not_known,
+        U,
+        ("cervical_insufficiency", "preterm_labour"),
+        "A symptom of cervical insufficiency, and whether there are contractions is not known "
+        "(not answered or declined): both cervical insufficiency (no contractions) and "
+        "preterm labour (contractions) are possible, so both are assumed.",
+        SRC_CI + "; " + SRC_NG25,
+        _SEEDS,
+        ASSUMED_WINDOW,
+        notes_history=True,
+    ),
+    Rule(
+        "U2b",
+        seed_weeks_unknown_no_contractions,
+        U,
+        ("cervical_insufficiency",),
+        "A symptom of cervical insufficiency without contractions, weeks not known. The "
+        "absence of contractions is what separates it from preterm labour and is not "
+        "reassurance.",
+        SRC_CI,
+        _SEEDS,
+        ASSUMED_WINDOW,
+        notes_history=True,
+    ),
+    Rule(
+        "U3",
+        contractions_preterm,
+        U,
+        ("preterm_labour",),
+        "Contractions (or not sure) before 37 weeks may be preterm labour.",
+        SRC_NG25 + "; " + SRC_TRIAGE + " (contractions or period-type pains before 37 weeks)",
+        _SEEDS | {"contractions"},
+        ASSUMED_WINDOW,
+    ),
+    Rule(
+        "U4",
+        contractions_at_term,
+        U,
+        ("labour",),
+        "Contractions from 37 weeks: labour may be starting; call the labour ward.",
+        SRC_TRIAGE,
+        _SEEDS | {"contractions", "mucus_plug"},
+    ),
+    Rule(
+        "U5",
+        fluid_leak,
+        U,
+        ("ruptured_membranes",),
+        "Fluid leaking (a gush or a trickle) may be the waters breaking, at any stage.",
+        SRC_TRIAGE + " (waters breaking or leaking)",
+        frozenset({"fluid_leak"}),
+    ),
+    Rule(
+        "U6",
+        bleeding_from_14_weeks,
+        U,
+        ("bleeding",),
+        "Any vaginal bleeding or spotting after the first trimester needs checking now.",
+        SRC_TRIAGE + " (any bleeding or spotting after the first trimester)",
+        frozenset({"bleeding"}),
+        ASSUMED_WINDOW,
+    ),
+    Rule(
+        "U7",
+        pressure_in_window,
+        U,
+        ("cervical_insufficiency",),
+        "Pressure in the vagina between 14 and 28 weeks may be the cervix opening early.",
+        SRC_TRIAGE + " (pressure in the vagina before 37 weeks); " + SRC_MSD,
+        frozenset({"vaginal_pressure"}),
+        ASSUMED_WINDOW,
+    ),
+    Rule(
+        "U7b",
+        pressure_late_preterm,
+        U,
+        ("preterm_labour",),
+        "Pressure in the vagina between 28 and 37 weeks may be preterm labour.",
+        SRC_TRIAGE + " (pressure in the vagina before 37 weeks)",
+        frozenset({"vaginal_pressure"}),
+    ),
+    Rule(
+        "U8",
+        show_preterm,
+        U,
+        ("preterm_labour",),
+        "A show (mucus plug) before 37 weeks may be preterm labour.",
+        SRC_TRIAGE + " (a show before 37 weeks)",
+        frozenset({"mucus_plug"}),
+        ASSUMED_WINDOW,
+    ),
+    Rule(
+        "U9",
+        reduced_movements_from_24,
+        U,
+        ("reduced_fetal_movements",),
+        "Reduced or changed fetal movements from 24 weeks need checking straight away.",
+        SRC_TRIAGE + " (reduced or changed fetal movements)",
+        frozenset({"reduced_movements"}),
+        ASSUMED_LATE,
+    ),
+    Rule(
+        "U9b",
+        reduced_movements_16_to_24,
+        S,
+        ("reduced_fetal_movements",),
+        "Movements between 16 and 24 weeks: a pattern may not be set yet; contact the "
+        "midwife today.",
+        SRC_TRIAGE + " (reduced fetal movements); " + PROJECT,
+        frozenset({"reduced_movements"}),
+    ),
+    Rule(
+        "U9c",
+        reduced_movements_before_16,
+        R,
+        ("reduced_fetal_movements",),
+        "Movements are not usually felt before 16 weeks; mention it at the next appointment.",
+        SRC_TRIAGE + " (reduced fetal movements); " + PROJECT,
+        frozenset({"reduced_movements"}),
+    ),
+    Rule(
+        "U10",
+        pre_eclampsia_signs_from_20,
+        U,
+        ("pre_eclampsia",),
+        "Severe headache, changes in vision or sudden swelling from 20 weeks may be pre-eclampsia.",
+        SRC_TRIAGE + " (pre-eclampsia after about 20 weeks)",
+        frozenset({"headache", "visual_disturbance", "swelling"}),
+        ASSUMED_LATE,
+    ),
+    Rule(
+        "U10b",
+        pre_eclampsia_signs_before_20,
+        S,
+        ("other_symptom",),
+        "Headache, changes in vision or swelling before 20 weeks are unlikely to be "
+        "pre-eclampsia but need checking today.",
+        SRC_TRIAGE + " (pre-eclampsia after about 20 weeks); " + PROJECT,
+        frozenset({"headache", "visual_disturbance", "swelling"}),
+    ),
+    Rule(
+        "U11",
+        fever,
+        U,
+        ("infection",),
+        "A high temperature in pregnancy may be an infection.",
+        SRC_TRIAGE + " (high temperature)",
+        frozenset({"fever"}),
+    ),
+    Rule(
+        "U12",
+        itching_from_14,
+        U,
+        ("cholestasis",),
+        "Itching of the palms or soles may be obstetric cholestasis.",
+        SRC_TRIAGE + " (itching of the palms or soles)",
+        frozenset({"itching"}),
+        ASSUMED_WINDOW,
+    ),
+    Rule(
+        "U13",
+        smelly_discharge_from_16,
+        U,
+        ("infection",),
+        "Strange or smelly discharge from about 16 weeks may be an infection.",
+        SRC_TRIAGE + " (strange or smelly discharge after about 16 weeks)",
+        frozenset({"smelly_discharge"}),
+        ASSUMED_WINDOW,
+    ),
+    Rule(
+        "U13b",
+        smelly_discharge_before_16,
+        S,
+        ("infection",),
+        "Smelly discharge before 16 weeks may be an infection; midwife or GP today.",
+        SRC_SAME_DAY + "; " + PROJECT,
+        frozenset({"smelly_discharge"}),
+    ),
+    Rule(
+        "U14",
+        discharge_change_late_preterm,
+        U,
+        ("preterm_labour",),
+        "A change in discharge between 28 and 37 weeks could be the waters leaking or a show.",
+        SRC_TRIAGE + " (waters leaking; a show before 37 weeks); " + PROJECT,
+        frozenset({"discharge_change"}),
+    ),
+    Rule(
+        "U15",
+        pain_late_preterm_contractions_not_known,
+        U,
+        ("preterm_labour",),
+        "Tummy or back pain between 28 and 37 weeks, and whether it comes and goes is not "
+        "known: preterm labour is assumed (as in U2).",
+        SRC_NG25 + "; " + SRC_TRIAGE + " (period-type pains or backache that comes and goes "
+        "before 37 weeks); " + PROJECT,
+        frozenset(PAINS),
+    ),
     # ---- same day: midwife, GP or early pregnancy unit today ----
-    Rule("S1", itchy_discharge_or_burning, S, ("infection",),
-         "Itchy discharge or burning when passing urine may be thrush or a urine infection.",
-         SRC_SAME_DAY, frozenset({"itchy_discharge", "burning_urination"})),
-    Rule("S2", bleeding_before_14, S, ("early_pregnancy",),
-         "Bleeding before 14 weeks: early pregnancy unit or GP the same day.",
-         SRC_EARLY, frozenset({"bleeding"})),
-    Rule("S3", pain_before_14, S, ("early_pregnancy",),
-         "Pain, cramps or pressure before 14 weeks need checking by the early pregnancy unit "
-         "or GP today.",
-         SRC_EARLY + "; " + PROJECT,
-         frozenset({*PAINS, "vaginal_pressure", "one_sided_pain", "shoulder_tip_pain",
-                    "contractions"})),
-    Rule("S4", pain_late_preterm_no_contractions, S, ("preterm_labour",),
-         "Tummy or back pain between 28 and 37 weeks without contractions: check today, and "
-         "call maternity triage at once if the pains start to come and go.",
-         SRC_NG25 + "; " + SRC_TRIAGE + " (pains or backache that come and go before 37 "
-         "weeks)",
-         frozenset(PAINS)),
-    Rule("S5", labour_signs_at_term, S, ("labour",),
-         "From 37 weeks, pressure, tummy or back pain or a show without regular contractions "
-         "may be early labour: check today.",
-         SRC_TRIAGE + "; " + PROJECT,
-         frozenset({*PAINS, "vaginal_pressure", "mucus_plug", "contractions"})),
+    Rule(
+        "S1",
+        itchy_discharge_or_burning,
+        S,
+        ("infection",),
+        "Itchy discharge or burning when passing urine may be thrush or a urine infection.",
+        SRC_SAME_DAY,
+        frozenset({"itchy_discharge", "burning_urination"}),
+    ),
+    Rule(
+        "S2",
+        bleeding_before_14,
+        S,
+        ("early_pregnancy",),
+        "Bleeding before 14 weeks: early pregnancy unit or GP the same day.",
+        SRC_EARLY,
+        frozenset({"bleeding"}),
+    ),
+    Rule(
+        "S3",
+        pain_before_14,
+        S,
+        ("early_pregnancy",),
+        "Pain, cramps or pressure before 14 weeks need checking by the early pregnancy unit "
+        "or GP today.",
+        SRC_EARLY + "; " + PROJECT,
+        frozenset(
+            {*PAINS, "vaginal_pressure", "one_sided_pain", "shoulder_tip_pain", "contractions"}
+        ),
+    ),
+    Rule(
+        "S4",
+        pain_late_preterm_no_contractions,
+        S,
+        ("preterm_labour",),
+        "Tummy or back pain between 28 and 37 weeks without contractions: check today, and "
+        "call maternity triage at once if the pains start to come and go.",
+        SRC_NG25 + "; " + SRC_TRIAGE + " (pains or backache that come and go before 37 weeks)",
+        frozenset(PAINS),
+    ),
+    Rule(
+        "S5",
+        labour_signs_at_term,
+        S,
+        ("labour",),
+        "From 37 weeks, pressure, tummy or back pain or a show without regular contractions "
+        "may be early labour: check today.",
+        SRC_TRIAGE + "; " + PROJECT,
+        frozenset({*PAINS, "vaginal_pressure", "mucus_plug", "contractions"}),
+    ),
     # ---- routine: at the next appointment / within a week ----
-    Rule("R1", discharge_change_before_14, R, ("infection",),
-         "A change in discharge before 14 weeks, not smelly or itchy: mention at the next "
-         "appointment; sooner if it becomes smelly or itchy.",
-         SRC_SAME_DAY + "; " + PROJECT, frozenset({"discharge_change"})),
-    Rule("R2", risk_factor_only, R, ("cervical_insufficiency",),
-         "A risk factor for cervical insufficiency and no symptoms: tell the midwife or doctor "
-         "at the next appointment; cervical-length scans or a stitch may be offered.",
-         SRC_RISK, notes_history=True),
+    Rule(
+        "R1",
+        discharge_change_before_14,
+        R,
+        ("infection",),
+        "A change in discharge before 14 weeks, not smelly or itchy: mention at the next "
+        "appointment; sooner if it becomes smelly or itchy.",
+        SRC_SAME_DAY + "; " + PROJECT,
+        frozenset({"discharge_change"}),
+    ),
+    Rule(
+        "R2",
+        risk_factor_only,
+        R,
+        ("cervical_insufficiency",),
+        "A risk factor for cervical insufficiency and no symptoms: tell the midwife or doctor "
+        "at the next appointment; cervical-length scans or a stitch may be offered.",
+        SRC_RISK,
+        notes_history=True,
+    ),
     # ---- self care ----
-    Rule("SC1", nothing_reported, SC, (),
-         "No symptom and no risk factor reported: no action now; safety-netting advice given.",
-         SRC_SAFETY),
+    Rule(
+        "SC1",
+        nothing_reported,
+        SC,
+        (),
+        "No symptom and no risk factor reported: no action now; safety-netting advice given.",
+        SRC_SAFETY,
+    ),
     # ---- catch-all: nothing reported may go unexamined ----
-    Rule("X1", unaccounted_symptom, S, ("other_symptom",),
-         "A reported symptom that no specific rule covers: checked by a midwife or GP today "
-         "rather than ignored.",
-         SRC_SAFETY + "; " + PROJECT),
+    Rule(
+        "X1",
+        unaccounted_symptom,
+        S,
+        ("other_symptom",),
+        "A reported symptom that no specific rule covers: checked by a midwife or GP today "
+        "rather than ignored.",
+        SRC_SAFETY + "; " + PROJECT,
+    ),
 )
 
 #: Rules whose condition looks at the outcome of the others; evaluated last.

@@ -15,6 +15,7 @@ The page carries a Content-Security-Policy that allows scripts, styles and conne
 to this server and to the bot: a browser would refuse anything that tried to reach a third
 party, so the demo shows that the widget needs none.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -78,17 +79,19 @@ def _origin(url: str) -> str:
 
 def content_security_policy(bot_url: str) -> str:
     origin = _origin(bot_url)
-    ws_origin = ("wss" if origin.startswith("https") else "ws") + origin[origin.index(":"):]
-    return "; ".join([
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        f"connect-src 'self' {origin} {ws_origin}",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-    ])
+    ws_origin = ("wss" if origin.startswith("https") else "ws") + origin[origin.index(":") :]
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"connect-src 'self' {origin} {ws_origin}",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 class SecurityHeaders:
@@ -118,16 +121,18 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(bot_url: str = DEFAULT_BOT_URL, clinic: DemoClinic | None = None,
-               *, require_vendor: bool = True) -> ASGIApp:
+def create_app(
+    bot_url: str = DEFAULT_BOT_URL, clinic: DemoClinic | None = None, *, require_vendor: bool = True
+) -> ASGIApp:
     """The demo app. ``bot_url`` is where the widget finds Rasa's socket.io channel."""
     bot_url = bot_url.rstrip("/")
     _origin(bot_url)
     if require_vendor and not VENDOR_FILE.is_file():
         raise SystemExit(f"{VENDOR_FILE} is missing: build the widget first with `{BUILD_HINT}`")
     clinic = clinic or load_demo_clinic()
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
-                      autoescape=select_autoescape(["html"]))
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"])
+    )
     template = env.get_template("demo.html")
 
     async def demo_page(request: Request) -> Response:
@@ -140,8 +145,11 @@ def create_app(bot_url: str = DEFAULT_BOT_URL, clinic: DemoClinic | None = None,
     routes = [
         Route("/", demo_page),
         Route("/healthz", healthz),
-        Mount("/widget/vendor", app=StaticFiles(directory=str(VENDOR_DIR), check_dir=False),
-              name="vendor"),
+        Mount(
+            "/widget/vendor",
+            app=StaticFiles(directory=str(VENDOR_DIR), check_dir=False),
+            name="vendor",
+        ),
         Mount("/widget", app=StaticFiles(directory=str(WIDGET_DIR)), name="widget"),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
@@ -153,8 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m web", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
-    parser.add_argument("--bot-url", default=os.environ.get("BOT_URL", DEFAULT_BOT_URL),
-                        help="the Rasa server's URL, as the browser reaches it")
+    parser.add_argument(
+        "--bot-url",
+        default=os.environ.get("BOT_URL", DEFAULT_BOT_URL),
+        help="the Rasa server's URL, as the browser reaches it",
+    )
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
 

@@ -4,8 +4,9 @@ Why a separate version table (``console_alembic_version``) and an object filter:
 shares the database with Rasa's ``events`` table, and a future autogenerate must neither see
 ``events`` as something to drop nor collide with another Alembic user of the same database.
 """
-from alembic import context
+
 import sqlalchemy as sa
+from alembic import context
 
 from console.tables import metadata
 

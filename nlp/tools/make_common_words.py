@@ -6,6 +6,7 @@ lower-cased, letters only, four letters or more (shorter words are never correct
 
     python -m nlp.tools.make_common_words [--top 30000]
 """
+
 from __future__ import annotations
 
 import argparse

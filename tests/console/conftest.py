@@ -4,6 +4,7 @@ Real databases only. PostgreSQL is the machine's server on 127.0.0.1:5432 (trust
 postgres); this run creates its own ``console_test_<random>`` database and drops it at the
 end. If the server is down the fixture starts the cluster rather than skipping anything.
 """
+
 from __future__ import annotations
 
 import html
@@ -16,9 +17,9 @@ import time
 from pathlib import Path
 
 import psycopg2
-from argon2 import PasswordHasher
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
 from console import auth, migrate
@@ -39,8 +40,11 @@ def _pg_connect():
         return psycopg2.connect(connect_timeout=3, **PG)
     except psycopg2.OperationalError:
         version = sorted(os.listdir("/etc/postgresql"))[-1]
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
-                       check=False, capture_output=True)
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+            check=False,
+            capture_output=True,
+        )
         for _ in range(30):
             try:
                 return psycopg2.connect(connect_timeout=3, **PG)
@@ -54,7 +58,9 @@ def _fast_password_hashing(monkeypatch):
     """argon2 at its production cost takes ~0.4 s a hash here; the in-process tests use a
     cheap argon2id instead. The CLI and browser tests run subprocesses at the real cost, and
     test_login checks the production parameters."""
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(
+        auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
     monkeypatch.setattr(auth, "_dummy_hash", None)
 
 
@@ -67,13 +73,18 @@ def pg_url():
         cur.execute(f'CREATE DATABASE "{name}"')
     yield f"postgresql://postgres@127.0.0.1:5432/{name}"
     with admin.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+        cur.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
         cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
     admin.close()
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def db_url(request, tmp_path_factory):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('console-sqlite') / 'conversations.db'}"
@@ -101,18 +112,25 @@ def engine(_migrated):
         # be on a running system (else every test would begin with a gap below its first id)
         start = 0
         if engine.dialect.name == "postgresql":
-            last, called = conn.execute(sa.text("SELECT last_value, is_called FROM events_id_seq")).one()
+            last, called = conn.execute(
+                sa.text("SELECT last_value, is_called FROM events_id_seq")
+            ).one()
             start = last if called else last - 1
-        conn.execute(sa.text("UPDATE console_sync_state SET last_event_id = :s, seq = 0, gap_seen_at = NULL"),
-                     {"s": start})
+        conn.execute(
+            sa.text(
+                "UPDATE console_sync_state SET last_event_id = :s, seq = 0, gap_seen_at = NULL"
+            ),
+            {"s": start},
+        )
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
 def settings(engine) -> Settings:
-    return Settings(db_url=engine.url.render_as_string(hide_password=False), secret_key=SECRET,
-                    gap_timeout=0)
+    return Settings(
+        db_url=engine.url.render_as_string(hide_password=False), secret_key=SECRET, gap_timeout=0
+    )
 
 
 @pytest.fixture
@@ -140,9 +158,11 @@ def login_token(client: TestClient) -> str:
 
 def login(client: TestClient, username: str, password: str, next_url: str = "/"):
     token = login_token(client)
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": token, "next": next_url},
-                       follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token, "next": next_url},
+        follow_redirects=False,
+    )
 
 
 def text_of(page: str) -> str:
@@ -174,18 +194,30 @@ def write(engine):
 
     def _write(sender_id, events):
         rasa_events.save(url, sender_id, events)
+
     return _write
 
 
 def run_cli(db_url: str, *args: str, stdin: str | None = None, env: dict | None = None):
     """``python -m console ...`` as an operator would run it, on the test database."""
-    full_env = {**os.environ, "TRACKER_DB_URL": db_url, "CONSOLE_SECRET_KEY": SECRET,
-                "PYTHONPATH": str(REPO_ROOT), **(env or {})}
+    full_env = {
+        **os.environ,
+        "TRACKER_DB_URL": db_url,
+        "CONSOLE_SECRET_KEY": SECRET,
+        "PYTHONPATH": str(REPO_ROOT),
+        **(env or {}),
+    }
     if "CONSOLE_NEW_PASSWORD" not in (env or {}):
         full_env.pop("CONSOLE_NEW_PASSWORD", None)
-    return subprocess.run([sys.executable, "-m", "console", *args], cwd=REPO_ROOT, env=full_env,
-                          input=stdin if stdin is not None else "", capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        cwd=REPO_ROOT,
+        env=full_env,
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture

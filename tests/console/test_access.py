@@ -3,6 +3,7 @@
 The routes are enumerated from the app itself, so a route added later is tested without
 anyone editing this file; only the public allow-list may answer without a session.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,7 +43,7 @@ def protected_requests():
 
 def test_public_allow_list_is_small():
     """Only login, the health check and the static files are reachable without a session."""
-    assert PUBLIC_PATHS == {"/login", "/healthz"}
+    assert {"/login", "/healthz"} == PUBLIC_PATHS
     assert PUBLIC_PREFIXES == ("/static/",)
     mounts = [r for r in ROUTES if isinstance(r, Mount)]
     assert [m.path for m in mounts] == ["/static"]
@@ -50,8 +51,13 @@ def test_public_allow_list_is_small():
 
 def test_every_route_is_enumerated():
     paths = {p for _, p in all_requests()}
-    assert {"/", "/queue/poll", "/conversation/some-conversation",
-            "/conversation/some-conversation/review", "/admin/audit"} <= paths
+    assert {
+        "/",
+        "/queue/poll",
+        "/conversation/some-conversation",
+        "/conversation/some-conversation/review",
+        "/admin/audit",
+    } <= paths
     assert len(protected_requests()) >= 14
 
 
@@ -67,8 +73,13 @@ def _assert_refused(response, method):
 def test_refused_without_session(client, users, write, method, path):
     write("some-conversation", rasa_events.urgent_conversation())
     for accept in ("text/html", "application/json", "*/*"):
-        response = client.request(method, path, headers={"accept": accept}, follow_redirects=False,
-                                  data={"csrf_token": "x", "body": "x"} if method == "POST" else None)
+        response = client.request(
+            method,
+            path,
+            headers={"accept": accept},
+            follow_redirects=False,
+            data={"csrf_token": "x", "body": "x"} if method == "POST" else None,
+        )
         _assert_refused(response, method)
 
 
@@ -80,8 +91,9 @@ def test_refused_with_forged_cookie(client, users, method, path):
 
 
 def test_html_redirect_keeps_target(client):
-    response = client.get("/admin/audit?action=login", headers={"accept": "text/html"},
-                          follow_redirects=False)
+    response = client.get(
+        "/admin/audit?action=login", headers={"accept": "text/html"}, follow_redirects=False
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=%2Fadmin%2Faudit%3Faction%3Dlogin"
 
@@ -114,10 +126,16 @@ def test_logout_revokes_the_session(nurse_client):
     cookie = nurse_client.cookies.get("console_session")
     page = nurse_client.get("/")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    assert nurse_client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert (
+        nurse_client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code
+        == 303
+    )
     with TestClient(nurse_client.app, base_url="http://testserver") as other:
         other.cookies.set("console_session", cookie)  # a copy of the stolen cookie
-        assert other.get("/", headers={"accept": "text/html"}, follow_redirects=False).status_code == 303
+        assert (
+            other.get("/", headers={"accept": "text/html"}, follow_redirects=False).status_code
+            == 303
+        )
 
 
 def test_disabled_account_loses_its_session(nurse_client, engine):
@@ -130,11 +148,15 @@ def test_disabled_account_loses_its_session(nurse_client, engine):
 def test_idle_and_absolute_timeouts(nurse_client, engine, settings):
     assert nurse_client.get("/").status_code == 200
     with engine.begin() as conn:
-        conn.execute(sa.update(sessions).values(last_seen_at=time.time() - settings.session_idle - 5))
+        conn.execute(
+            sa.update(sessions).values(last_seen_at=time.time() - settings.session_idle - 5)
+        )
     assert nurse_client.get("/", follow_redirects=False).status_code in (303, 401)
     assert login(nurse_client, *NURSE).status_code == 303
     with engine.begin() as conn:
-        conn.execute(sa.update(sessions).values(created_at=time.time() - settings.session_max_age - 5))
+        conn.execute(
+            sa.update(sessions).values(created_at=time.time() - settings.session_max_age - 5)
+        )
     assert nurse_client.get("/", follow_redirects=False).status_code in (303, 401)
 
 

@@ -4,6 +4,7 @@ A nurse logs in, opens the urgent case, marks it reviewed and adds a note; then 
 emergency conversation arrives and appears on the open queue without a reload. Debian's
 Chromium is used (never ``playwright install``); any CSP violation or script error fails.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,15 @@ from tests.support.servers import free_port
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 USER, PASSWORD = "nurse.browser", "browser test password"
 
 
@@ -35,12 +43,21 @@ def console_server(engine, cli, tmp_path):
     created = cli("create-user", USER, "--role", "nurse", "--password-stdin", stdin=PASSWORD + "\n")
     assert created.returncode == 0, created.stderr
     port = free_port()
-    env = {**os.environ, "TRACKER_DB_URL": url, "CONSOLE_SECRET_KEY": SECRET,
-           "CONSOLE_POLL_SECONDS": "2", "PYTHONPATH": str(REPO_ROOT)}
+    env = {
+        **os.environ,
+        "TRACKER_DB_URL": url,
+        "CONSOLE_SECRET_KEY": SECRET,
+        "CONSOLE_POLL_SECONDS": "2",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
     log = (tmp_path / "console.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "console", "serve", "--host", "127.0.0.1",
-                             "--port", str(port)], cwd=REPO_ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60
@@ -96,17 +113,26 @@ def test_nurse_reviews_the_urgent_case(console_server, write, engine):
 
             # back on the queue, a new emergency arrives and shows up without a reload
             page.get_by_role("link", name="Queue", exact=True).click()
-            expect(page.locator('tr[data-sender="browser-urgent"] .status-reviewed')).to_be_visible()
-            write("browser-new-emergency", ev.simple_conversation(
-                "I fainted", "emergency", concerns=["collapse"], rule="E3"))
+            expect(
+                page.locator('tr[data-sender="browser-urgent"] .status-reviewed')
+            ).to_be_visible()
+            write(
+                "browser-new-emergency",
+                ev.simple_conversation("I fainted", "emergency", concerns=["collapse"], rule="E3"),
+            )
             new_row = page.locator('tr[data-sender="browser-new-emergency"]')
             expect(new_row).to_have_class("is-new needs-review", timeout=20000)
-            expect(page.locator("#queue-live")).to_contain_text("1 new urgent or emergency conversation")
-            expect(page.locator("#queue-rows tr").first).to_have_attribute("data-sender", "browser-new-emergency")
+            expect(page.locator("#queue-live")).to_contain_text(
+                "1 new urgent or emergency conversation"
+            )
+            expect(page.locator("#queue-rows tr").first).to_have_attribute(
+                "data-sender", "browser-new-emergency"
+            )
         finally:
             browser.close()
     assert errors == []
     with engine.connect() as conn:
         assert conn.execute(sa.select(reviews.c.sender_id)).scalars().all() == ["browser-urgent"]
         assert conn.execute(sa.select(notes.c.body)).scalars().all() == [
-            "Phoned the patient; she is on her way to triage."]
+            "Phoned the patient; she is on her way to triage."
+        ]

@@ -1,4 +1,5 @@
 """The case view: transcript, findings, decisions with reasons and sources, advice."""
+
 from __future__ import annotations
 
 import html as htmllib
@@ -32,7 +33,9 @@ def test_transcript_with_timestamps_and_buttons(nurse_client, write):
 
 def test_findings(nurse_client, write):
     write(SENDER, ev.urgent_conversation())
-    section = text_of(nurse_client.get(f"/conversation/{SENDER}").text).split("What the bot found", 1)[1]
+    section = text_of(nurse_client.get(f"/conversation/{SENDER}").text).split(
+        "What the bot found", 1
+    )[1]
     assert re.search(r"Symptoms present vaginal pressure Symptoms absent contractions", section)
     assert "Gestational age 20 weeks" in section
     assert "Contractions no" in section
@@ -52,10 +55,14 @@ def test_decisions_with_reasons_sources_and_advice(nurse_client, write):
 
 def test_several_sessions_and_decisions(nurse_client, write):
     now = time.time()
-    events = ev.simple_conversation("bit of spotting", "same_day", now - 7200, concerns=["bleeding"], rule="S2")
-    events += [SessionStarted(timestamp=now - 60),
-               ev.user("now it is pouring", "report_bleeding", now - 50),
-               ev.bot("Call 999 now.", now - 49, triage=ev.triage("emergency", ["bleeding"], "E1"))]
+    events = ev.simple_conversation(
+        "bit of spotting", "same_day", now - 7200, concerns=["bleeding"], rule="S2"
+    )
+    events += [
+        SessionStarted(timestamp=now - 60),
+        ev.user("now it is pouring", "report_bleeding", now - 50),
+        ev.bot("Call 999 now.", now - 49, triage=ev.triage("emergency", ["bleeding"], "E1")),
+    ]
     write(SENDER, events)
     page = nurse_client.get(f"/conversation/{SENDER}").text
     text = text_of(page)
@@ -90,13 +97,28 @@ def test_ids_with_slashes_and_question_marks(nurse_client, write):
 
 def test_malformed_events_do_not_break_the_page(nurse_client, write, engine):
     import sqlalchemy as sa
+
     write(SENDER, ev.urgent_conversation())
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO events (sender_id, type_name, timestamp, data) "
-                             "VALUES (:s, 'bot', :t, :d)"),
-                     [{"s": SENDER, "t": time.time(), "d": "{not json"},
-                      {"s": SENDER, "t": time.time(), "d": '{"event": "bot", "data": {"custom": {"triage": "x"}}}'},
-                      {"s": SENDER, "t": time.time(), "d": '{"event": "bot", "data": {"custom": {"triage": '
-                                                          '{"level": "urgent", "reasons": [1, {"rule": 2}]}}}}'}])
+        conn.execute(
+            sa.text(
+                "INSERT INTO events (sender_id, type_name, timestamp, data) "
+                "VALUES (:s, 'bot', :t, :d)"
+            ),
+            [
+                {"s": SENDER, "t": time.time(), "d": "{not json"},
+                {
+                    "s": SENDER,
+                    "t": time.time(),
+                    "d": '{"event": "bot", "data": {"custom": {"triage": "x"}}}',
+                },
+                {
+                    "s": SENDER,
+                    "t": time.time(),
+                    "d": '{"event": "bot", "data": {"custom": {"triage": '
+                    '{"level": "urgent", "reasons": [1, {"rule": 2}]}}}}',
+                },
+            ],
+        )
     assert nurse_client.get(f"/conversation/{SENDER}").status_code == 200
     assert nurse_client.get("/").status_code == 200

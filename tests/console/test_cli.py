@@ -1,4 +1,5 @@
 """The account commands, run as an operator runs them (subprocess, real argon2 cost)."""
+
 from __future__ import annotations
 
 import os
@@ -12,26 +13,42 @@ from tests.console.conftest import csrf_of, login
 
 
 def test_create_user_from_stdin_and_log_in(cli, client, engine):
-    result = cli("create-user", "midwife.kim", "--role", "nurse", "--password-stdin",
-                 stdin="a long enough password\n")
+    result = cli(
+        "create-user",
+        "midwife.kim",
+        "--role",
+        "nurse",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
     assert result.returncode == 0, result.stderr
     assert "created nurse account 'midwife.kim'" in result.stdout
     assert "a long enough password" not in result.stdout + result.stderr
     assert login(client, "midwife.kim", "a long enough password").status_code == 303
     created = audit.entries(engine, action="create_user")[0][0]
-    assert created.username.startswith("cli:") and created.detail == {"role": "nurse", "user": "midwife.kim"}
+    assert created.username.startswith("cli:") and created.detail == {
+        "role": "nurse",
+        "user": "midwife.kim",
+    }
 
 
 def test_create_user_from_environment(cli, client):
-    result = cli("create-user", "admin.lee", "--role", "admin",
-                 env={"CONSOLE_NEW_PASSWORD": "another long password"})
+    result = cli(
+        "create-user",
+        "admin.lee",
+        "--role",
+        "admin",
+        env={"CONSOLE_NEW_PASSWORD": "another long password"},
+    )
     assert result.returncode == 0, result.stderr
     assert login(client, "admin.lee", "another long password").status_code == 303
     assert client.get("/admin/audit").status_code == 200
 
 
 def test_short_password_is_refused(cli, engine):
-    result = cli("create-user", "nurse.short", "--role", "nurse", "--password-stdin", stdin="elevenchars\n")
+    result = cli(
+        "create-user", "nurse.short", "--role", "nurse", "--password-stdin", stdin="elevenchars\n"
+    )
     assert result.returncode == 2
     assert "at least 12 characters" in result.stderr
     with engine.connect() as conn:
@@ -39,23 +56,62 @@ def test_short_password_is_refused(cli, engine):
 
 
 def test_no_password_source_is_an_error(cli):
-    result = cli("create-user", "nurse.nopw", "--role", "nurse")  # no tty, no env, no --password-stdin
+    result = cli(
+        "create-user", "nurse.nopw", "--role", "nurse"
+    )  # no tty, no env, no --password-stdin
     assert result.returncode == 2
     assert "--password-stdin" in result.stderr
 
 
 def test_duplicate_and_bad_role(cli):
-    assert cli("create-user", "dup.user", "--role", "nurse", "--password-stdin",
-               stdin="long enough password\n").returncode == 0
-    again = cli("create-user", "DUP.user", "--role", "nurse", "--password-stdin", stdin="long enough password\n")
+    assert (
+        cli(
+            "create-user",
+            "dup.user",
+            "--role",
+            "nurse",
+            "--password-stdin",
+            stdin="long enough password\n",
+        ).returncode
+        == 0
+    )
+    again = cli(
+        "create-user",
+        "DUP.user",
+        "--role",
+        "nurse",
+        "--password-stdin",
+        stdin="long enough password\n",
+    )
     assert again.returncode == 2 and "already exists" in again.stderr
-    assert cli("create-user", "x.y", "--role", "doctor", "--password-stdin",
-               stdin="long enough password\n").returncode == 2
+    assert (
+        cli(
+            "create-user",
+            "x.y",
+            "--role",
+            "doctor",
+            "--password-stdin",
+            stdin="long enough password\n",
+        ).returncode
+        == 2
+    )
 
 
 def test_set_password_disable_unlock_list(cli, client):
-    cli("create-user", "nurse.pat", "--role", "nurse", "--password-stdin", stdin="first long password\n")
-    assert cli("set-password", "nurse.pat", "--password-stdin", stdin="second long password\n").returncode == 0
+    cli(
+        "create-user",
+        "nurse.pat",
+        "--role",
+        "nurse",
+        "--password-stdin",
+        stdin="first long password\n",
+    )
+    assert (
+        cli(
+            "set-password", "nurse.pat", "--password-stdin", stdin="second long password\n"
+        ).returncode
+        == 0
+    )
     assert login(client, "nurse.pat", "first long password").status_code == 401
     assert login(client, "nurse.pat", "second long password").status_code == 303
     client.cookies.clear()
@@ -99,7 +155,10 @@ def test_default_database_is_var_conversations_db(tmp_path, monkeypatch):
     settings = Settings.from_env(tmp_path)
     assert settings.db_url == f"sqlite:///{tmp_path / 'var' / 'conversations.db'}"
     assert resolve_db_url("postgres://u@h/db") == "postgresql://u@h/db"
-    assert resolve_db_url("postgresql://postgres@127.0.0.1:5432/x") == "postgresql://postgres@127.0.0.1:5432/x"
+    assert (
+        resolve_db_url("postgresql://postgres@127.0.0.1:5432/x")
+        == "postgresql://postgres@127.0.0.1:5432/x"
+    )
 
 
 def test_timezone_from_clinic_file(tmp_path, monkeypatch):

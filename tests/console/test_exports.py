@@ -1,4 +1,5 @@
 """Exports: the NLU YAML loads as Rasa training data; the CSV is safe to open in Excel."""
+
 from __future__ import annotations
 
 import csv
@@ -17,17 +18,27 @@ def _flag(client, sender, path, **data):
     page = client.get(f"/conversation/{sender}").text
     kind = "user" if path == "flag-nlu" else "bot"
     ids = [int(x) for x in re.findall(rf'<li class="turn turn-{kind}[^"]*" id="event-(\d+)"', page)]
-    response = client.post(f"/conversation/{sender}/{path}",
-                           data={"csrf_token": csrf_of(page), "event_id": str(ids[-1] if kind == "bot" else ids[0]), **data},
-                           follow_redirects=False)
+    response = client.post(
+        f"/conversation/{sender}/{path}",
+        data={
+            "csrf_token": csrf_of(page),
+            "event_id": str(ids[-1] if kind == "bot" else ids[0]),
+            **data,
+        },
+        follow_redirects=False,
+    )
     assert response.status_code == 303
 
 
 @pytest.fixture
 def flagged(nurse_client, write):
     write("exp-1", ev.urgent_conversation())
-    write("exp-2", ev.simple_conversation("my [waters](symptom) went\nwith a gush", "routine",
-                                          intent="report_pressure"))
+    write(
+        "exp-2",
+        ev.simple_conversation(
+            "my [waters](symptom) went\nwith a gush", "routine", intent="report_pressure"
+        ),
+    )
     write("exp-3", ev.simple_conversation("=HYPERLINK(\"http://x\")", "self_care", intent="greet"))
     _flag(nurse_client, "exp-1", "flag-nlu", correct_intent="report_red_flag")
     _flag(nurse_client, "exp-2", "flag-nlu", correct_intent="report_fluid_leak")
@@ -81,4 +92,6 @@ def test_empty_exports(nurse_client):
 
 def test_exports_page(nurse_client):
     page = nurse_client.get("/exports").text
-    assert 'href="/exports/flagged-nlu.yml"' in page and 'href="/exports/flagged-triage.csv"' in page
+    assert (
+        'href="/exports/flagged-nlu.yml"' in page and 'href="/exports/flagged-triage.csv"' in page
+    )

@@ -1,4 +1,5 @@
 """Security headers on every kind of response, and no patient text in the logs."""
+
 from __future__ import annotations
 
 import logging
@@ -25,8 +26,14 @@ def test_public_responses(client, path):
 
 def test_private_responses(nurse_client, write):
     write("h-1", ev.urgent_conversation())
-    for path in ("/", "/conversation/h-1", "/queue/poll?since=0", "/exports/flagged-triage.csv",
-                 "/admin/audit", "/conversation/missing"):
+    for path in (
+        "/",
+        "/conversation/h-1",
+        "/queue/poll?since=0",
+        "/exports/flagged-triage.csv",
+        "/admin/audit",
+        "/conversation/missing",
+    ):
         response = nurse_client.get(path)
         check_headers(response)
         assert response.headers["cache-control"] == "no-store"
@@ -64,6 +71,7 @@ def test_level_shown_with_words_not_only_colour(nurse_client, write):
 
 def test_form_fields_have_labels(nurse_client, write):
     import re
+
     write("h-1", ev.urgent_conversation())
     for path in ("/", "/conversation/h-1", "/login"):
         page = nurse_client.get(path).text

@@ -1,4 +1,5 @@
 """Login: argon2 hashes, cookie flags, lock-out, redirects, session fixation."""
+
 from __future__ import annotations
 
 import time
@@ -8,7 +9,8 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher, Type
 
 from console import audit, auth
-from console.tables import login_attempts, users as users_table
+from console.tables import login_attempts
+from console.tables import users as users_table
 from tests.console.conftest import ADMIN, NURSE, login, login_token
 
 
@@ -20,8 +22,9 @@ def test_production_hasher_is_argon2id():
 
 def test_password_is_stored_as_argon2_hash(engine, users):
     with engine.connect() as conn:
-        stored = conn.execute(sa.select(users_table.c.password_hash)
-                              .where(users_table.c.username == NURSE[0])).scalar()
+        stored = conn.execute(
+            sa.select(users_table.c.password_hash).where(users_table.c.username == NURSE[0])
+        ).scalar()
     assert stored.startswith("$argon2id$")
     assert NURSE[1] not in stored
 
@@ -29,20 +32,27 @@ def test_password_is_stored_as_argon2_hash(engine, users):
 def test_login_sets_httponly_samesite_cookie(client, users):
     response = login(client, *NURSE)
     assert response.status_code == 303
-    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("console_session="))
+    cookie = next(
+        c for c in response.headers.get_list("set-cookie") if c.startswith("console_session=")
+    )
     flags = [part.strip().lower() for part in cookie.split(";")]
     assert "httponly" in flags
     assert "samesite=strict" in flags
     assert "path=/" in flags
-    assert not any(f.startswith(("max-age", "expires")) for f in flags)  # gone when the browser closes
+    assert not any(
+        f.startswith(("max-age", "expires")) for f in flags
+    )  # gone when the browser closes
 
 
 def test_secure_cookie_when_configured(app, settings, users):
     from starlette.testclient import TestClient
+
     app.state.settings = settings.with_(cookie_secure=True)
     with TestClient(app, base_url="https://testserver") as c:
         response = login(c, *NURSE)
-    cookie = next(x for x in response.headers.get_list("set-cookie") if x.startswith("console_session="))
+    cookie = next(
+        x for x in response.headers.get_list("set-cookie") if x.startswith("console_session=")
+    )
     assert "secure" in cookie.lower()
     assert "strict-transport-security" in response.headers
 
@@ -51,7 +61,10 @@ def test_wrong_password_and_unknown_user_look_the_same(client, users):
     wrong = login(client, NURSE[0], "not the password at all")
     unknown = login(client, "nobody.here", "not the password at all")
     assert wrong.status_code == unknown.status_code == 401
-    assert "Wrong username or password." in wrong.text and "Wrong username or password." in unknown.text
+    assert (
+        "Wrong username or password." in wrong.text
+        and "Wrong username or password." in unknown.text
+    )
     assert "console_session" not in wrong.headers.get("set-cookie", "")
 
 
@@ -67,7 +80,9 @@ def test_lockout_after_repeated_failures(client, users, settings, engine):
     client.cookies.clear()
     # the lock ends by itself
     with engine.begin() as conn:
-        conn.execute(sa.update(login_attempts).values(at=login_attempts.c.at - settings.lockout_duration - 1))
+        conn.execute(
+            sa.update(login_attempts).values(at=login_attempts.c.at - settings.lockout_duration - 1)
+        )
     assert login(client, *NURSE).status_code == 303
 
 
@@ -113,17 +128,22 @@ def test_failed_logins_are_audited_without_password(client, users, engine):
     rows, _ = audit.entries(engine, action="login_failed")
     assert rows and rows[0].username == NURSE[0]
     with engine.connect() as conn:
-        dump = " ".join(str(v) for r in conn.execute(sa.text("SELECT * FROM console_audit")) for v in r)
+        dump = " ".join(
+            str(v) for r in conn.execute(sa.text("SELECT * FROM console_audit")) for v in r
+        )
     assert "secret-typo-password" not in dump
 
 
-@pytest.mark.parametrize("target,expected", [
-    ("/conversation/x", "/conversation/x"),
-    ("https://evil.example/", "/"),
-    ("//evil.example/", "/"),
-    ("/\\evil.example", "/"),
-    ("javascript:alert(1)", "/"),
-])
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/conversation/x", "/conversation/x"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
 def test_next_is_same_site_only(client, users, target, expected):
     assert login(client, *NURSE, next_url=target).headers["location"] == expected
 
@@ -131,13 +151,17 @@ def test_next_is_same_site_only(client, users, target, expected):
 def test_new_session_on_every_login(client, users):
     """A cookie present before login (planted, or an old session) is replaced and revoked."""
     from starlette.testclient import TestClient
+
     first = login(client, *NURSE).cookies.get("console_session")
     with TestClient(client.app, base_url="http://testserver") as other:
         token = login_token(other)
         nonce = other.cookies.get("console_login_csrf")
     client.cookies.set("console_login_csrf", nonce)
-    second = client.post("/login", data={"username": ADMIN[0], "password": ADMIN[1], "csrf_token": token},
-                         follow_redirects=False)
+    second = client.post(
+        "/login",
+        data={"username": ADMIN[0], "password": ADMIN[1], "csrf_token": token},
+        follow_redirects=False,
+    )
     assert second.status_code == 303
     assert second.cookies.get("console_session") not in (None, first)
     with TestClient(client.app, base_url="http://testserver") as other:
@@ -150,11 +174,14 @@ def test_logged_in_user_skips_login_page(nurse_client):
 
 
 def test_rehash_on_login_when_parameters_change(client, users, engine, monkeypatch):
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1))
+    monkeypatch.setattr(
+        auth, "_hasher", PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1)
+    )
     assert login(client, *NURSE).status_code == 303
     with engine.connect() as conn:
-        stored = conn.execute(sa.select(users_table.c.password_hash)
-                              .where(users_table.c.username == NURSE[0])).scalar()
+        stored = conn.execute(
+            sa.select(users_table.c.password_hash).where(users_table.c.username == NURSE[0])
+        ).scalar()
     assert "m=2048,t=2" in stored
 
 

@@ -1,4 +1,5 @@
 """Migrations: own version table, Rasa's table untouched, nothing lost over restarts."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -13,7 +14,15 @@ from console.tables import metadata
 from tests.console import rasa_events as ev
 from tests.console.conftest import NURSE, csrf_of, login
 
-RASA_EVENT_COLUMNS = {"id", "sender_id", "type_name", "timestamp", "intent_name", "action_name", "data"}
+RASA_EVENT_COLUMNS = {
+    "id",
+    "sender_id",
+    "type_name",
+    "timestamp",
+    "intent_name",
+    "action_name",
+    "data",
+}
 
 
 def test_version_table_is_the_consoles_own(engine):
@@ -32,11 +41,15 @@ def test_rasa_events_table_is_rasa_s_schema(engine):
 def test_migrations_match_the_table_definitions(engine):
     """What the migrations built is what console/tables.py describes (no drift)."""
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={
-            "include_object": lambda obj, name, type_, reflected, compare_to: (
-                (name if type_ == "table" else obj.table.name).startswith("console_")
-                and name != "console_alembic_version"),
-        })
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "include_object": lambda obj, name, type_, reflected, compare_to: (
+                    (name if type_ == "table" else obj.table.name).startswith("console_")
+                    and name != "console_alembic_version"
+                ),
+            },
+        )
         diff = compare_metadata(context, metadata)
     assert diff == []
 
@@ -47,7 +60,12 @@ def test_migrate_is_idempotent_and_keeps_data(engine, write, users):
     migrate.upgrade(engine)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM console_users")).scalar() == 2
-        assert conn.execute(sa.text("SELECT count(*) FROM events WHERE sender_id = 'keep-me'")).scalar() > 0
+        assert (
+            conn.execute(
+                sa.text("SELECT count(*) FROM events WHERE sender_id = 'keep-me'")
+            ).scalar()
+            > 0
+        )
 
 
 def test_migrate_on_a_database_rasa_already_filled(tmp_path):
@@ -66,7 +84,10 @@ def test_nothing_lost_when_the_console_restarts(settings, engine, write, users):
     with TestClient(app, base_url="http://testserver") as c:
         assert login(c, *NURSE).status_code == 303
         page = c.get("/conversation/restart-1").text
-        c.post("/conversation/restart-1/note", data={"csrf_token": csrf_of(page), "body": "persisted note"})
+        c.post(
+            "/conversation/restart-1/note",
+            data={"csrf_token": csrf_of(page), "body": "persisted note"},
+        )
     engine.dispose()
     fresh_engine = make_engine(settings.db_url)  # a new process would build its own engine
     try:

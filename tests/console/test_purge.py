@@ -1,4 +1,5 @@
 """Retention: ``python -m console purge`` deletes old conversations whole, and is audited."""
+
 from __future__ import annotations
 
 import time
@@ -25,7 +26,7 @@ def aged(engine, write, users):
     sync.sync(engine)
     nurse = users["nurse"]
     old_user_event = next(t for t in cases.load_case(engine, "old-1").turns if t.kind == "user")
-    cases.mark_reviewed(engine, "old-1", nurse, 10 ** 9, "127.0.0.1")
+    cases.mark_reviewed(engine, "old-1", nurse, 10**9, "127.0.0.1")
     cases.add_note(engine, "old-1", nurse, "called", "note", "127.0.0.1")
     cases.flag_nlu(engine, "old-1", nurse, old_user_event.event_id, "greet", "", "127.0.0.1")
     return engine
@@ -38,8 +39,12 @@ def senders(engine) -> set[str]:
 
 def console_rows(engine, sender: str) -> int:
     with engine.connect() as conn:
-        return sum(conn.execute(sa.select(sa.func.count()).select_from(t).where(t.c.sender_id == sender)).scalar()
-                   for t in PER_CONVERSATION)
+        return sum(
+            conn.execute(
+                sa.select(sa.func.count()).select_from(t).where(t.c.sender_id == sender)
+            ).scalar()
+            for t in PER_CONVERSATION
+        )
 
 
 def test_purge_cli(aged, cli):
@@ -75,6 +80,7 @@ def test_dry_run_deletes_nothing(aged, cli):
 
 def test_purged_conversation_leaves_the_queue(aged, nurse_client):
     from console import purge
+
     purge.purge(aged, 30, "test")
     page = nurse_client.get("/").text
     assert 'data-sender="old-1"' not in page and 'data-sender="new-1"' in page
@@ -90,6 +96,7 @@ def test_zero_days_is_refused(aged, cli):
 def test_new_events_after_purge_are_synced(aged, write, nurse_client):
     """SQLite reuses the ids of deleted rows: the queue must still see the new conversation."""
     from console import purge
+
     purge.purge(aged, 1, "test", now=time.time() + 10 * DAY)  # everything goes
     assert senders(aged) == set()
     write("after-purge", ev.simple_conversation("hello again", "emergency", concerns=["collapse"]))

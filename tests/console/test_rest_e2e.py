@@ -1,5 +1,6 @@
 """End to end: a conversation sent through Rasa's REST channel to the real bot shows up in the
 console's queue with the level the bot gave, read from the bot's own tracker database."""
+
 from __future__ import annotations
 
 import pytest
@@ -36,7 +37,7 @@ def test_rest_conversation_appears_in_the_queue(bot, sender):
             assert login(client, *NURSE).status_code == 303
             queue = client.get("/", params={"q": sender}).text
             start = queue.index(f'data-sender="{sender}"')
-            row = queue[start:queue.index("</tr>", start)]
+            row = queue[start : queue.index("</tr>", start)]
             assert "level-urgent" in row and ">Urgent<" in row
             assert "cervical insufficiency" in row and "20 weeks" in row
             case = text_of(client.get(f"/conversation/{sender}").text)

@@ -1,4 +1,5 @@
 """The review workflow, and the audit trail it leaves."""
+
 from __future__ import annotations
 
 import re
@@ -22,12 +23,15 @@ def case(nurse_client, write):
 
 
 def event_ids(page: str, kind: str) -> list[int]:
-    return [int(x) for x in re.findall(rf'<li class="turn turn-{kind}[^"]*" id="event-(\d+)"', page)]
+    return [
+        int(x) for x in re.findall(rf'<li class="turn turn-{kind}[^"]*" id="event-(\d+)"', page)
+    ]
 
 
 def post(client, path, token, **data):
-    return client.post(f"/conversation/{SENDER}/{path}", data={"csrf_token": token, **data},
-                       follow_redirects=False)
+    return client.post(
+        f"/conversation/{SENDER}/{path}", data={"csrf_token": token, **data}, follow_redirects=False
+    )
 
 
 def test_mark_reviewed(nurse_client, case, engine):
@@ -67,8 +71,14 @@ def test_empty_or_huge_note_is_refused(nurse_client, case):
 def test_flag_triage_with_correct_level(nurse_client, case, engine):
     bot_ids = event_ids(case["page"], "bot")
     decision_id = bot_ids[-1]
-    response = post(nurse_client, "flag-triage", case["token"], event_id=str(decision_id),
-                    correct_level="emergency", comment="membranes were felt")
+    response = post(
+        nurse_client,
+        "flag-triage",
+        case["token"],
+        event_id=str(decision_id),
+        correct_level="emergency",
+        comment="membranes were felt",
+    )
     assert response.status_code == 303
     with engine.connect() as conn:
         flag = conn.execute(sa.select(flags)).one()
@@ -80,21 +90,36 @@ def test_flag_triage_with_correct_level(nurse_client, case, engine):
 
 def test_flag_nlu_with_intent(nurse_client, case, engine):
     user_id = event_ids(case["page"], "user")[0]
-    assert post(nurse_client, "flag-nlu", case["token"], event_id=str(user_id),
-                correct_intent="report_red_flag").status_code == 303
+    assert (
+        post(
+            nurse_client,
+            "flag-nlu",
+            case["token"],
+            event_id=str(user_id),
+            correct_intent="report_red_flag",
+        ).status_code
+        == 303
+    )
     with engine.connect() as conn:
         flag = conn.execute(sa.select(flags)).one()
-    assert (flag.kind, flag.bot_value, flag.correct_value) == ("nlu", "report_pressure", "report_red_flag")
+    assert (flag.kind, flag.bot_value, flag.correct_value) == (
+        "nlu",
+        "report_pressure",
+        "report_red_flag",
+    )
 
 
-@pytest.mark.parametrize("path,data", [
-    ("flag-triage", {"correct_level": "critical"}),
-    ("flag-triage", {"correct_level": "urgent", "event_id": "user"}),  # a patient turn
-    ("flag-nlu", {"correct_intent": "report_pressure", "event_id": "bot"}),  # a bot turn
-    ("flag-nlu", {"correct_intent": "bad intent!"}),
-    ("flag-nlu", {"correct_intent": "greet", "event_id": "999999999"}),
-    ("flag-nlu", {"correct_intent": "greet", "event_id": "abc"}),
-])
+@pytest.mark.parametrize(
+    "path,data",
+    [
+        ("flag-triage", {"correct_level": "critical"}),
+        ("flag-triage", {"correct_level": "urgent", "event_id": "user"}),  # a patient turn
+        ("flag-nlu", {"correct_intent": "report_pressure", "event_id": "bot"}),  # a bot turn
+        ("flag-nlu", {"correct_intent": "bad intent!"}),
+        ("flag-nlu", {"correct_intent": "greet", "event_id": "999999999"}),
+        ("flag-nlu", {"correct_intent": "greet", "event_id": "abc"}),
+    ],
+)
 def test_invalid_flags_are_refused(nurse_client, case, engine, path, data):
     ids = {"user": event_ids(case["page"], "user")[0], "bot": event_ids(case["page"], "bot")[0]}
     default = ids["bot"] if path == "flag-triage" else ids["user"]
@@ -111,13 +136,18 @@ def test_event_of_another_conversation_cannot_be_flagged(nurse_client, case, wri
     write("other-conv", ev.urgent_conversation())
     other_page = nurse_client.get("/conversation/other-conv").text
     foreign = event_ids(other_page, "user")[0]
-    response = post(nurse_client, "flag-nlu", case["token"], event_id=str(foreign), correct_intent="greet")
+    response = post(
+        nurse_client, "flag-nlu", case["token"], event_id=str(foreign), correct_intent="greet"
+    )
     assert response.status_code == 400
 
 
 def test_actions_on_unknown_conversation(nurse_client, case):
-    response = nurse_client.post("/conversation/missing/note", data={"csrf_token": case["token"], "body": "x"},
-                                 follow_redirects=False)
+    response = nurse_client.post(
+        "/conversation/missing/note",
+        data={"csrf_token": case["token"], "body": "x"},
+        follow_redirects=False,
+    )
     assert response.status_code == 400
 
 
@@ -143,6 +173,8 @@ def test_audit_details_hold_no_patient_text(nurse_client, case, engine):
     post(nurse_client, "note", case["token"], body="Patient said her name is Jane Doe")
     nurse_client.get("/", params={"q": "Jane Doe"})
     with engine.connect() as conn:
-        dump = " ".join(str(v) for r in conn.execute(sa.text("SELECT * FROM console_audit")) for v in r)
+        dump = " ".join(
+            str(v) for r in conn.execute(sa.text("SELECT * FROM console_audit")) for v in r
+        )
     assert "Jane Doe" not in dump
     assert "pressure down below" not in dump

@@ -5,6 +5,7 @@ when TRIAGE_MODEL is unset) returns the model for the current data, cached by co
 Servers run on free ports with their own endpoints file, so a `make run` on the default ports
 is never disturbed, and their logs are kept so tests can check that no patient text is logged.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,7 +14,6 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import httpx
 import yaml
@@ -84,22 +84,26 @@ def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> 
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited ({proc.returncode}); log:\n{log.read_text()[-4000:]}")
+            raise RuntimeError(
+                f"server exited ({proc.returncode}); log:\n{log.read_text()[-4000:]}"
+            )
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise RuntimeError(f"server at {url} not ready after {timeout}s; log:\n{log.read_text()[-4000:]}")
+    raise RuntimeError(
+        f"server at {url} not ready after {timeout}s; log:\n{log.read_text()[-4000:]}"
+    )
 
 
 def start_bot(
     workdir: Path,
-    tracker_store: Optional[dict] = None,
-    lock_store: Optional[dict] = None,
-    db_url: Optional[str] = None,
-    model: Optional[str] = None,
+    tracker_store: dict | None = None,
+    lock_store: dict | None = None,
+    db_url: str | None = None,
+    model: str | None = None,
     start_actions: bool = True,
 ) -> Bot:
     """Starts the action server and Rasa with the given stores (default: SQLite in workdir)."""
@@ -107,12 +111,18 @@ def start_bot(
     model = model or model_path()  # before any process starts, so a failed training leaves none
     if tracker_store is None:
         db_file = workdir / "conversations.db"
-        tracker_store = {"type": "store.tracker_store.TriageTrackerStore", "dialect": "sqlite", "db": str(db_file)}
+        tracker_store = {
+            "type": "store.tracker_store.TriageTrackerStore",
+            "dialect": "sqlite",
+            "db": str(db_file),
+        }
         db_url = f"sqlite:///{db_file}"
     actions_port, rasa_port = free_port(), free_port()
     endpoints = {
-        "action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook",
-                            "enable_selective_domain": True},
+        "action_endpoint": {
+            "url": f"http://127.0.0.1:{actions_port}/webhook",
+            "enable_selective_domain": True,
+        },
         "tracker_store": tracker_store,
     }
     if lock_store:
@@ -130,19 +140,43 @@ def start_bot(
     actions = None
     if start_actions:
         actions = subprocess.Popen(
-            [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(actions_port), "--actions", "actions"],
-            cwd=ROOT, env=env, stdout=actions_log.open("w"), stderr=subprocess.STDOUT,
+            [
+                str(VENV_BIN / "rasa"),
+                "run",
+                "actions",
+                "--port",
+                str(actions_port),
+                "--actions",
+                "actions",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=actions_log.open("w"),
+            stderr=subprocess.STDOUT,
         )
         bot.processes.append(actions)
     rasa_log = workdir / "rasa.log"
     rasa = subprocess.Popen(
         [
-            str(VENV_BIN / "rasa"), "run", "--model", model,
-            "--port", str(rasa_port), "--interface", "127.0.0.1",
-            "--credentials", str(ROOT / "credentials.yml"),
-            "--endpoints", str(endpoints_file), "--cors", "*",
+            str(VENV_BIN / "rasa"),
+            "run",
+            "--model",
+            model,
+            "--port",
+            str(rasa_port),
+            "--interface",
+            "127.0.0.1",
+            "--credentials",
+            str(ROOT / "credentials.yml"),
+            "--endpoints",
+            str(endpoints_file),
+            "--cors",
+            "*",
         ],
-        cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=rasa_log.open("w"),
+        stderr=subprocess.STDOUT,
     )
     bot.processes.append(rasa)
     try:

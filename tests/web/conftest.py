@@ -4,6 +4,7 @@ headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; never a dow
 The real trained bot comes from the session fixture `bot` in tests/conftest.py (attributes
 `rasa_url`, `db_url`); `real_bot` below skips the test when that fixture is not defined.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None,
-              log: Path | None = None) -> None:
+def wait_http(
+    url: str, timeout: float, proc: subprocess.Popen | None = None, log: Path | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:
@@ -78,10 +80,16 @@ class Proc:
         self.timeout = timeout
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "Proc":
+    def start(self) -> Proc:
         fh = self.log.open("ab")
-        self.proc = subprocess.Popen(self.args, cwd=REPO, stdout=fh, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.args,
+            cwd=REPO,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         fh.close()
         wait_http(self.health_url, self.timeout, self.proc, self.log)
         return self
@@ -109,14 +117,23 @@ class ScriptedBot:
         self.url = f"http://127.0.0.1:{self.port}"
         self.received_log = workdir / f"received-{self.port}.jsonl"
         self.proc = Proc(
-            [sys.executable, str(REPO / "tests" / "web" / "scripted_bot.py"), "--port",
-             str(self.port), "--cors", cors, "--log", str(self.received_log),
-             "--channel", channel],
+            [
+                sys.executable,
+                str(REPO / "tests" / "web" / "scripted_bot.py"),
+                "--port",
+                str(self.port),
+                "--cors",
+                cors,
+                "--log",
+                str(self.received_log),
+                "--channel",
+                channel,
+            ],
             workdir / f"scripted-bot-{channel}-{self.port}.log",
             f"{self.url}/socket.io/?EIO=4&transport=polling",
         )
 
-    def start(self) -> "ScriptedBot":
+    def start(self) -> ScriptedBot:
         self.proc.start()
         return self
 
@@ -161,9 +178,22 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory, vendor_built: Path):
         if bot_url not in started:
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            proc = Proc([sys.executable, "-m", "web", "--port", str(port), "--bot-url", bot_url,
-                         "--log-level", "warning"],
-                        workdir / f"web-{port}.log", f"{base}/healthz", timeout=30).start()
+            proc = Proc(
+                [
+                    sys.executable,
+                    "-m",
+                    "web",
+                    "--port",
+                    str(port),
+                    "--bot-url",
+                    bot_url,
+                    "--log-level",
+                    "warning",
+                ],
+                workdir / f"web-{port}.log",
+                f"{base}/healthz",
+                timeout=30,
+            ).start()
             started[bot_url] = (proc, base)
         return started[bot_url][1]
 

@@ -15,6 +15,7 @@ Both with session_persistence: true.
 
     python tests/web/scripted_bot.py --port 5099 [--channel project|rasa] [--cors '*'] [--log f]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,8 +65,13 @@ CHANNEL = "project"
 
 
 def triage_payload(level: str, concerns: List[str]) -> Dict[str, Any]:
-    custom = {"triage": {"level": level, "concerns": concerns,
-                         "reasons": [{"rule": "R-demo", "text": "scripted", "source": "test"}]}}
+    custom = {
+        "triage": {
+            "level": level,
+            "concerns": concerns,
+            "reasons": [{"rule": "R-demo", "text": "scripted", "source": "test"}],
+        }
+    }
     return custom if CHANNEL == "project" else {"data": custom}
 
 
@@ -77,24 +83,40 @@ async def answer(message: Any) -> None:
     await asyncio.sleep(DELAY)
 
     if low in ("hello", "hi", "/greet"):
-        await out.send_response(rid, {"text": "Hello. I can help you decide who to call about a "
-                                              "symptom in pregnancy. What is happening?"})
+        await out.send_response(
+            rid,
+            {
+                "text": "Hello. I can help you decide who to call about a "
+                "symptom in pregnancy. What is happening?"
+            },
+        )
     elif "pressure" in low or "heavy feeling" in low:
-        await out.send_response(rid, {"text": "I'm sorry you are dealing with this. "
-                                              "How many weeks pregnant are you?",
-                                      "buttons": GESTATION_BUTTONS})
+        await out.send_response(
+            rid,
+            {
+                "text": "I'm sorry you are dealing with this. How many weeks pregnant are you?",
+                "buttons": GESTATION_BUTTONS,
+            },
+        )
     elif low.startswith("/inform_gestational_age") or re.search(r"\b\d{1,2}\s*(weeks?|w)\b", low):
-        await out.send_response(rid, {"text": "Are you having contractions: tightenings or "
-                                              "pains that come and go?",
-                                      "buttons": CONTRACTION_BUTTONS})
+        await out.send_response(
+            rid,
+            {
+                "text": "Are you having contractions: tightenings or pains that come and go?",
+                "buttons": CONTRACTION_BUTTONS,
+            },
+        )
     elif low in ("/deny", "no"):
         # Exactly what an action's dispatcher.utter_message(text=..., json_message=...) turns
         # into: Rasa sends the text (split on blank lines), then the custom payload.
-        await out.send_response(rid, {"text": URGENT_TEXT,
-                                      "custom": triage_payload("urgent", ["cervical_insufficiency"])})
+        await out.send_response(
+            rid,
+            {"text": URGENT_TEXT, "custom": triage_payload("urgent", ["cervical_insufficiency"])},
+        )
     elif "bleeding heavily" in low:
-        await out.send_response(rid, {"text": EMERGENCY_TEXT,
-                                      "custom": triage_payload("emergency", ["haemorrhage"])})
+        await out.send_response(
+            rid, {"text": EMERGENCY_TEXT, "custom": triage_payload("emergency", ["haemorrhage"])}
+        )
     elif low == "show xss":
         await out.send_response(rid, {"text": XSS_BOT_TEXT})
     else:
@@ -106,8 +128,11 @@ def build_app(port: int, cors: str, log_path: Path | None, channel_kind: str):
     from sanic import Sanic
 
     CHANNEL = channel_kind
-    credentials = {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
-                   "session_persistence": True}
+    credentials = {
+        "user_message_evt": "user_uttered",
+        "bot_message_evt": "bot_uttered",
+        "session_persistence": True,
+    }
     if channel_kind == "project":
         from channels.socketio import SafetyNetSocketIOInput as Input
     else:
@@ -121,8 +146,11 @@ def build_app(port: int, cors: str, log_path: Path | None, channel_kind: str):
         try:
             await answer(message)
         except Exception as exc:  # show it in the log, like Rasa would
-            print(f"scripted_bot: error answering {message.text!r}: {exc!r}", file=sys.stderr,
-                  flush=True)
+            print(
+                f"scripted_bot: error answering {message.text!r}: {exc!r}",
+                file=sys.stderr,
+                flush=True,
+            )
             raise
 
     app = Sanic(f"scripted_bot_{port}")

@@ -1,4 +1,5 @@
 """The demo server and the widget's files, without a browser."""
+
 from __future__ import annotations
 
 import json
@@ -101,11 +102,23 @@ def test_widget_source_never_parses_html():
     """Point 5 of the issue, statically: no HTML sinks anywhere in the widget."""
     source = (WIDGET / "triage-widget.js").read_text()
     code = re.sub(r"/\*.*?\*/|//[^\n]*", "", source, flags=re.S)
-    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
-                 "new Function", "DOMParser", "createContextualFragment", "srcdoc"):
+    for sink in (
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+        "new Function",
+        "DOMParser",
+        "createContextualFragment",
+        "srcdoc",
+    ):
         assert sink not in code, sink
     # the only href the widget sets is a tel: link built from sanitised digits
-    assert [h.strip() for h in re.findall(r"href:\s*([^,}\n]+)", code)] == ["href", "config.cssHref"]
+    assert [h.strip() for h in re.findall(r"href:\s*([^,}\n]+)", code)] == [
+        "href",
+        "config.cssHref",
+    ]
     assert '"tel:" + s' in code
 
 

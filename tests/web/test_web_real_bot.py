@@ -2,15 +2,16 @@
 the cervical-insufficiency conversation with the buttons and by typing, the urgent advice and
 its tap-to-call link, the history after a reload, the XSS case, screenshots at 360 and 1280 px
 into reports/screenshots/ (not committed)."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
 from playwright.sync_api import expect
+from web_helpers import CONTRAST_JS, Session, digits, new_session
 
 from web.server import load_demo_clinic
-from web_helpers import CONTRAST_JS, Session, digits, new_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -50,14 +51,16 @@ def test_cervical_insufficiency_conversation(chromium, demo_server, real_bot, sc
     try:
         s.open_chat()
         expect(s.page.locator(".tw-disclaimer")).to_be_visible()
-        expect(s.page.locator(f".tw-strip a[href='tel:{digits(clinic.emergency_number)}']")).to_be_visible()
+        expect(
+            s.page.locator(f".tw-strip a[href='tel:{digits(clinic.emergency_number)}']")
+        ).to_be_visible()
         s.wait_connected()
         s.screenshot(screenshots, "bot-start")
 
         s.say("I've had a heavy feeling of pressure down below since this morning")
         assert s.page.locator(".tw-quick button:enabled").count() > 0, (
-            "the bot's first question should come with quick-reply buttons: "
-            + s.last_bot_text())
+            "the bot's first question should come with quick-reply buttons: " + s.last_bot_text()
+        )
         s.screenshot(screenshots, "bot-question")
         answer_until_triage(s)
 
@@ -67,7 +70,9 @@ def test_cervical_insufficiency_conversation(chromium, demo_server, real_bot, sc
         call = card.get_by_role("link", name=re.compile(re.escape(clinic.maternity_triage.phone)))
         expect(call).to_be_visible()
         expect(call).to_have_attribute("href", "tel:" + digits(clinic.maternity_triage.phone))
-        expect(s.page.locator(".tw-bubble--urgent").last).to_contain_text(clinic.maternity_triage.phone)
+        expect(s.page.locator(".tw-bubble--urgent").last).to_contain_text(
+            clinic.maternity_triage.phone
+        )
         s.page.wait_for_timeout(300)
         s.screenshot(screenshots, "bot-urgent")
         failing = [r for r in s.page.evaluate(CONTRAST_JS) if r["ratio"] < r["needed"]]
@@ -86,8 +91,13 @@ def test_cervical_insufficiency_conversation(chromium, demo_server, real_bot, sc
 
         s.say(XSS)
         expect(s.page.locator(".tw-msg--user .tw-bubble").last).to_have_text(XSS)
-        assert s.page.evaluate("() => document.getElementById('triage-widget').shadowRoot"
-                               ".querySelectorAll('.tw-log img, .tw-log script').length") == 0
+        assert (
+            s.page.evaluate(
+                "() => document.getElementById('triage-widget').shadowRoot"
+                ".querySelectorAll('.tw-log img, .tw-log script').length"
+            )
+            == 0
+        )
         s.page.wait_for_timeout(500)
         assert s.dialogs == []
         s.page.locator(".tw-msg--user").last.evaluate("el => el.scrollIntoView({block: 'start'})")

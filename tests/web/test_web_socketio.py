@@ -6,17 +6,17 @@ python-socketio 5.10 on, AsyncServer.enter_room is a coroutine, so with
 goes to an empty room and the browser never sees it. python-socketio is pinned to 5.9.0 in
 requirements.in; these tests fail if it moves.
 """
+
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import re
 import urllib.request
 import uuid
 from importlib.metadata import version
 from pathlib import Path
-
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -65,16 +65,15 @@ async def _converse(url: str, text: str, timeout: float) -> tuple[str, list[dict
 
     session_id = uuid.uuid4().hex
     # polling: python-engineio's websocket client needs a newer aiohttp than rasa allows
-    await client.connect(url, transports=["polling"], socketio_path="socket.io",
-                         wait_timeout=timeout)
+    await client.connect(
+        url, transports=["polling"], socketio_path="socket.io", wait_timeout=timeout
+    )
     try:
         await client.emit("session_request", {"session_id": session_id})
         confirmed_id = await asyncio.wait_for(confirmed, timeout)
         await client.emit("user_uttered", {"message": text, "session_id": session_id})
-        try:
+        with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(answered.wait(), timeout)
-        except asyncio.TimeoutError:
-            pass
         await asyncio.sleep(0.5)  # the rest of a multi-message answer
     finally:
         await client.disconnect()
@@ -119,8 +118,9 @@ def test_trained_bot_delivers_bot_uttered(real_bot):
 
 
 def _cors_header(url: str, origin: str) -> str | None:
-    req = urllib.request.Request(f"{url}/socket.io/?EIO=4&transport=polling",
-                                 headers={"Origin": origin})
+    req = urllib.request.Request(
+        f"{url}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin}
+    )
     with urllib.request.urlopen(req, timeout=10) as r:
         assert r.status == 200
         return r.headers.get("Access-Control-Allow-Origin")

@@ -1,14 +1,14 @@
 """The widget in headless Chromium against the scripted bot (Rasa's own socket.io channel
 answering from a script): rendering, safety, accessibility and reconnection, deterministic.
 The conversation with the trained bot is in test_web_real_bot.py."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import ScriptedBot
+from playwright.sync_api import expect
 from web_helpers import CONTRAST_JS, UNLABELLED_JS, new_session
 
 pytestmark = pytest.mark.browser
@@ -38,8 +38,12 @@ def test_disclaimer_and_emergency_number_before_first_message(chromium, site, sc
         expect(panel.locator(".tw-strip a[href='tel:01632960111']")).to_be_visible()
         assert s.page.locator(".tw-msg").count() == 0
         # the input has focus when the chat opens
-        assert s.page.evaluate("() => document.getElementById('triage-widget').shadowRoot"
-                               ".activeElement?.id") == "tw-input"
+        assert (
+            s.page.evaluate(
+                "() => document.getElementById('triage-widget').shadowRoot.activeElement?.id"
+            )
+            == "tw-input"
+        )
         s.wait_connected()
         s.screenshot(screenshots, "widget-start")
         if width == 360:
@@ -55,7 +59,9 @@ def test_disclaimer_and_emergency_number_before_first_message(chromium, site, sc
 
 
 @pytest.mark.parametrize("width", [360, 1280])
-def test_conversation_buttons_typing_urgent_reload(chromium, site, scripted_bot, screenshots, width):
+def test_conversation_buttons_typing_urgent_reload(
+    chromium, site, scripted_bot, screenshots, width
+):
     base, bot = site
     s = new_session(chromium, base, bot, width=width)
     try:
@@ -80,7 +86,9 @@ def test_conversation_buttons_typing_urgent_reload(chromium, site, scripted_bot,
         first_group = s.page.locator(".tw-quick").first
         for b in first_group.get_by_role("button").all():
             expect(b).to_be_disabled()
-        expect(first_group.get_by_role("button", name="14 to 27 weeks")).to_have_attribute("aria-pressed", "true")
+        expect(first_group.get_by_role("button", name="14 to 27 weeks")).to_have_attribute(
+            "aria-pressed", "true"
+        )
         assert "contractions" in s.last_bot_text()
         sent = [m["text"] for m in scripted_bot.received() if m["sender_id"] == session_id]
         assert '/inform_gestational_age{"gestational_age": 27.9}' in sent
@@ -109,8 +117,9 @@ def test_conversation_buttons_typing_urgent_reload(chromium, site, scripted_bot,
         # same Rasa conversation after the reload
         s.say("hello again")
         assert s.session_id() == session_id
-        assert [m["sender_id"] for m in scripted_bot.received()
-                if m["text"] == "hello again"][-1] == session_id
+        assert [m["sender_id"] for m in scripted_bot.received() if m["text"] == "hello again"][
+            -1
+        ] == session_id
         assert not s.third_party_requests(), s.third_party_requests()
         assert not s.console_errors, s.console_errors
         s.screenshot(screenshots, "widget-after-reload")
@@ -132,9 +141,13 @@ def test_emergency_is_an_unmistakable_alert(chromium, site, screenshots):
             expect(call).to_have_attribute("href", "tel:999")
             box = call.bounding_box()
             assert box["height"] >= 44  # a big target
-            expect(s.page.locator(".tw-root [role=alert]")).to_have_text(re.compile("Emergency. Call 999"))
-            colours = card.evaluate("el => [getComputedStyle(el).borderTopColor,"
-                                    " getComputedStyle(el.querySelector('.tw-call')).backgroundColor]")
+            expect(s.page.locator(".tw-root [role=alert]")).to_have_text(
+                re.compile("Emergency. Call 999")
+            )
+            colours = card.evaluate(
+                "el => [getComputedStyle(el).borderTopColor,"
+                " getComputedStyle(el.querySelector('.tw-call')).backgroundColor]"
+            )
             assert colours == ["rgb(179, 20, 30)", "rgb(179, 20, 30)"]
             s.screenshot(screenshots, "widget-emergency")
         finally:
@@ -154,8 +167,10 @@ def test_html_is_shown_as_text(chromium, site, screenshots):
         expect(last).to_contain_text("<b>not bold</b>")
         expect(last).to_contain_text("<script>")
         root = "document.getElementById('triage-widget').shadowRoot"
-        counts = s.page.evaluate(f"() => [{root}.querySelectorAll('.tw-log img, .tw-log script, .tw-log b').length,"
-                                 f" Array.from({root}.querySelectorAll('.tw-log a')).map(a => a.href)]")
+        counts = s.page.evaluate(
+            f"() => [{root}.querySelectorAll('.tw-log img, .tw-log script, .tw-log b').length,"
+            f" Array.from({root}.querySelectorAll('.tw-log a')).map(a => a.href)]"
+        )
         assert counts == [0, []]
         assert s.page.evaluate("() => window.__botXss") is None
         s.page.reload()
@@ -187,7 +202,9 @@ def test_keyboard_only(chromium, site):
         s.wait_bot_turn(before)
         # Shift+Tab from the input reaches the quick replies, last one first
         page.keyboard.press("Shift+Tab")
-        focused = page.evaluate("() => document.getElementById('triage-widget').shadowRoot.activeElement.textContent")
+        focused = page.evaluate(
+            "() => document.getElementById('triage-widget').shadowRoot.activeElement.textContent"
+        )
         assert focused == "I don't know"
         for _ in range(3):
             page.keyboard.press("Shift+Tab")
@@ -197,8 +214,10 @@ def test_keyboard_only(chromium, site):
         expect(page.locator(".tw-msg--user .tw-bubble").last).to_have_text("14 to 27 weeks")
         expect(s.input).to_be_focused()  # focus goes back to the input, not lost
         # the focus ring is visible
-        shadow = page.evaluate("() => getComputedStyle(document.getElementById('triage-widget')"
-                               ".shadowRoot.activeElement).boxShadow")
+        shadow = page.evaluate(
+            "() => getComputedStyle(document.getElementById('triage-widget')"
+            ".shadowRoot.activeElement).boxShadow"
+        )
         assert "rgb(255, 221, 0)" in shadow
         page.keyboard.press("Escape")
         expect(page.locator(".tw-panel")).to_be_hidden()
@@ -227,8 +246,14 @@ def test_accessibility_structure_and_contrast(chromium, site):
         assert s.page.evaluate(UNLABELLED_JS) == []
         results = s.page.evaluate(CONTRAST_JS)
         kinds = {r["cls"] for r in results}
-        for wanted in ("tw-bubble", "tw-quick__button", "tw-call tw-call--urgent",
-                       "tw-call tw-call--emergency", "tw-title", "tw-strip__call tw-strip__call--emergency"):
+        for wanted in (
+            "tw-bubble",
+            "tw-quick__button",
+            "tw-call tw-call--urgent",
+            "tw-call tw-call--emergency",
+            "tw-title",
+            "tw-strip__call tw-strip__call--emergency",
+        ):
             assert any(wanted in k for k in kinds), (wanted, kinds)
         failing = [r for r in results if r["ratio"] < r["needed"]]
         assert not failing, failing

@@ -1,5 +1,6 @@
 """Helpers for driving the widget in a Playwright page (its shadow root is open, and
 Playwright's CSS and role locators pierce it)."""
+
 from __future__ import annotations
 
 import re
@@ -69,8 +70,10 @@ class Session:
         deadline = time.monotonic() + timeout
         while self.bot_count() <= before:
             if time.monotonic() > deadline:
-                raise AssertionError(f"the bot did not answer within {timeout}s; last status: "
-                                     f"{self.page.locator('.tw-status').text_content()!r}")
+                raise AssertionError(
+                    f"the bot did not answer within {timeout}s; last status: "
+                    f"{self.page.locator('.tw-status').text_content()!r}"
+                )
             self.page.wait_for_timeout(100)
         seen, since = self.bot_count(), time.monotonic()
         while time.monotonic() - since < quiet and time.monotonic() < deadline:
@@ -105,13 +108,22 @@ class Session:
 
     def third_party_requests(self) -> list[str]:
         allowed = {urlsplit(self.base_url).netloc, urlsplit(self.bot_url).netloc}
-        return [u for u in self.requests
-                if urlsplit(u).scheme in ("http", "https", "ws", "wss")
-                and urlsplit(u).netloc not in allowed]
+        return [
+            u
+            for u in self.requests
+            if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+            and urlsplit(u).netloc not in allowed
+        ]
 
 
-def new_session(browser: Browser, base_url: str, bot_url: str, width: int = 1280,
-                height: int = 800, context: BrowserContext | None = None) -> Session:
+def new_session(
+    browser: Browser,
+    base_url: str,
+    bot_url: str,
+    width: int = 1280,
+    height: int = 800,
+    context: BrowserContext | None = None,
+) -> Session:
     mobile = width < 600
     if context is None:
         context = browser.new_context(
@@ -124,14 +136,18 @@ def new_session(browser: Browser, base_url: str, bot_url: str, width: int = 1280
     page = context.new_page()
     session = Session(context, page, base_url, bot_url)
     page.on("dialog", lambda d: (session.dialogs.append(d.message), d.dismiss()))
-    page.on("console", lambda m: session.console_errors.append(m.text) if m.type == "error" else None)
+    page.on(
+        "console", lambda m: session.console_errors.append(m.text) if m.type == "error" else None
+    )
     page.on("pageerror", lambda e: session.console_errors.append(str(e)))
     page.on("request", lambda r: session.requests.append(r.url))
     page.on("websocket", lambda ws: session.requests.append(ws.url))
     page.goto(base_url + "/")
     page.wait_for_selector("#triage-widget", state="attached")
-    page.wait_for_function("() => !!document.getElementById('triage-widget').shadowRoot"
-                           ".querySelector('.tw-root--ready')")
+    page.wait_for_function(
+        "() => !!document.getElementById('triage-widget').shadowRoot"
+        ".querySelector('.tw-root--ready')"
+    )
     return session
 
 

@@ -8,8 +8,9 @@ Revision ID: 0001
 Revises:
 Create Date: 2025-11-25
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0001"
 down_revision = None
@@ -31,7 +32,12 @@ def upgrade() -> None:
     op.create_table(
         "console_sessions",
         sa.Column("token_hash", sa.String(64), primary_key=True),
-        sa.Column("user_id", sa.Integer, sa.ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "user_id",
+            sa.Integer,
+            sa.ForeignKey("console_users.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("csrf_token", sa.String(64), nullable=False),
         sa.Column("created_at", sa.Float, nullable=False),
         sa.Column("last_seen_at", sa.Float, nullable=False),
@@ -45,7 +51,9 @@ def upgrade() -> None:
         sa.Column("at", sa.Float, nullable=False),
         sa.Column("success", sa.Boolean, nullable=False),
     )
-    op.create_index("ix_console_login_attempts_username_at", "console_login_attempts", ["username", "at"])
+    op.create_index(
+        "ix_console_login_attempts_username_at", "console_login_attempts", ["username", "at"]
+    )
     op.create_index("ix_console_login_attempts_ip_at", "console_login_attempts", ["ip", "at"])
     op.create_table(
         "console_conversations",
@@ -63,16 +71,20 @@ def upgrade() -> None:
         sa.Column("search_text", sa.Text, nullable=False),
         sa.Column("changed_seq", sa.Integer, nullable=False),
         sa.Column("alert_event_id", sa.Integer),
-    sa.Column("alert_seq", sa.Integer, nullable=False),
+        sa.Column("alert_seq", sa.Integer, nullable=False),
     )
-    op.create_index("ix_console_conversations_queue", "console_conversations", ["level_rank", "last_at"])
+    op.create_index(
+        "ix_console_conversations_queue", "console_conversations", ["level_rank", "last_at"]
+    )
     op.create_index("ix_console_conversations_alert_seq", "console_conversations", ["alert_seq"])
     op.create_table(
         "console_conversation_concerns",
         sa.Column("sender_id", sa.String(255), primary_key=True),
         sa.Column("concern", sa.String(64), primary_key=True),
     )
-    op.create_index("ix_console_conversation_concerns_concern", "console_conversation_concerns", ["concern"])
+    op.create_index(
+        "ix_console_conversation_concerns_concern", "console_conversation_concerns", ["concern"]
+    )
     sync_state = op.create_table(
         "console_sync_state",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -130,8 +142,15 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
-        "console_audit", "console_flags", "console_notes", "console_reviews",
-        "console_sync_state", "console_conversation_concerns", "console_conversations",
-        "console_login_attempts", "console_sessions", "console_users",
+        "console_audit",
+        "console_flags",
+        "console_notes",
+        "console_reviews",
+        "console_sync_state",
+        "console_conversation_concerns",
+        "console_conversations",
+        "console_login_attempts",
+        "console_sessions",
+        "console_users",
     ):
         op.drop_table(table)

@@ -1,54 +1,20 @@
-"""The symptom and risk-factor codes of docs/architecture.md that the NLU may produce.
+"""The symptom and risk-factor codes the NLU may produce, taken from ``triage.codes``.
 
-The pattern files are checked against these sets when the pipeline is built, so a typo in a
-code ("vaginal_presure") fails loudly at start-up instead of silently never matching. They mirror
-``triage/codes.py``; ``tests/test_nlp_extraction.py`` checks that the two agree. (``nlp`` does not
-import ``triage``: the folders are independent.)
+``triage/codes.py`` is the one place where a code is defined; this module only names the subset
+the rule-based extractor produces, plus the extractor's own vocabularies (bleeding amounts,
+contexts). The pattern files are checked against these sets when the pipeline is built, so a typo
+in a code ("vaginal_presure") fails loudly at start-up instead of silently never matching.
 """
 
 from __future__ import annotations
 
-SEED_SYMPTOMS: frozenset[str] = frozenset(
-    {"vaginal_pressure", "bleeding", "abdominal_pain", "back_pain", "discharge_change"}
-)
-RED_FLAGS: frozenset[str] = frozenset(
-    {"heavy_bleeding", "severe_constant_pain", "fainting", "seizure", "cord_felt", "membranes_felt"}
-)
-OTHER_SYMPTOMS: frozenset[str] = frozenset(
-    {
-        "contractions",
-        "fluid_leak",
-        "reduced_movements",
-        "mucus_plug",
-        "headache",
-        "visual_disturbance",
-        "swelling",
-        "fever",
-        "itching",
-        "smelly_discharge",
-        "itchy_discharge",
-        "burning_urination",
-        "one_sided_pain",
-        "shoulder_tip_pain",
-        "dizziness",
-    }
-)
-SYMPTOMS: frozenset[str] = SEED_SYMPTOMS | RED_FLAGS | OTHER_SYMPTOMS
+from triage.codes import BLEEDING_AMOUNTS, EXTRACTED_SYMPTOMS, RED_FLAGS, RISK_FACTORS, SEED_SYMPTOMS
 
-RISK_FACTORS: frozenset[str] = frozenset(
-    {
-        "cervical_surgery",
-        "previous_midtrimester_loss",
-        "previous_preterm_birth",
-        "connective_tissue_disorder",
-        "uterine_anomaly",
-        "cerclage_in_place",
-        "multiple_pregnancy",
-    }
-)
+#: Every symptom code the rule-based extractor may produce.
+SYMPTOMS: frozenset[str] = EXTRACTED_SYMPTOMS
 
-#: Least to most severe; the extraction reports the most severe affirmed amount.
-BLEEDING_AMOUNTS: tuple[str, ...] = ("spotting", "light", "heavy")
+#: Where a mention stands: the patient now, earlier today but stopped, a what-if, the past, or
+#: somebody else. A "resolved" symptom (a bleed this morning that has stopped) is still a finding.
+CONTEXTS: tuple[str, ...] = ("current", "resolved", "hypothetical", "historical", "other_person")
 
-#: Where a mention stands: the patient now, a what-if, the past, or somebody else.
-CONTEXTS: tuple[str, ...] = ("current", "hypothetical", "historical", "other_person")
+__all__ = ["BLEEDING_AMOUNTS", "CONTEXTS", "RED_FLAGS", "RISK_FACTORS", "SEED_SYMPTOMS", "SYMPTOMS"]

@@ -13,59 +13,71 @@ SEED_SYMPTOMS: frozenset[str] = frozenset(
     {"vaginal_pressure", "bleeding", "abdominal_pain", "back_pain", "discharge_change"}
 )
 
-#: Symptoms that mean "call the emergency number now" whatever else is going on.
+#: Symptoms that mean "call the emergency number now" whatever else is going on: the cervix's
+#: own red flags, and the whole pregnancy's (heart and lungs, shock, sepsis, self-harm).
 RED_FLAGS: frozenset[str] = frozenset(
     {
-        "heavy_bleeding",
-        "severe_constant_pain",
-        "fainting",
-        "seizure",
-        "cord_felt",
+        "heavy_bleeding", "severe_constant_pain", "fainting", "seizure", "cord_felt",
         "membranes_felt",
-        # The classifier is sure the patient described an emergency, but no red-flag pattern
-        # matched the words: still an emergency (the safe reading of a pattern gap).
-        "unspecified_red_flag",
+        "chest_pain",  # chest pain or tightness (pulmonary embolism, heart)
+        "breathlessness",  # struggling to breathe, can't catch breath at rest
+        "confusion",  # new confusion, very drowsy, not making sense (sepsis, eclampsia)
+        "mottled_skin",  # grey, blue, mottled or cold clammy skin (shock, sepsis)
+        "self_harm",  # thoughts of ending her life or harming herself
     }
 )
+
+#: Red flags that the rule-based extractor never produces: the classifier is sure the patient
+#: described an emergency, but no red-flag pattern matched the words (the safe reading of a
+#: pattern gap).
+CLASSIFIER_RED_FLAGS: frozenset[str] = frozenset({"unspecified_red_flag"})
 
 #: Every other symptom code the NLU can produce.
 OTHER_SYMPTOMS: frozenset[str] = frozenset(
     {
-        "contractions",
-        "fluid_leak",
-        "reduced_movements",
-        "mucus_plug",
-        "headache",
-        "visual_disturbance",
-        "swelling",
-        "fever",
-        "itching",
-        "smelly_discharge",
-        "itchy_discharge",
-        "burning_urination",
-        "one_sided_pain",
-        "shoulder_tip_pain",
+        "contractions", "fluid_leak", "reduced_movements", "mucus_plug", "headache",
+        "visual_disturbance", "swelling", "fever", "itching", "smelly_discharge",
+        "itchy_discharge", "burning_urination", "one_sided_pain", "shoulder_tip_pain",
         "dizziness",
+        "period_type_pain",  # period-like cramps (always with abdominal_pain)
+        "positional_pain",  # a brief twinge on moving or standing that passes (not an ache)
+        "rigors",  # uncontrollable shaking or shivering
+        "calf_pain",  # one swollen, painful calf or leg (a clot)
+        "abdominal_trauma",  # a fall, a blow, a kick or a crash onto the bump
+        "vomiting",  # being sick and not keeping fluids down
+        "epigastric_pain",  # pain under the ribs or at the top of the tummy
+        "stitch_problem",  # a cervical stitch that feels loose, is coming out or fell out
+        "abuse",  # someone hurting, threatening or controlling her
     }
 )
 
-ALL_SYMPTOMS: frozenset[str] = SEED_SYMPTOMS | RED_FLAGS | OTHER_SYMPTOMS
+#: Symptoms recorded by the dialogue, never by the extractor: the classifier read a symptom
+#: report, and no pattern named it (it is a problem the bot cannot place).
+DIALOGUE_SYMPTOMS: frozenset[str] = frozenset({"unrecognised_symptom"})
+
+#: What the rule-based extractor (nlp/) may produce.
+EXTRACTED_SYMPTOMS: frozenset[str] = SEED_SYMPTOMS | RED_FLAGS | OTHER_SYMPTOMS
+
+ALL_SYMPTOMS: frozenset[str] = (
+    EXTRACTED_SYMPTOMS | CLASSIFIER_RED_FLAGS | DIALOGUE_SYMPTOMS
+)
+
+#: Every code that means "call the emergency number now".
+ALL_RED_FLAGS: frozenset[str] = RED_FLAGS | CLASSIFIER_RED_FLAGS
 
 #: Risk factors for cervical insufficiency (MSD Manual; RCOG GTG 75; NICE NG25). Only these
 #: raise the routine "tell your midwife" rule R2 and the history note on U1/U2.
 CI_RISK_FACTORS: frozenset[str] = frozenset(
     {
-        "cervical_surgery",
-        "previous_midtrimester_loss",
-        "previous_preterm_birth",
-        "connective_tissue_disorder",
-        "uterine_anomaly",
-        "cerclage_in_place",
+        "cervical_surgery", "previous_midtrimester_loss", "previous_preterm_birth",
+        "connective_tissue_disorder", "uterine_anomaly", "cerclage_in_place",
+        "previous_ci",  # diagnosed with cervical insufficiency ("weak" or "incompetent" cervix)
+        "short_cervix",  # a scan finding: short cervix or funnelling, with or without symptoms
     }
 )
 
 #: All risk-factor codes the NLU can produce. ``multiple_pregnancy`` is recorded for the nurses
-#: but is not a cervical-insufficiency risk factor in the reference, so it escalates nothing.
+#: but is not a cervical-insufficiency risk factor in the reference; it is a preterm-labour one.
 RISK_FACTORS: frozenset[str] = CI_RISK_FACTORS | {"multiple_pregnancy"}
 
 CONTRACTION_ANSWERS: tuple[str, ...] = ("yes", "no", "unsure", "unknown", "declined")

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from .codes import BLEEDING_AMOUNTS, CONTRACTION_ANSWERS, RED_FLAGS
+from .codes import ALL_RED_FLAGS, BLEEDING_AMOUNTS, CONTRACTION_ANSWERS
 
 #: Gestations outside this range are a mistake (a typo, a date, "50 weeks"), not a pregnancy.
 MAX_WEEKS = 45.0
@@ -91,7 +91,7 @@ class Findings:
 
     @property
     def red_flags(self) -> frozenset[str]:
-        return self.symptoms & RED_FLAGS
+        return self.symptoms & ALL_RED_FLAGS
 
     @property
     def weeks_known(self) -> bool:

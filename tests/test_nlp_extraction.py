@@ -846,9 +846,10 @@ def test_no_termination_word_inside_a_phrase(pipeline):
             if concept.ignore:
                 continue
             for phrase in concept.phrases:
+                # (a final "!word" item is a word that must NOT follow: not part of the finding)
                 literal = {
                     w.lstrip("=").rstrip("?")
-                    for item in phrase.split()
+                    for item in PhraseCompiler.split_veto(phrase)[0].split()
                     for w in item.split("|")
                     if not w.startswith(("@", "/", "<"))
                 }

@@ -8,9 +8,10 @@ import logging
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from triage import Clinic, Decision, Findings, load_clinic
+from triage import Clinic, Decision, Findings, Level, load_clinic, render_advice
 
 logger = logging.getLogger(__name__)
 
@@ -33,16 +34,52 @@ def findings_from_tracker(tracker: Tracker) -> Findings:
         "gestational_declined": bool(slot("gestational_declined")),
         "risk_factors": slot("risk_factors") or [],
         "bleeding_amount": slot("bleeding_amount"),
+        "resolved": slot("symptoms_resolved") or [],
     }
     try:
         return Findings.from_dict(values)
     except ValueError:
         logger.warning("Invalid findings slot value; treating answers as unknown")
         return Findings(
-            present=values["present"], absent=values["absent"], risk_factors=values["risk_factors"]
+            present=values["present"],
+            absent=values["absent"],
+            risk_factors=values["risk_factors"],
+            resolved=values["resolved"],
         )
 
 
-def utter_decision(dispatcher: CollectingDispatcher, decision: Decision, text: str) -> None:
-    """One message with the advice text and the machine-readable decision together."""
-    dispatcher.utter_message(text=text, json_message={"triage": decision.to_payload()})
+def advised_level(tracker: Tracker) -> Level | None:
+    """The most urgent level this conversation has already advised, if any."""
+    try:
+        return Level(tracker.get_slot("advised_level"))
+    except ValueError:
+        return None
+
+
+def utter_decision(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    decision: Decision,
+    *,
+    provisional: bool = False,
+) -> list[dict[str, Any]]:
+    """One message with the advice text and the machine-readable decision together.
+
+    ``provisional`` marks advice given at the floor while questions remain (the payload says
+    so). Returns the slot events that record what was advised.
+    """
+    findings = findings_from_tracker(tracker)
+    text = render_advice(
+        decision,
+        clinic(),
+        findings,
+        on_behalf=bool(tracker.get_slot("on_behalf")),
+        provisional=provisional,
+    )
+    payload = decision.to_payload()
+    if provisional:
+        payload["provisional"] = True
+    dispatcher.utter_message(text=text, json_message={"triage": payload})
+    earlier = advised_level(tracker)
+    level = decision.level if earlier is None else max(decision.level, earlier)
+    return [SlotSet("advised_level", level.value)]

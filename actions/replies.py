@@ -4,17 +4,21 @@ the fallback. Every one of them ends with the safety net, built from clinic.yml.
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 from typing import Any, Dict, List
 
 import yaml
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from triage import Clinic, disclaimer, fallback_advice
+from triage import Clinic, Level, disclaimer, fallback_advice
+from triage.advice import interim_safety_net
+from triage.engine import floor
+from triage.rules import GESTATION_RANGES
 
-from .common import clinic
+from .common import advised_level, clinic, findings_from_tracker, utter_decision
 
 ANSWERS_FILE = Path(__file__).resolve().parent.parent / "content" / "answers.yml"
 
@@ -30,7 +34,18 @@ def answers() -> Dict[str, str]:
 
 
 def buttons(question: str) -> List[Dict[str, str]]:
-    return _content()["buttons"][question]
+    """The question's quick replies; the gestation ranges come from the rule table."""
+    fixed: List[Dict[str, str]] = _content()["buttons"][question]
+    if question != "ask_gestational_weeks":
+        return fixed
+    ranges = [
+        {
+            "title": title,
+            "payload": "/inform_gestational_age" + json.dumps({"gestational_age": round(weeks, 1)}),
+        }
+        for title, weeks in GESTATION_RANGES
+    ]
+    return ranges + fixed
 
 
 def _fill(template: str, place: Clinic) -> str:
@@ -99,7 +114,13 @@ class ActionFallback(Action):
 
 class _AskQuestion:
     """The triage form's questions, with quick-reply buttons (Rasa calls action_ask_<slot>).
-    A mixin, not an Action, so the action server does not register it on its own."""
+    A mixin, not an Action, so the action server does not register it on its own.
+
+    Advice comes first: when the floor (the level that holds whatever the answers turn out to
+    be) is urgent or an emergency and has not been advised yet, the advice and its payload
+    (marked provisional) go out before the question. Otherwise the question carries a one-line
+    interim safety net. Either way the floor is recorded for the nurse console.
+    """
 
     question = ""
 
@@ -109,9 +130,17 @@ class _AskQuestion:
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        text = _fill(answers()[f"ask_{self.question}"], clinic())
+        place = clinic()
+        lowest = floor(findings_from_tracker(tracker))
+        events: List[Dict[str, Any]] = [SlotSet("triage_floor", lowest.level.value)]
+        earlier = advised_level(tracker)
+        text = _fill(answers()[f"ask_{self.question}"], place)
+        if lowest.level >= Level.URGENT and (earlier is None or lowest.level > earlier):
+            events += utter_decision(dispatcher, tracker, lowest, provisional=True)
+        elif earlier is None or earlier < Level.URGENT:
+            text = f"{text}\n\n{interim_safety_net(place)}"
         dispatcher.utter_message(text=text, buttons=buttons(f"ask_{self.question}"))
-        return []
+        return events
 
 
 class ActionAskGestationalWeeks(_AskQuestion, Action):

@@ -7,10 +7,14 @@ Why the choices below:
 - A symptom reported once stays present: a later "no bleeding now" does not erase that the
   patient bled today (the safe reading). A negated symptom is recorded as absent only when it
   was not reported present.
+- A symptom earlier today that has stopped (entity role "resolved") is a finding: it is
+  present, and also listed in ``symptoms_resolved`` so the advice can say it still needs checking.
 - Hypothetical, historical and other people's symptoms are not findings at all.
 - When the classifier is sure the message is about a symptom but the rule-based extractor found
   no symptom word (an unforeseen phrasing), the symptom the intent stands for is recorded, so a
-  patient is never triaged as symptom-free because of a pattern gap.
+  patient is never triaged as symptom-free because of a pattern gap. A report of some other
+  symptom that no pattern names is ``unrecognised_symptom``: a problem the bot cannot place,
+  which is never reassured (rule X2).
 - Answers to the form's questions ("yes", "no", "not sure", "I'd rather not say", "I don't
   know") are read against the question being asked (requested_slot).
 """
@@ -29,12 +33,14 @@ INTENT_SYMPTOM = {
     "report_fluid_leak": "fluid_leak",
     "report_reduced_movements": "reduced_movements",
     "report_red_flag": "unspecified_red_flag",
+    "report_other_symptom": "unrecognised_symptom",
 }
 
 CONTRACTION_ANSWERS = {"affirm": "yes", "deny": "no", "unsure": "unsure", "decline": "declined"}
 BLEEDING_SEVERITY = {"spotting": 1, "light": 2, "heavy": 3}
 FINDINGS_SLOTS = (
     "symptoms",
+    "symptoms_resolved",
     "symptoms_absent",
     "gestational_weeks",
     "gestational_declined",
@@ -56,7 +62,7 @@ def _weeks(value: Any) -> float | None:
 def _snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
     """The findings slots in one comparable form: lists sorted, flags as bools."""
     snapshot = {name: values.get(name) for name in FINDINGS_SLOTS}
-    for name in ("symptoms", "symptoms_absent", "risk_factors"):
+    for name in ("symptoms", "symptoms_resolved", "symptoms_absent", "risk_factors"):
         snapshot[name] = sorted(snapshot[name] or [])
     for name in ("gestational_declined", "on_behalf"):
         snapshot[name] = bool(snapshot[name])
@@ -78,6 +84,7 @@ def slot_updates(
     answer = answer_intent or intent
     entities = list(entities or [])
     present = set(slots.get("symptoms") or [])
+    resolved = set(slots.get("symptoms_resolved") or [])
     absent = set(slots.get("symptoms_absent") or [])
     risks = set(slots.get("risk_factors") or [])
     weeks = slots.get("gestational_weeks")
@@ -91,9 +98,11 @@ def slot_updates(
         code, role = entity.get("value"), entity.get("role")
         if not isinstance(code, str):
             continue
-        if role is None:
+        if role is None or role == "resolved":
             present.add(code)
             absent.discard(code)
+            if role == "resolved":
+                resolved.add(code)
         elif role == "negated" and code not in present:
             absent.add(code)
 
@@ -136,6 +145,7 @@ def slot_updates(
     new = _snapshot(
         {
             "symptoms": present,
+            "symptoms_resolved": resolved,
             "symptoms_absent": absent,
             "gestational_weeks": weeks,
             "gestational_declined": declined,

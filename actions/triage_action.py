@@ -8,13 +8,18 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from triage import assess, render_advice
+from triage import assess
+from triage.engine import hold
 
-from .common import clinic, findings_from_tracker, utter_decision
-from .replies import ask_for_symptoms
+from .common import advised_level, clinic, findings_from_tracker, utter_decision
+from .replies import answer_for, ask_for_symptoms
 
-# Intents after which an empty set of findings is itself the answer ("I feel fine").
-SYMPTOM_FREE_INTENTS = {"report_no_symptoms", "goodbye", "decline", "deny"}
+#: The one intent after which an empty set of findings is itself the answer: the patient said
+#: positively that she has no symptoms ("I feel fine"). Reassurance (rule SC1) comes only from
+#: that, never from what the bot failed to understand.
+SYMPTOM_FREE_INTENT = "report_no_symptoms"
+#: ...said clearly enough: below this confidence "no symptoms" is not taken as a positive answer.
+SYMPTOM_FREE_CONFIDENCE = 0.7
 
 
 class ActionTriage(Action):
@@ -25,15 +30,25 @@ class ActionTriage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         findings = findings_from_tracker(tracker)
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if (
-            not findings.symptoms
-            and not findings.risk_factors
-            and intent not in SYMPTOM_FREE_INTENTS
-        ):
-            # Told only the weeks, or nothing we recognised yet: ask, with the safety net.
-            dispatcher.utter_message(text=ask_for_symptoms(clinic()))
+        parsed = tracker.latest_message.get("intent") or {}
+        intent = parsed.get("name")
+        nothing = not findings.symptoms and not findings.risk_factors
+        said_none = (
+            intent == SYMPTOM_FREE_INTENT
+            and float(parsed.get("confidence") or 0.0) >= SYMPTOM_FREE_CONFIDENCE
+        )
+        if nothing and not said_none:
+            # Told only the weeks, said goodbye, or nothing we recognised yet: no decision and
+            # no reassurance; the reply asks, or says goodbye, with the safety net.
+            if intent == "goodbye":
+                dispatcher.utter_message(text=answer_for(intent, clinic()))
+            else:
+                dispatcher.utter_message(text=ask_for_symptoms(clinic()))
             return []
-        decision = assess(findings)
-        utter_decision(dispatcher, decision, render_advice(decision, clinic()))
-        return [SlotSet("triage_level", decision.level.value)]
+        decision = hold(assess(findings), advised_level(tracker))
+        events = utter_decision(dispatcher, tracker, decision)
+        return [
+            SlotSet("triage_level", decision.level.value),
+            SlotSet("triage_floor", decision.level.value),
+            *events,
+        ]

@@ -202,3 +202,111 @@ async def test_fallback_carries_the_safety_net():
     messages, _ = await run(ActionFallback(), tracker(intent="nlu_fallback"))
     assert CLINIC.emergency_number in messages[0]["text"]
     assert CLINIC.maternity_triage.phone in messages[0]["text"]
+
+
+# -- advice at the floor, before any question (issue: advice comes first) --------------------
+
+
+async def test_question_after_an_urgent_floor_comes_after_the_advice():
+    """Clear fluid at 24 weeks: urgent whatever the contractions answer. The first reply is the
+    advice with a provisional payload, then the question."""
+    from actions.replies import ActionAskContractions
+
+    slots = {"symptoms": ["fluid_leak"], "gestational_weeks": 24.0}
+    messages, events = await run(
+        ActionAskContractions(), tracker(slots, intent="report_fluid_leak")
+    )
+    payload = triage_payload(messages)
+    assert payload["level"] == "urgent" and payload["provisional"] is True
+    assert messages[0]["custom"] and CLINIC.maternity_triage.phone in messages[0]["text"]
+    assert messages[-1]["buttons"], "the question comes last, with its buttons"
+    assert SlotSet("advised_level", "urgent") in events
+    assert SlotSet("triage_floor", "urgent") in events
+
+
+async def test_question_with_a_lower_floor_carries_the_interim_safety_net():
+    from actions.replies import ActionAskGestationalWeeks
+
+    slots = {"symptoms": ["bleeding"]}
+    messages, events = await run(ActionAskGestationalWeeks(), tracker(slots))
+    assert not any(m.get("custom") for m in messages)
+    assert len(messages) == 1
+    text = messages[0]["text"]
+    assert "How many weeks pregnant are you?" in text
+    assert CLINIC.maternity_triage.phone in text and CLINIC.emergency_number in text
+    assert SlotSet("triage_floor", "same_day") in events
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert titles[:4] == ["Under 13 weeks", "13 to 27 weeks", "28 to 36 weeks", "37 weeks or more"]
+
+
+async def test_the_floor_is_advised_once_not_before_every_question():
+    from actions.replies import ActionAskContractions
+
+    slots = {"symptoms": ["fluid_leak"], "gestational_weeks": 24.0, "advised_level": "urgent"}
+    messages, _ = await run(ActionAskContractions(), tracker(slots))
+    assert len(messages) == 1 and not messages[0].get("custom")
+
+
+async def test_later_answers_never_lower_the_advice():
+    """Urgent advice was given; a correction to 10 weeks would make it same day: it stays."""
+    slots = {
+        "symptoms": ["bleeding"],
+        "gestational_weeks": 10.0,
+        "contractions": "no",
+        "advised_level": "urgent",
+    }
+    messages, events = await run(ActionTriage(), tracker(slots, intent="inform_gestational_age"))
+    payload = triage_payload(messages)
+    assert payload["level"] == "urgent" and payload["reasons"][0]["rule"] == "H1"
+    assert "provisional" not in payload
+    assert SlotSet("triage_level", "urgent") in events
+
+
+@pytest.mark.parametrize("intent", ["goodbye", "deny", "decline", "nlu_fallback"])
+async def test_no_reassurance_from_what_was_not_understood(intent):
+    """'No warning signs, nothing to do' only after the patient said she has none."""
+    messages, events = await run(ActionTriage(), tracker({}, intent=intent))
+    assert not any(m.get("custom") for m in messages)
+    text = messages[0]["text"]
+    assert "did not find any warning signs" not in text
+    assert CLINIC.emergency_number in text and CLINIC.maternity_triage.phone in text
+    assert events == []
+
+
+async def test_a_clear_no_symptoms_gets_self_care():
+    messages, _ = await run(ActionTriage(), tracker({}, intent="report_no_symptoms"))
+    assert triage_payload(messages)["level"] == "self_care"
+
+
+async def test_an_unsure_no_symptoms_is_not_taken_as_reassurance():
+    state = tracker({}, intent="report_no_symptoms")
+    state.latest_message["intent"]["confidence"] = 0.4
+    messages, _ = await run(ActionTriage(), state)
+    assert not any(m.get("custom") for m in messages)
+
+
+async def test_a_problem_the_bot_cannot_place_gets_urgent_advice():
+    """report_other_symptom with no symptom the patterns know: call maternity triage now."""
+    state = tracker({}, intent="report_other_symptom")
+    _, events = await run(ActionExtractFindings(), state)
+    assert SlotSet("symptoms", ["unrecognised_symptom"]) in events
+    state = tracker({"symptoms": ["unrecognised_symptom"]}, intent="report_other_symptom")
+    messages, _ = await run(ActionTriage(), state)
+    payload = triage_payload(messages)
+    assert payload["level"] == "urgent" and "unrecognised_problem" in payload["concerns"]
+
+
+async def test_on_behalf_emergency_is_worded_for_the_helper():
+    slots = {"symptoms": ["fainting"], "gestational_weeks": 25.0, "on_behalf": True}
+    messages, _ = await run(ActionTriage(), tracker(slots, intent="report_red_flag"))
+    assert "Tell them she is pregnant" in messages[0]["text"]
+    assert "recovery position" in messages[0]["text"]
+
+
+async def test_extract_findings_keeps_a_stopped_symptom():
+    entities = [{"entity": "symptom", "value": "bleeding", "role": "resolved"}]
+    _, events = await run(
+        ActionExtractFindings(), tracker({}, intent="report_bleeding", entities=entities)
+    )
+    assert SlotSet("symptoms", ["bleeding"]) in events
+    assert SlotSet("symptoms_resolved", ["bleeding"]) in events

@@ -93,8 +93,10 @@ BY_LEVEL = {
         F("vaginal_pressure", weeks=20, contractions="no"),
         [
             "Call Testville Birth Centre Triage on 0300 400 7001 now.",
-            "go in to be checked today",
-            "Do not wait for your next appointment",
+            "come in straight away",
+            "If nobody answers within 15 minutes, go straight to Ward 9, Testville General.",
+            "Do not wait until later, or for your next appointment.",
+            "If you get any of the signs below, call 112.",
         ],
     ),
     Level.SAME_DAY: (
@@ -132,10 +134,14 @@ def test_advice_has_the_full_safety_net_for_every_level(level, clinic):
     assert "Call 112 straight away if you have any of these:" in text
     for item in EMERGENCY_ITEMS:
         assert item in text
-    # (4) always right to seek help, and the maternity triage number at any time
-    assert "it is always right to get help" in text
-    assert "Testville Birth Centre Triage on 0300 400 7001" in text
-    assert "open 24 hours a day" in text
+    # (4) always right to seek help, and the maternity triage number at any time; in an
+    # emergency, the emergency number first (a frightened reader must not call the unit instead)
+    assert "Testville Birth Centre Triage" in text and "0300 400 7001" in text
+    if level is Level.EMERGENCY:
+        assert text.rstrip().splitlines()[-2] == "Call 112 first."
+    else:
+        assert "it is always right to get help" in text
+        assert "open 24 hours a day" in text
     # (1) uncertainty is said out loud
     assert "can't" in text
 
@@ -195,7 +201,7 @@ def test_same_day_early_pregnancy_goes_to_the_early_pregnancy_unit(clinic):
     assert "Call Testville EPAU on 0300 400 7002 today." in text
     assert "weekdays 8am to 4pm" in text
     # bleeding with one-sided or shoulder-tip pain or dizziness is an emergency (rule E6)
-    assert "pain in the tip of your shoulder" in text
+    assert "pain on one side or in your shoulder tip, with dizziness or fainting" in text
 
 
 def test_same_day_labour_at_term_goes_to_maternity_triage(clinic):
@@ -234,7 +240,9 @@ def test_disclaimer(clinic):
     assert "do not replace your midwife or doctor" in text
     assert "If this is an emergency, call 112 now." in text
     assert "keep a record of this chat" in text
-    assert "Nurses and midwives at Testville Women's Clinic may read it" in text
+    assert "nurses and midwives at Testville Women's Clinic may read it later" in text
+    # HZ-17: nobody calls back from the chat; the disclaimer must not suggest otherwise.
+    assert "No one will contact you from this chat" in text
 
 
 def test_fallback_advice(clinic):
@@ -340,3 +348,154 @@ def test_load_clinic_errors_on_a_missing_file(tmp_path):
 def test_clinic_is_frozen(clinic):
     with pytest.raises(AttributeError):
         clinic.emergency_number = "000"  # type: ignore[misc]
+
+
+# -- safety-netting that closes the loop (issue: triage on real patients' words) -------------
+
+OPEN_CLINIC_YAML = (
+    CLINIC_YAML.replace(
+        '  hours: "weekdays 9am to 5pm"\n',
+        '  hours: "weekdays 9am to 5pm"\n  open: {mon-fri: "09:00-17:00"}\n',
+    )
+    + "timezone: Europe/London\n"
+)
+
+
+@pytest.fixture
+def open_clinic(tmp_path: Path) -> Clinic:
+    path = tmp_path / "clinic.yml"
+    path.write_text(OPEN_CLINIC_YAML, encoding="utf-8")
+    return load_clinic(path)
+
+
+def test_same_day_names_the_open_service_when_the_midwives_are_closed(open_clinic):
+    from datetime import datetime, timezone
+
+    decision = assess(F("burning_urination", weeks=20))
+    saturday_night = datetime(2026, 12, 5, 23, 0, tzinfo=timezone.utc)
+    tuesday_morning = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+    closed = render_advice(decision, open_clinic, now=saturday_night)
+    assert closed.startswith("Testville Midwives is closed now.")
+    assert "Call Testland Health Line on 0300 400 7004 today instead" in closed
+    opened = render_advice(decision, open_clinic, now=tuesday_morning)
+    assert opened.startswith("Call Testville Midwives on 0300 400 7003 today.")
+
+
+def test_opening_hours_are_read_in_the_clinic_time_zone(open_clinic):
+    from datetime import datetime, timezone
+
+    midwives = open_clinic.midwife_team
+    # 08:30 UTC in July is 09:30 in London (summer time): open.
+    assert midwives.is_open(
+        open_clinic.local_time(datetime(2026, 7, 7, 8, 30, tzinfo=timezone.utc))
+    )
+    assert not midwives.is_open(
+        open_clinic.local_time(datetime(2026, 7, 7, 16, 30, tzinfo=timezone.utc))
+    )
+    assert open_clinic.maternity_triage.is_open(datetime(2026, 7, 7)) is None  # not structured
+
+
+@pytest.mark.parametrize(
+    "value,error",
+    [
+        ("{mon-fri: 9-5}", "is not like"),
+        ("{funday: 09:00-17:00}", "unknown days"),
+        ('{mon: "17:00-09:00"}', "ends before"),
+    ],
+)
+def test_clinic_rejects_bad_opening_hours(tmp_path, value, error):
+    path = tmp_path / "clinic.yml"
+    path.write_text(
+        CLINIC_YAML.replace(
+            '  hours: "weekdays 9am to 5pm"\n', f'  hours: "weekdays 9am to 5pm"\n  open: {value}\n'
+        )
+    )
+    with pytest.raises(ClinicConfigError, match=error):
+        load_clinic(path)
+
+
+def test_read_back_says_what_was_understood(clinic):
+    findings = F("vaginal_pressure", "bleeding", weeks=20, contractions="no")
+    text = render_advice(assess(findings), clinic, findings)
+    assert (
+        "You told me: 20 weeks pregnant, bleeding or spotting, pressure in the vagina, "
+        "no contractions."
+    ) in text
+    assert "If that is wrong, tell me." in text
+    # It comes after the advice: the first line is what to do.
+    assert text.startswith("Call Testville Birth Centre Triage on 0300 400 7001 now.")
+
+
+def test_a_stopped_symptom_is_read_back_and_still_checked(clinic):
+    findings = Findings(resolved=frozenset({"bleeding"}), gestational_weeks=22, contractions="no")
+    text = render_advice(assess(findings), clinic, findings)
+    assert "bleeding or spotting (stopped now)" in text
+    assert "Even though it has stopped, it still needs to be checked." in text
+
+
+def test_provisional_advice_says_questions_follow_and_cannot_lower_it(clinic):
+    text = render_advice(assess(F("fluid_leak")), clinic, provisional=True)
+    assert "your answers can only make this more urgent, never less" in text
+    assert text.startswith("Call Testville Birth Centre Triage on 0300 400 7001 now.")
+
+
+def test_emergency_for_someone_else_is_worded_for_the_helper_with_first_aid(clinic):
+    findings = F("fainting", weeks=25)
+    text = render_advice(assess(findings), clinic, findings, on_behalf=True)
+    assert text.startswith("Call 112 now.\nTell them she is pregnant")
+    assert "lie her on her left side (the recovery position)" in text
+    assert "Do not hold her down" in text
+    assert "do not drive yourself" not in text.lower()
+
+
+def test_cord_prolapse_gives_first_aid(clinic):
+    text = render_advice(assess(F("cord_felt", weeks=34)), clinic)
+    assert "knees and elbows with your bottom higher than your head" in text
+    assert "Do not touch the cord or try to push it back." in text
+
+
+def test_self_harm_gives_the_emergency_and_the_crisis_line(clinic_file, tmp_path):
+    path = tmp_path / "crisis.yml"
+    path.write_text(
+        CLINIC_YAML + 'mental_health_crisis:\n  name: Testland Crisis Line\n'
+        '  phone: "0300 400 7009"\n',
+        encoding="utf-8",
+    )
+    place = load_clinic(path)
+    text = render_advice(assess(F("self_harm", weeks=20)), place)
+    assert text.startswith(
+        "If you might act on these thoughts, or you have hurt yourself, call 112 now or go to A&E."
+    )
+    assert "call Testland Crisis Line on 0300 400 7009 today" in text
+
+
+def test_abuse_gives_the_danger_line_and_the_helpline(tmp_path):
+    path = tmp_path / "abuse.yml"
+    path.write_text(
+        CLINIC_YAML + 'domestic_abuse:\n  name: Testland Abuse Helpline\n'
+        '  phone: "0800 400 7010"\n  hours: free, any time\n',
+        encoding="utf-8",
+    )
+    text = render_advice(assess(F("abuse", weeks=20)), load_clinic(path))
+    assert "If you are in danger now, call 112." in text
+    assert "Testland Abuse Helpline on 0800 400 7010 (free, any time)" in text
+
+
+def test_stitch_history_is_not_told_it_may_be_offered_a_stitch(clinic):
+    findings = F(weeks=20, risk_factors=frozenset({"cerclage_in_place"}))
+    text = render_advice(assess(findings), clinic, findings)
+    assert "the stitch may need to come out" in text
+    assert "offered" not in text
+
+
+def test_interim_safety_net_names_the_triage_line_and_the_emergency_number(clinic):
+    from triage import interim_safety_net
+
+    line = interim_safety_net(clinic)
+    assert "0300 400 7001 now" in line and "call 112" in line
+
+
+def test_no_answer_text_says_same_day_for_seed_symptoms():
+    """Review 3.2: the answer to "do you get contractions with CI?" said "the same day"."""
+    text = (Path(__file__).resolve().parent.parent / "content" / "answers.yml").read_text()
+    assert "same day" not in text.lower()

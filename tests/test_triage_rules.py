@@ -7,6 +7,7 @@ exhaustively across its window.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from triage import (
     Level,
     Reason,
     assess,
+    floor,
+    hold,
     missing_information,
 )
 from triage.codes import ALL_SYMPTOMS, CI_RISK_FACTORS, RISK_FACTORS
@@ -58,7 +61,7 @@ def test_each_rule_fires_on_its_example(rule_id: str):
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_every_rule_cites_a_source_from_the_reference(rule):
-    known = ("MSD Manual", "ACOG", "RCOG", "NICE NG25", "Tommy's", "Almond")
+    known = ("MSD Manual", "ACOG", "RCOG", "NICE", "Tommy's", "Almond", "MBRRACE")
     assert any(name in rule.source for name in known), rule.source
     assert rule.when.__doc__, f"{rule.id}: the condition function needs a docstring"
 
@@ -119,48 +122,60 @@ def test_concerns_are_unique_and_most_urgent_rule_first():
 # -- gestational boundaries -------------------------------------------------------------------
 
 BOUNDARIES = [
-    # (present, contractions, weeks, level, rule that must fire, rule that must not)
-    (("bleeding",), "no", 13.9, Level.SAME_DAY, "S2", "U6"),
-    (("bleeding",), "no", 14.0, Level.URGENT, "U6", "S2"),
-    (("back_pain",), "no", 13.9, Level.SAME_DAY, "S3", "U1"),
-    (("back_pain",), "no", 14.0, Level.URGENT, "U1", "S3"),
+    # (present, contractions, weeks, level, rule that must fire, rule that must not).
+    # Early pregnancy ends at 13+0 (the sources' "about 14", with a week's margin for dating).
+    (("bleeding",), "no", 12.9, Level.SAME_DAY, "S2", "U6"),
+    (("bleeding",), "no", 13.0, Level.URGENT, "U6", "S2"),
+    (("back_pain",), "no", 12.9, Level.SAME_DAY, "S3", "U1"),
+    (("back_pain",), "no", 13.0, Level.URGENT, "U1", "S3"),
     (("back_pain",), "no", 27.9, Level.URGENT, "U1", "S4"),
-    (("back_pain",), "no", 28.0, Level.SAME_DAY, "S4", "U1"),
+    # Pain without contractions stays urgent to 30+0 (U16), then same day at maternity triage.
+    (("back_pain",), "no", 28.0, Level.URGENT, "U16", "U1"),
+    (("back_pain",), "no", 29.9, Level.URGENT, "U16", "S4"),
+    (("back_pain",), "no", 30.0, Level.SAME_DAY, "S4", "U16"),
     (("back_pain",), "no", 36.9, Level.SAME_DAY, "S4", "S5"),
     (("back_pain",), "no", 37.0, Level.SAME_DAY, "S5", "S4"),
-    (("vaginal_pressure",), "no", 13.9, Level.SAME_DAY, "S3", "U7"),
-    (("vaginal_pressure",), "no", 14.0, Level.URGENT, "U7", "U7b"),
+    (("vaginal_pressure",), "no", 12.9, Level.SAME_DAY, "S3", "U7"),
+    (("vaginal_pressure",), "no", 13.0, Level.URGENT, "U7", "U7b"),
     (("vaginal_pressure",), "no", 27.9, Level.URGENT, "U7", "U7b"),
     (("vaginal_pressure",), "no", 28.0, Level.URGENT, "U7b", "U7"),
     (("vaginal_pressure",), "no", 36.9, Level.URGENT, "U7b", "S5"),
     (("vaginal_pressure",), "no", 37.0, Level.SAME_DAY, "S5", "U7b"),
-    (("discharge_change",), "no", 13.9, Level.ROUTINE, "R1", "U1"),
-    (("discharge_change",), "no", 14.0, Level.URGENT, "U1", "R1"),
+    (("discharge_change",), "no", 12.9, Level.ROUTINE, "R1", "U1"),
+    (("discharge_change",), "no", 13.0, Level.URGENT, "U1", "R1"),
     (("discharge_change",), "no", 27.9, Level.URGENT, "U1", "U14"),
     (("discharge_change",), "no", 28.0, Level.URGENT, "U14", "U1"),
     (("discharge_change",), "no", 36.9, Level.URGENT, "U14", "X1"),
     (("discharge_change",), "no", 37.0, Level.SAME_DAY, "X1", "U14"),
-    (("contractions",), "yes", 13.9, Level.SAME_DAY, "S3", "U3"),
-    (("contractions",), "yes", 14.0, Level.URGENT, "U3", "S3"),
+    (("contractions",), "yes", 12.9, Level.SAME_DAY, "S3", "U3"),
+    (("contractions",), "yes", 13.0, Level.URGENT, "U3", "S3"),
     (("contractions",), "yes", 36.9, Level.URGENT, "U3", "U4"),
     (("contractions",), "yes", 37.0, Level.URGENT, "U4", "U3"),
+    (("mucus_plug",), "no", 12.9, Level.SAME_DAY, "S6", "U8"),
+    (("mucus_plug",), "no", 13.0, Level.URGENT, "U8", "S6"),
     (("mucus_plug",), "no", 36.9, Level.URGENT, "U8", "S5"),
     (("mucus_plug",), "no", 37.0, Level.SAME_DAY, "S5", "U8"),
-    (("itching",), "unknown", 13.9, Level.SAME_DAY, "X1", "U12"),
-    (("itching",), "unknown", 14.0, Level.URGENT, "U12", "X1"),
+    (("itching",), "unknown", 12.9, Level.SAME_DAY, "X1", "U12"),
+    (("itching",), "unknown", 13.0, Level.URGENT, "U12", "X1"),
     (("smelly_discharge",), "unknown", 15.9, Level.SAME_DAY, "U13b", "U13"),
     (("smelly_discharge",), "unknown", 16.0, Level.URGENT, "U13", "U13b"),
-    (("reduced_movements",), "unknown", 15.9, Level.ROUTINE, "U9c", "U9b"),
-    (("reduced_movements",), "unknown", 16.0, Level.SAME_DAY, "U9b", "U9c"),
-    (("reduced_movements",), "unknown", 23.9, Level.SAME_DAY, "U9b", "U9"),
-    (("reduced_movements",), "unknown", 24.0, Level.URGENT, "U9", "U9b"),
+    # Reduced movements: urgent once movements are usually felt (the reference gives no lower
+    # gestation; the review's HZ-19).
+    (("reduced_movements",), "unknown", 15.9, Level.ROUTINE, "U9c", "U9"),
+    (("reduced_movements",), "unknown", 16.0, Level.URGENT, "U9", "U9c"),
     (("headache",), "unknown", 19.9, Level.SAME_DAY, "U10b", "U10"),
     (("headache",), "unknown", 20.0, Level.URGENT, "U10", "U10b"),
     (("swelling",), "unknown", 20.0, Level.URGENT, "U10", "U10b"),
+    (("epigastric_pain",), "unknown", 19.9, Level.SAME_DAY, "U10b", "U10"),
+    (("epigastric_pain",), "unknown", 20.0, Level.URGENT, "U10", "U10b"),
     (("seizure",), "unknown", 19.9, Level.EMERGENCY, "E3", "E3b"),
     (("seizure",), "unknown", 20.0, Level.EMERGENCY, "E3b", "X1"),
-    (("bleeding", "one_sided_pain"), "unknown", 13.9, Level.EMERGENCY, "E6", "U6"),
-    (("bleeding", "one_sided_pain"), "no", 14.0, Level.URGENT, "U6", "E6"),
+    (("bleeding", "one_sided_pain"), "unknown", 12.9, Level.EMERGENCY, "E6", "U6"),
+    (("bleeding", "one_sided_pain"), "no", 13.0, Level.URGENT, "U6", "E6"),
+    (("abdominal_trauma",), "unknown", 12.9, Level.SAME_DAY, "S10", "U23"),
+    (("abdominal_trauma",), "unknown", 13.0, Level.URGENT, "U23", "S10"),
+    (("period_type_pain", "abdominal_pain"), "no", 36.9, Level.URGENT, "U21", "S5"),
+    (("period_type_pain", "abdominal_pain"), "no", 37.0, Level.SAME_DAY, "S5", "U21"),
 ]
 
 
@@ -188,7 +203,7 @@ def test_unknown_weeks_are_treated_as_inside_the_window(symptom, declined):
     assert no.level is Level.URGENT and "U2b" in no.rules
     assert "cervical_insufficiency" in no.concerns
     text = next(r.text for r in no.reasons if r.rule == "U2b")
-    assert "14-28 week window" in text
+    assert "window of about 14 to 28 weeks" in text
     assert ("declined" in text) is declined
 
     unknown = assess(F(symptom, contractions="unknown", gestational_declined=declined))
@@ -216,9 +231,27 @@ def test_unknown_weeks_take_the_more_urgent_branch(present, rule, concern):
 
 
 def test_unknown_weeks_bleeding_with_ectopic_signs_is_an_emergency():
-    decision = assess(F("bleeding", "dizziness"))
+    decision = assess(F("bleeding", "shoulder_tip_pain"))
     assert decision.level is Level.EMERGENCY and "E6" in decision.rules
     assert "early_pregnancy" in decision.concerns
+
+
+@pytest.mark.parametrize("pain", ["one_sided_pain", "shoulder_tip_pain"])
+@pytest.mark.parametrize("faint", ["dizziness", "fainting"])
+def test_ectopic_signs_without_bleeding_are_an_emergency(pain, faint):
+    """Review E6: a ruptured ectopic pregnancy often shows without vaginal bleeding."""
+    decision = assess(F(pain, faint, weeks=8))
+    assert decision.level is Level.EMERGENCY and "E6" in decision.rules
+    assert assess(F(pain, weeks=8)).level is Level.SAME_DAY  # the pain alone: S3
+
+
+@pytest.mark.parametrize("weeks", [8, 20, 33, None])
+@pytest.mark.parametrize("symptom", ["bleeding", "abdominal_pain", "one_sided_pain"])
+def test_bleeding_or_pain_with_dizziness_is_an_emergency_at_any_weeks(symptom, weeks):
+    """Review E3/HZ-03: signs of shock (blood loss) at any gestation."""
+    decision = assess(F(symptom, "dizziness", weeks=weeks, contractions="no"))
+    assert decision.level is Level.EMERGENCY
+    assert {"E8"} & set(decision.rules) or "E6" in decision.rules
 
 
 @pytest.mark.parametrize("answer", ["unknown", "declined"])
@@ -233,7 +266,7 @@ def test_contractions_not_known_in_the_window_assume_both(answer):
     [
         ("declined", "U15", Level.URGENT),
         ("unknown", "U15", Level.URGENT),
-        ("no", "S4", Level.SAME_DAY),
+        ("no", "S4", Level.SAME_DAY),  # at 32 weeks; 28-30 is U16, urgent
         ("unsure", "U3", Level.URGENT),
         ("yes", "U3", Level.URGENT),
     ],
@@ -419,8 +452,10 @@ def test_every_combination_gets_a_decision():
         (F("bleeding"), ["gestational_weeks", "contractions"]),
         (F("back_pain", weeks=20), ["contractions"]),
         (F("back_pain", weeks=36.9), ["contractions"]),
-        (F("back_pain", weeks=37), []),
-        (F("back_pain", weeks=13.9), []),
+        # At term the answer decides between labour (U4, urgent) and early signs (S5).
+        (F("back_pain", weeks=37), ["contractions"]),
+        (F("back_pain", weeks=13.0), ["contractions"]),
+        (F("back_pain", weeks=12.9), []),
         (F("fluid_leak", weeks=30), ["contractions"]),
         (F("mucus_plug"), ["gestational_weeks", "contractions"]),
         (F("headache"), ["gestational_weeks"]),
@@ -524,6 +559,187 @@ def test_exported_code_sets():
         "seizure",
         "cord_felt",
         "membranes_felt",
-        "unspecified_red_flag",
+        "chest_pain",
+        "breathlessness",
+        "confusion",
+        "mottled_skin",
+        "self_harm",
     } == RED_FLAGS
     assert CI_RISK_FACTORS < RISK_FACTORS
+
+
+# -- the whole pregnancy's red flags and the missing rules (safety review 2026-12-01) -------
+
+
+@pytest.mark.parametrize(
+    "findings,level,rule",
+    [
+        (F("chest_pain", weeks=30), Level.EMERGENCY, "E9"),
+        (F("breathlessness", weeks=12), Level.EMERGENCY, "E9"),
+        (F("confusion", "fever", weeks=24), Level.EMERGENCY, "E10"),
+        (F("mottled_skin", weeks=18), Level.EMERGENCY, "E10"),
+        (F("self_harm", weeks=20), Level.EMERGENCY, "E11"),
+        (F("calf_pain", weeks=26), Level.URGENT, "U22"),
+        (F("abdominal_trauma", weeks=26), Level.URGENT, "U23"),
+        (F("abdominal_trauma"), Level.URGENT, "U23"),
+        (F("vomiting", weeks=9), Level.SAME_DAY, "S8"),
+        (F("abuse", weeks=20), Level.SAME_DAY, "S9"),
+        (F("rigors", weeks=20), Level.URGENT, "U11"),
+        (F("epigastric_pain", weeks=34), Level.URGENT, "U10"),
+        (F("stitch_problem", weeks=20), Level.URGENT, "U18"),
+        (F("positional_pain", weeks=22), Level.SAME_DAY, "S7"),
+        (F("unrecognised_symptom", weeks=20), Level.URGENT, "X2"),
+        (F("unrecognised_symptom"), Level.URGENT, "X2"),
+    ],
+)
+def test_whole_pregnancy_rules(findings, level, rule):
+    decision = assess(findings)
+    assert decision.level is level and rule in decision.rules
+
+
+@pytest.mark.parametrize("weeks", [10, 13, 20, 30, 38])
+@pytest.mark.parametrize("symptom", ["bleeding", "back_pain", "fluid_leak", "mucus_plug"])
+def test_a_stitch_with_symptoms_is_urgent_at_any_weeks(symptom, weeks):
+    """Review HZ-05: a stitch in place plus a seed symptom, fluid or a show is never same day."""
+    decision = assess(F(symptom, weeks=weeks, risk_factors=frozenset({"cerclage_in_place"})))
+    assert decision.level >= Level.URGENT and "U17" in decision.rules
+
+
+@pytest.mark.parametrize(
+    "factor",
+    ["previous_midtrimester_loss", "previous_preterm_birth", "previous_ci", "short_cervix"],
+)
+def test_ci_history_with_a_seed_symptom_is_urgent_from_12_weeks(factor):
+    history = frozenset({factor})
+    assert assess(F("abdominal_pain", weeks=12.5, risk_factors=history)).level is Level.URGENT
+    assert assess(F("back_pain", weeks=33, contractions="no", risk_factors=history)).level is (
+        Level.URGENT
+    )
+    assert assess(F("abdominal_pain", weeks=11.9, risk_factors=history)).level is Level.SAME_DAY
+
+
+def test_twins_with_pain_late_preterm_is_urgent():
+    twins = frozenset({"multiple_pregnancy"})
+    assert assess(F("back_pain", weeks=33, contractions="no", risk_factors=twins)).level is (
+        Level.URGENT
+    )
+    assert assess(F("back_pain", weeks=33, contractions="no")).level is Level.SAME_DAY
+
+
+def test_period_type_pain_before_37_weeks_is_urgent_even_without_contractions():
+    decision = assess(F("period_type_pain", "abdominal_pain", weeks=32, contractions="no"))
+    assert decision.level is Level.URGENT and "U21" in decision.rules
+
+
+def test_a_symptom_that_has_stopped_is_still_a_finding():
+    stopped = Findings(resolved=frozenset({"bleeding"}), gestational_weeks=22, contractions="no")
+    assert "bleeding" in stopped.present
+    decision = assess(stopped)
+    assert decision.level is Level.URGENT and "U6" in decision.rules
+    assert "still needs checking" in next(r.text for r in decision.reasons if r.rule == "U6")
+
+
+def test_stitch_risk_factor_alone_is_routine_with_stitch_advice():
+    decision = assess(F(weeks=20, risk_factors=frozenset({"cerclage_in_place"})))
+    assert decision.level is Level.ROUTINE and decision.rules == ("R2",)
+
+
+# -- the floor: advice that holds whatever the missing answers are ----------------------------
+
+
+def _all_findings() -> list[Findings]:
+    """A bank of findings: every symptom alone, with each contraction answer and risk factor."""
+    bank = []
+    for symptom in sorted(ALL_SYMPTOMS):
+        for answer in ("unknown", "no", "yes", "unsure", "declined"):
+            bank.append(F(symptom, contractions=answer))
+            bank.append(
+                F(
+                    symptom,
+                    contractions=answer,
+                    risk_factors=frozenset({"cerclage_in_place", "multiple_pregnancy"}),
+                )
+            )
+    bank.append(F("period_type_pain", "abdominal_pain"))
+    bank.append(F("back_pain", risk_factors=frozenset({"previous_preterm_birth"})))
+    return bank
+
+
+def _weeks_in(lo: float, hi: float) -> list[float]:
+    """Every half week from ``lo``, and the last tenth before ``hi`` (rules compare whole or
+    tenths of weeks)."""
+    return sorted({*(lo + i / 2 for i in range(int((hi - lo) * 2))), round(hi - 0.1, 1)})
+
+
+def test_week_boundaries_are_complete():
+    """Within each band between two boundaries the decision never changes, so the floor, which
+    tries one week per band, has tried every case."""
+    from triage.rules import WEEK_BOUNDARIES
+
+    edges = (0.0, *WEEK_BOUNDARIES, 45.0)
+    for f in _all_findings():
+        for lo, hi in zip(edges, edges[1:], strict=False):
+            weeks = _weeks_in(lo, hi)
+            levels = {assess(dataclasses.replace(f, gestational_weeks=w)).rules for w in weeks}
+            assert len(levels) == 1, (f, lo, hi, levels)
+
+
+@pytest.mark.parametrize("f", _all_findings(), ids=str)
+def test_floor_is_never_above_any_completion_and_is_one_of_them(f):
+    from triage.engine import completions
+
+    lowest = floor(f)
+    levels = [assess(c).level for c in completions(f)]
+    assert lowest.level == min(levels)
+    # Whatever the patient answers next, the final decision is at least the floor.
+    for weeks in (None, 5, 12.5, 13, 20, 28.5, 33, 38):
+        for answer in ("yes", "no", "unsure", "declined", "unknown"):
+            if f.gestational_weeks is None and f.contraction_status == "unknown":
+                done = dataclasses.replace(f, gestational_weeks=weeks, contractions=answer)
+                assert assess(done).level >= lowest.level, (done, lowest)
+
+
+@pytest.mark.parametrize(
+    "findings,level",
+    [
+        (F("fluid_leak"), Level.URGENT),  # any weeks, any answer: the waters
+        (F("bleeding", weeks=31), Level.URGENT),  # after the first trimester
+        (F("bleeding"), Level.SAME_DAY),  # could be 8 weeks: the early pregnancy unit
+        (F("back_pain", weeks=20), Level.URGENT),  # the central rule: contractions or not
+        (F("abdominal_pain", weeks=32), Level.SAME_DAY),  # "no" would be S4
+        (F("heavy_bleeding"), Level.EMERGENCY),
+        (F(), Level.SELF_CARE),
+    ],
+)
+def test_floor(findings, level):
+    assert floor(findings).level is level
+
+
+def test_floor_first_for_every_urgent_floor_the_reasons_are_known_now():
+    """The provisional advice names what the patient said, not an answer she has not given:
+    back pain at 20 weeks is U2 (contractions not known), not U3 (contractions)."""
+    assert floor(F("back_pain", weeks=20)).rules[0] == "U2"
+
+
+def test_hold_never_lowers_earlier_advice():
+    same_day = assess(F("bleeding", weeks=10))
+    held = hold(same_day, Level.URGENT)
+    assert held.level is Level.URGENT and held.rules[0] == "H1"
+    assert held.concerns == same_day.concerns
+    assert hold(same_day, None) is same_day
+    assert hold(same_day, Level.ROUTINE) is same_day
+
+
+def test_gestation_buttons_record_the_most_cautious_week_of_their_range():
+    """Choosing a range button never lowers the level below any week inside that range."""
+    from triage.rules import GESTATION_RANGES, TERM
+
+    edges = [0.0] + [weeks for _, weeks in GESTATION_RANGES]
+    bounds = [(0.0, 13.0), (13.0, 28.0), (28.0, TERM), (TERM, 42.0)]
+    assert len(bounds) == len(GESTATION_RANGES) and edges
+    for (lo, hi), (_title, recorded) in zip(bounds, GESTATION_RANGES, strict=False):
+        assert lo <= recorded < hi
+        for f in _all_findings():
+            chosen = assess(dataclasses.replace(f, gestational_weeks=recorded)).level
+            for w in _weeks_in(lo, hi):
+                assert chosen >= assess(dataclasses.replace(f, gestational_weeks=w)).level, (f, w)

@@ -7,11 +7,11 @@ so the rules can be tested, reviewed and reused on their own (see docs/triage-ru
 
 from __future__ import annotations
 
-from .advice import disclaimer, fallback_advice, render_advice
+from .advice import disclaimer, fallback_advice, interim_safety_net, render_advice
 from .clinic import Clinic, ClinicConfigError, Service, load_clinic
 from .codes import RED_FLAGS, RISK_FACTORS, SEED_SYMPTOMS
 from .decision import Decision, Level, Reason
-from .engine import assess, missing_information
+from .engine import assess, floor, hold, missing_information
 from .findings import Findings
 from .rules import RULES, Rule
 
@@ -31,6 +31,9 @@ __all__ = [
     "assess",
     "disclaimer",
     "fallback_advice",
+    "floor",
+    "hold",
+    "interim_safety_net",
     "load_clinic",
     "missing_information",
     "render_advice",

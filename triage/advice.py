@@ -10,8 +10,11 @@ comes from the Clinic (clinic.yml), never from this file.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from .clinic import Clinic, Service
 from .decision import Decision, Level
+from .findings import Findings
 
 BULLET = "• "
 
@@ -51,6 +54,42 @@ WHAT_MAY_BE_HAPPENING: dict[str, tuple[str, ...]] = {
     "labour": ("This could be a sign that labour is starting.",),
     "other_symptom": ("Some of what you told me needs to be checked by a midwife or doctor.",),
     "possible_emergency": ("What you describe could be a sign of a serious problem.",),
+    "heart_or_lungs": (
+        "Chest pain or struggling to breathe could be a sign of a blood clot in the lungs.",
+        "It could also be a heart problem.",
+    ),
+    "serious_illness": (
+        "Feeling confused, or skin that looks grey, blue or blotchy, can be serious.",
+        "It could be a sign of a bad infection (sepsis) or of losing blood.",
+    ),
+    "mental_health_crisis": (
+        "You are not alone, and these thoughts can get better with the right help.",
+        "Many people have thoughts like these in pregnancy. It is not your fault.",
+    ),
+    "blood_clot": (
+        "A swollen, painful leg could be a sign of a blood clot (a deep vein thrombosis).",
+        "Clots are more common in pregnancy and need treatment quickly.",
+    ),
+    "injury": (
+        "After a fall or a blow to your bump, your baby needs checking.",
+        "This is true even if you feel fine.",
+    ),
+    "hyperemesis": (
+        "Being sick so much that you can't keep fluids down can make you dehydrated.",
+        "It can be treated.",
+    ),
+    "safeguarding": (
+        "Being hurt, threatened or controlled by someone is not your fault.",
+        "Your midwife can help you in confidence, and so can the helpline below.",
+    ),
+    "ligament_pain": (
+        "A short, sharp pain when you move is often the ligaments that hold up your womb.",
+        "They stretch as your bump grows.",
+    ),
+    "unrecognised_problem": (
+        "I could not work out exactly what you told me, so I can't rule anything out.",
+        "A midwife needs to ask you about it.",
+    ),
 }
 
 #: A risk factor with no symptoms (rule R2) is not "a sign" of anything yet: say what it means.
@@ -69,8 +108,14 @@ RULE_CONTEXT: dict[str, str] = {
 RULE_TODO: dict[str, str] = {
     "R1": "Contact your midwife or GP today if the discharge smells or itches, "
     "or it burns when you pee.",
-    "R2": "You may be offered scans to measure your cervix, or a stitch to help keep it closed.",
+    "S7": "Call maternity triage now instead if the pain stays, gets worse, or comes in waves.",
 }
+#: What the rule R2 says to do depends on the history: a stitch already in is not "offered".
+R2_TODO = "Plan your care with them: you may be offered scans of your cervix, or a stitch."
+R2_TODO_STITCH = (
+    "If you get contractions, your waters break, or you bleed, call maternity triage "
+    "straight away: the stitch may need to come out."
+)
 
 #: When to act sooner (call maternity triage now), per concern, for the lower levels.
 SOONER: dict[str, tuple[str, ...]] = {
@@ -100,6 +145,14 @@ SOONER: dict[str, tuple[str, ...]] = {
         "pains or tightenings that come and go",
         "your baby moving less, once you feel regular movements",
     ),
+    "ligament_pain": (
+        "pain that stays, or comes in waves",
+        "bleeding or spotting",
+        "pressure in your vagina",
+        "fluid leaking from your vagina",
+    ),
+    "hyperemesis": ("being sick with blood in it", "pain in your tummy", "not passing urine"),
+    "injury": ("bleeding", "pain in your tummy", "fluid leaking", "your baby moving less"),
 }
 
 #: What to watch for when nothing needs doing now (the cervical-insufficiency signs first).
@@ -112,6 +165,85 @@ WATCH_FOR: tuple[str, ...] = (
     "pains or tightenings that come and go",
     "your baby moving less than before",
 )
+
+#: First aid while waiting for the ambulance, per concern (RCOG GTG 50 for the cord; the
+#: recovery position for a faint or a fit). Worded for the patient, or for the person helping.
+FIRST_AID: dict[str, tuple[str, ...]] = {
+    "cord_prolapse": (
+        "While you wait: get on your knees and elbows with your bottom higher than your head, "
+        "or lie on your side.",
+        "Do not touch the cord or try to push it back.",
+    ),
+    "cervical_insufficiency": (),
+    "collapse": (),
+}
+FIRST_AID_MEMBRANES = (
+    "While you wait: lie down on your side. Do not push, and do not touch what you can feel."
+)
+FIRST_AID_HELPER: dict[str, tuple[str, ...]] = {
+    "collapse": (
+        "While you wait: if she has fainted or is having a fit, lie her on her left side "
+        "(the recovery position).",
+        "Do not hold her down or put anything in her mouth. Note the time a fit started.",
+        "If she stops breathing, the call handler will tell you what to do.",
+    ),
+    "cord_prolapse": (
+        "While you wait: help her onto her knees and elbows with her bottom higher than her "
+        "head, or onto her side.",
+        "Do not touch the cord or try to push it back.",
+    ),
+}
+
+#: Plain words for each finding, for the read-back ("You told me: ...").
+SYMPTOM_WORDS: dict[str, str] = {
+    "vaginal_pressure": "pressure in the vagina",
+    "bleeding": "bleeding or spotting",
+    "heavy_bleeding": "heavy bleeding",
+    "abdominal_pain": "tummy pain or ache",
+    "back_pain": "low back pain",
+    "discharge_change": "a change in discharge",
+    "contractions": "contractions",
+    "fluid_leak": "fluid leaking",
+    "reduced_movements": "the baby moving less",
+    "mucus_plug": "a show (mucus plug)",
+    "headache": "headache",
+    "visual_disturbance": "changes in vision",
+    "swelling": "swelling",
+    "fever": "a temperature",
+    "itching": "itchy hands or feet",
+    "smelly_discharge": "smelly discharge",
+    "itchy_discharge": "itchy discharge",
+    "burning_urination": "burning when you pee",
+    "one_sided_pain": "pain on one side",
+    "shoulder_tip_pain": "shoulder-tip pain",
+    "dizziness": "dizziness",
+    "severe_constant_pain": "strong pain that does not stop",
+    "fainting": "fainting or collapse",
+    "seizure": "a fit",
+    "cord_felt": "the cord",
+    "membranes_felt": "something coming out of the vagina",
+    "chest_pain": "chest pain",
+    "breathlessness": "struggling to breathe",
+    "confusion": "confusion",
+    "mottled_skin": "grey, blue or blotchy skin",
+    "self_harm": "thoughts of harming yourself",
+    "period_type_pain": "period-type pains",
+    "positional_pain": "a brief sharp pain when moving",
+    "rigors": "shaking or shivering",
+    "calf_pain": "a swollen or painful leg",
+    "abdominal_trauma": "a fall or blow to the bump",
+    "vomiting": "being sick",
+    "epigastric_pain": "pain under the ribs",
+    "stitch_problem": "a problem with the stitch",
+    "abuse": "someone hurting you",
+    "unspecified_red_flag": "something that sounded like an emergency",
+    "unrecognised_symptom": "something I could not place",
+}
+CONTRACTION_WORDS = {
+    "yes": "contractions",
+    "no": "no contractions",
+    "unsure": "not sure about contractions",
+}
 
 
 def _bullets(items: tuple[str, ...] | list[str]) -> list[str]:
@@ -134,19 +266,20 @@ def _hours(service: Service) -> list[str]:
 
 #: Red flags that matter for one concern only, added to the emergency list (rule E6).
 EXTRA_EMERGENCY: dict[str, str] = {
-    "early_pregnancy": "bleeding with pain on one side of your tummy, pain in the tip of "
-    "your shoulder, or feeling dizzy",
+    "early_pregnancy": "pain on one side or in your shoulder tip, with dizziness or "
+    "fainting, even without bleeding",
 }
 
 
 def emergency_list(clinic: Clinic, concerns: tuple[str, ...] = ()) -> list[str]:
     """Which symptoms mean "call the emergency number now"; the same list in every reply."""
     items = [
-        "heavy bleeding: soaking a pad in an hour or less, or clots",
+        "heavy bleeding: soaking a pad in an hour or less, or running down your legs, or big clots",
         "strong pain that is there all the time and does not come and go",
-        "fainting or collapsing",
+        "fainting or collapsing, or bleeding or pain with feeling dizzy or faint",
         "a fit (seizure)",
         "feeling or seeing the cord, or something coming out of your vagina",
+        "chest pain, or struggling to breathe",
     ]
     items.extend(EXTRA_EMERGENCY[c] for c in concerns if c in EXTRA_EMERGENCY)
     return [
@@ -155,9 +288,19 @@ def emergency_list(clinic: Clinic, concerns: tuple[str, ...] = ()) -> list[str]:
     ]
 
 
-def always_ok(clinic: Clinic) -> list[str]:
-    """It is always right to seek help: the last word of every reply."""
+def always_ok(clinic: Clinic, level: Level | None = None) -> list[str]:
+    """It is always right to seek help: the last word of every reply.
+
+    In an emergency reply it says to call the emergency number first, so that a frightened
+    reader does not call the maternity unit instead.
+    """
     mt = clinic.maternity_triage
+    if level is Level.EMERGENCY:
+        return [
+            f"Call {clinic.emergency_number} first.",
+            f"When you have called {clinic.emergency_number}, you can also let {_name(mt)} "
+            f"know on {mt.phone}.",
+        ]
     lines = [
         "If you are worried at any time, it is always right to get help.",
         f"You can call {_name(mt)} on {mt.phone}, even if you have called before.",
@@ -171,7 +314,7 @@ def always_ok(clinic: Clinic) -> list[str]:
     return lines
 
 
-def _what_may_be_happening(decision: Decision) -> list[str]:
+def _what_may_be_happening(decision: Decision, findings: Findings | None) -> list[str]:
     lines: list[str] = []
     for concern in decision.concerns:
         if concern == "cervical_insufficiency" and decision.level <= Level.ROUTINE:
@@ -183,50 +326,104 @@ def _what_may_be_happening(decision: Decision) -> list[str]:
         lines = ["From what you told me, I did not find any warning signs."]
         lines.append("I can't examine you, so I can't rule anything out.")
     else:
+        if findings is not None and findings.resolved and decision.level >= Level.SAME_DAY:
+            lines.append("Even though it has stopped, it still needs to be checked.")
         lines.append("I can't tell you for sure what is happening.")
         lines.append("Only a midwife or doctor who checks you can.")
     return lines
 
 
-def _what_to_do(decision: Decision, clinic: Clinic) -> list[str]:
-    lines = _where_and_when(decision, clinic)
+def _what_to_do(
+    decision: Decision,
+    clinic: Clinic,
+    now: datetime | None,
+    helper: bool,
+    findings: Findings | None,
+) -> list[str]:
+    lines = _where_and_when(decision, clinic, now, helper)
     if decision.level < Level.URGENT:
         lines.extend(RULE_TODO[rule] for rule in decision.rules if rule in RULE_TODO)
+        if "R2" in decision.rules:
+            stitch = findings is not None and "cerclage_in_place" in findings.risk_factors
+            lines.append(R2_TODO_STITCH if stitch else R2_TODO)
+    lines.extend(_concern_lines(decision, clinic))
     return lines
 
 
-def _where_and_when(decision: Decision, clinic: Clinic) -> list[str]:
+def _concern_lines(decision: Decision, clinic: Clinic) -> list[str]:
+    """The specialist line for concerns that have one (a crisis line, an abuse helpline)."""
+    lines: list[str] = []
+    if "mental_health_crisis" in decision.concerns:
+        crisis = clinic.mental_health_crisis or clinic.out_of_hours
+        lines.append(f"If you are safe for now, call {_name(crisis)} on {crisis.phone} today.")
+    if "safeguarding" in decision.concerns:
+        lines.append(f"If you are in danger now, call {clinic.emergency_number}.")
+        if clinic.domestic_abuse:
+            da = clinic.domestic_abuse
+            hours = f" ({da.hours})" if da.hours else ""
+            lines.append(f"You can call {_name(da)} on {da.phone}{hours}.")
+    return lines
+
+
+def _emergency_call(decision: Decision, clinic: Clinic, helper: bool) -> list[str]:
+    number = clinic.emergency_number
+    if "mental_health_crisis" in decision.concerns and decision.rules[:1] == ("E11",):
+        return [
+            f"If you might act on these thoughts, or you have hurt yourself, call {number} now "
+            "or go to A&E.",
+            "If you can, stay with someone you trust while you get help.",
+        ]
+    if helper:
+        lines = [
+            f"Call {number} now.",
+            "Tell them she is pregnant, and how many weeks if you know.",
+            "Stay with her until help comes.",
+        ]
+        for concern in decision.concerns:
+            lines.extend(FIRST_AID_HELPER.get(concern, ()))
+        return lines
+    lines = [
+        f"Call {number} now.",
+        "Do not wait and do not drive yourself.",
+        "If you can't call, ask someone to call for you.",
+        "Tell them you are pregnant and how many weeks.",
+    ]
+    for concern in decision.concerns:
+        lines.extend(FIRST_AID.get(concern, ()))
+    if "E5" in decision.rules:
+        lines.append(FIRST_AID_MEMBRANES)
+    return lines
+
+
+def _where_and_when(
+    decision: Decision, clinic: Clinic, now: datetime | None, helper: bool
+) -> list[str]:
     """The named service, its number, and the time frame, by level."""
     level, mt = decision.level, clinic.maternity_triage
     if level is Level.EMERGENCY:
-        return [
-            f"Call {clinic.emergency_number} now.",
-            "Do not wait and do not drive yourself.",
-            "If you can't call, ask someone to call for you.",
-            "Tell them you are pregnant and how many weeks.",
-        ]
+        return _emergency_call(decision, clinic, helper)
     if level is Level.URGENT:
         lines = [
             _call(mt, "now"),
-            "Be ready to go in to be checked today.",
-            "Do not wait for your next appointment.",
+            "They will probably ask you to come in straight away.",
+            "Do not wait until later, or for your next appointment.",
+            "She should not drive herself."
+            if helper
+            else "Do not drive yourself: ask someone to take you, or get a taxi.",
         ]
-        if mt.address:
-            lines.append(f"They are at {mt.address}.")
-        lines.append("Tell them how many weeks pregnant you are and what you told me.")
+        where = (
+            f"go straight to {mt.address}" if mt.address else "go straight to the maternity unit"
+        )
+        lines.append(f"If nobody answers within 15 minutes, {where}.")
+        lines.append(f"If you get any of the signs below, call {clinic.emergency_number}.")
+        lines.append(
+            "Tell them she is pregnant, how many weeks, and what you told me."
+            if helper
+            else "Tell them how many weeks pregnant you are and what you told me."
+        )
         return lines
     if level is Level.SAME_DAY:
-        if "early_pregnancy" in decision.concerns:
-            service = clinic.early_pregnancy_unit
-            lines = [_call(service, "today"), *_hours(service), "Or see your GP today."]
-        elif "labour" in decision.concerns:
-            lines = [_call(mt, "today"), "They can tell you if you need to go in."]
-        else:
-            service = clinic.midwife_team
-            lines = [_call(service, "today"), *_hours(service), "Or see your GP today."]
-        ooh = clinic.out_of_hours
-        lines.append(f"If you can't speak to anyone today, call {_name(ooh)} on {ooh.phone}.")
-        return lines
+        return _same_day(decision, clinic, now)
     if level is Level.ROUTINE:
         mw = clinic.midwife_team
         return [
@@ -237,6 +434,35 @@ def _where_and_when(decision: Decision, clinic: Clinic) -> list[str]:
             "If you get worse, do not wait for your appointment.",
         ]
     return ["You do not need to do anything right now."]
+
+
+def _same_day(decision: Decision, clinic: Clinic, now: datetime | None) -> list[str]:
+    """Today's service, knowing whether it is open now (clinic.yml ``open:``)."""
+    mt, ooh = clinic.maternity_triage, clinic.out_of_hours
+    if "early_pregnancy" in decision.concerns or (
+        "injury" in decision.concerns and "S10" in decision.rules
+    ):
+        service, gp = clinic.early_pregnancy_unit, True
+    elif "labour" in decision.concerns or "preterm_labour" in decision.concerns:
+        service, gp = mt, False
+    else:
+        service, gp = clinic.midwife_team, True
+    local = clinic.local_time(now) if service.open else None
+    if local is not None and service.is_open(local) is False:
+        # Closed now: name the service that is open, then when the usual one opens.
+        lines = [
+            f"{_name(service)[:1].upper()}{_name(service)[1:]} is closed now.",
+            f"Call {_name(ooh)} on {ooh.phone} today instead, or {_name(mt)} on {mt.phone}.",
+            *_hours(service),
+        ]
+        return lines
+    if service is mt:
+        return [_call(mt, "today"), "They can tell you if you need to go in."]
+    lines = [_call(service, "today"), *_hours(service)]
+    if gp:
+        lines.append("Or see your GP today.")
+    lines.append(f"If you can't speak to anyone today, call {_name(ooh)} on {ooh.phone}.")
+    return lines
 
 
 def _act_sooner(decision: Decision, clinic: Clinic) -> list[str]:
@@ -252,22 +478,84 @@ def _act_sooner(decision: Decision, clinic: Clinic) -> list[str]:
         items = list(WATCH_FOR)
     mt = clinic.maternity_triage
     intro = "Watch out for these." if decision.level is Level.SELF_CARE else "Do not wait."
-    return [intro, f"Call {_name(mt)} on {mt.phone} now if you get any of these:", *_bullets(items)]
+    return [
+        intro,
+        f"Call {_name(mt)} on {mt.phone} now if you get any of these:",
+        *_bullets(items),
+    ]
 
 
-def render_advice(decision: Decision, clinic: Clinic) -> str:
-    """The safety-netting reply for ``decision``, with names and numbers from ``clinic``."""
+def read_back(findings: Findings | None) -> list[str]:
+    """What the bot understood, so the patient can correct a misreading (Almond 2009: check
+    understanding). Empty when nothing was understood."""
+    if findings is None:
+        return []
+    parts: list[str] = []
+    if findings.gestational_weeks is not None:
+        weeks = findings.gestational_weeks
+        parts.append(
+            f"{weeks:g} weeks pregnant"
+            if weeks == int(weeks)
+            else f"about {weeks:.0f} weeks pregnant"
+        )
+    symptoms = sorted(findings.symptoms - findings.resolved - {"contractions"})
+    parts.extend(SYMPTOM_WORDS.get(code, code.replace("_", " ")) for code in symptoms)
+    parts.extend(
+        SYMPTOM_WORDS.get(code, code.replace("_", " ")) + " (stopped now)"
+        for code in sorted(findings.resolved)
+    )
+    if findings.contraction_status in CONTRACTION_WORDS:
+        parts.append(CONTRACTION_WORDS[findings.contraction_status])
+    if not parts:
+        return []
+    return ["You told me: " + ", ".join(parts) + ".", "If that is wrong, tell me."]
+
+
+def render_advice(
+    decision: Decision,
+    clinic: Clinic,
+    findings: Findings | None = None,
+    *,
+    on_behalf: bool = False,
+    now: datetime | None = None,
+    provisional: bool = False,
+) -> str:
+    """The safety-netting reply for ``decision``, with names and numbers from ``clinic``.
+
+    What to do comes first (a patient may read one line and leave), except at self care, where
+    there is nothing to do. ``findings`` adds the read-back; ``on_behalf`` words an emergency
+    for the person helping; ``now`` is the time the opening hours are checked against;
+    ``provisional`` says that questions follow, which can only make the advice more urgent.
+    """
+    helper = on_behalf
+    todo = _what_to_do(decision, clinic, now, helper, findings)
+    if provisional:
+        todo.append(
+            "Do this now. I will ask you a question or two below, but your answers can only "
+            "make this more urgent, never less."
+        )
     sections = [
-        _what_to_do(decision, clinic),
-        _what_may_be_happening(decision),
+        todo,
+        _what_may_be_happening(decision, findings),
+        read_back(findings),
         _act_sooner(decision, clinic),
         emergency_list(clinic, decision.concerns),
-        always_ok(clinic),
+        always_ok(clinic, decision.level),
     ]
-    if decision.level is not Level.EMERGENCY:
-        # Say what may be happening first, then what to do about it.
+    if decision.level is Level.SELF_CARE:
+        # Nothing to do: say what was (not) found first.
         sections[0], sections[1] = sections[1], sections[0]
     return "\n\n".join("\n".join(s) for s in sections if s)
+
+
+def interim_safety_net(clinic: Clinic) -> str:
+    """One line that goes with every question asked before a decision: what to do meanwhile."""
+    mt = clinic.maternity_triage
+    return (
+        f"While we talk: if you have bleeding, fluid leaking, pressure in your vagina, or pains "
+        f"that come and go, call {_name(mt)} on {mt.phone} now. For heavy bleeding, strong pain "
+        f"that does not stop, fainting, a fit, or chest pain, call {clinic.emergency_number}."
+    )
 
 
 def disclaimer(clinic: Clinic) -> str:
@@ -281,27 +569,31 @@ def disclaimer(clinic: Clinic) -> str:
             "",
             f"If this is an emergency, call {clinic.emergency_number} now.",
             "",
-            "We keep a record of this chat.",
-            f"Nurses and midwives at {clinic.clinic_name} may read it to check your care "
-            "and to improve this service.",
+            "We keep a record of this chat, and nurses and midwives at "
+            f"{clinic.clinic_name} may read it later to check your care and to improve this "
+            "service.",
+            "No one will contact you from this chat: if you need help, you need to call.",
         ]
     )
 
 
 def fallback_advice(clinic: Clinic) -> str:
-    """When the bot did not understand, or something failed: the full safety net anyway."""
+    """When the bot did not understand, or something failed: the full safety net anyway.
+
+    The emergency list comes first: the message not understood may have been an emergency.
+    """
     mt = clinic.maternity_triage
     sections = [
-        [
-            "Sorry, I didn't understand that.",
-            "Please tell me in your own words what you are feeling.",
-            'For example: "I have some bleeding" or "I feel pressure in my vagina".',
-            "It helps to say how many weeks pregnant you are.",
-        ],
         emergency_list(clinic),
         [
-            f"If you have any bleeding, leaking fluid, pressure in your vagina, or pains, "
+            "Sorry, I didn't understand that.",
+            "If you have any bleeding, leaking fluid, pressure in your vagina, or pains, "
             f"call {_name(mt)} on {mt.phone} now.",
+        ],
+        [
+            "Or tell me in your own words what you are feeling.",
+            'For example: "I have some bleeding" or "I feel pressure in my vagina".',
+            "It helps to say how many weeks pregnant you are.",
         ],
         always_ok(clinic),
     ]

@@ -7,9 +7,13 @@ loudly, naming the missing key, because a bot that says "call None" is worse tha
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -22,14 +26,40 @@ class ClinicConfigError(ValueError):
     """clinic.yml is missing, unreadable, or lacks a required entry."""
 
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TIME_RANGE = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)-([01]?\d|2[0-4]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class OpenPeriod:
+    """Open on these weekdays (0 = Monday) from ``start`` to ``end`` minutes after midnight."""
+
+    days: frozenset[int]
+    start: int
+    end: int
+
+
 @dataclass(frozen=True)
 class Service:
-    """A place to call: its name, phone number and, optionally, hours and address."""
+    """A place to call: its name, phone number and, optionally, hours and address.
+
+    ``hours`` is the text patients read; ``open`` the same hours for the bot to reason with
+    (``open:`` in clinic.yml, e.g. ``{mon-fri: "09:00-17:00"}``). Without ``open`` the bot cannot
+    tell whether the service is open now and says so by giving the hours and an alternative.
+    """
 
     name: str
     phone: str
     hours: str | None = None
     address: str | None = None
+    open: tuple[OpenPeriod, ...] = ()
+
+    def is_open(self, at: datetime) -> bool | None:
+        """Open at ``at`` (local time of the clinic), or None when the hours are not structured."""
+        if not self.open:
+            return None
+        minute = at.hour * 60 + at.minute
+        return any(at.weekday() in p.days and p.start <= minute < p.end for p in self.open)
 
 
 @dataclass(frozen=True)
@@ -43,9 +73,58 @@ class Clinic:
     early_pregnancy_unit: Service
     midwife_team: Service
     out_of_hours: Service
+    #: Where to call about thoughts of self-harm (optional; else the out-of-hours line).
+    mental_health_crisis: Service | None = None
+    #: Where to call about domestic abuse (optional).
+    domestic_abuse: Service | None = None
+    #: The clinic's time zone: opening hours are read in it.
+    timezone: str = "UTC"
+
+    def local_time(self, at: datetime | None = None) -> datetime:
+        """``at`` (or now) in the clinic's time zone."""
+        zone = ZoneInfo(self.timezone)
+        return at.astimezone(zone) if at is not None else datetime.now(zone)
 
 
 _SERVICES = ("maternity_triage", "early_pregnancy_unit", "midwife_team", "out_of_hours")
+_OPTIONAL_SERVICES = ("mental_health_crisis", "domestic_abuse")
+
+
+def _days(key: str, where: str) -> frozenset[int]:
+    key = key.strip().lower()
+    if key in ("daily", "every day", "mon-sun"):
+        return frozenset(range(7))
+    first, _, last = key.partition("-")
+    if first not in _DAYS or (last and last not in _DAYS):
+        raise ClinicConfigError(
+            f"{where}: unknown days '{key}' (use mon, tue, ... sun, a range like mon-fri, or daily)"
+        )
+    a, b = _DAYS.index(first), _DAYS.index(last or first)
+    return frozenset(range(a, b + 1)) if a <= b else frozenset((*range(a, 7), *range(b + 1)))
+
+
+def _open_periods(value: Any, where: str) -> tuple[OpenPeriod, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise ClinicConfigError(
+            f'{where}: \'open\' must map days to hours, e.g. mon-fri: "09:00-17:00"'
+        )
+    periods = []
+    for key, hours in value.items():
+        text = str(hours).strip().lower()
+        if text in ("24h", "24 hours", "00:00-24:00"):
+            start, end = 0, 24 * 60
+        else:
+            match = _TIME_RANGE.match(text.replace(" ", ""))
+            if not match:
+                raise ClinicConfigError(f"{where}: open {key}: '{hours}' is not like 09:00-17:00")
+            h1, m1, h2, m2 = (int(g) for g in match.groups())
+            start, end = h1 * 60 + m1, h2 * 60 + m2
+            if end <= start:
+                raise ClinicConfigError(f"{where}: open {key}: '{hours}' ends before it starts")
+        periods.append(OpenPeriod(_days(str(key), where), start, end))
+    return tuple(periods)
 
 
 def _text(
@@ -78,7 +157,17 @@ def _service(data: Mapping[str, Any], key: str, source: str) -> Service:
         phone=_text(entry, "phone", where, phone=True),  # type: ignore[arg-type]
         hours=_text(entry, "hours", where, required=False),
         address=_text(entry, "address", where, required=False),
+        open=_open_periods(entry.get("open"), where),
     )
+
+
+def _timezone(data: Mapping[str, Any], source: str) -> str:
+    name = _text(data, "timezone", source, required=False) or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ClinicConfigError(f"{source}: unknown timezone '{name}'") from exc
+    return name
 
 
 def clinic_from_dict(data: Mapping[str, Any], source: str = "clinic config") -> Clinic:
@@ -90,6 +179,8 @@ def clinic_from_dict(data: Mapping[str, Any], source: str = "clinic config") -> 
         country=_text(data, "country", source, required=False) or "",
         emergency_number=_text(data, "emergency_number", source, phone=True),  # type: ignore[arg-type]
         **{key: _service(data, key, source) for key in _SERVICES},
+        **{key: _service(data, key, source) for key in _OPTIONAL_SERVICES if data.get(key)},
+        timezone=_timezone(data, source),
     )
 
 

@@ -17,7 +17,11 @@ SEED_SYMPTOMS: frozenset[str] = frozenset(
 #: own red flags, and the whole pregnancy's (heart and lungs, shock, sepsis, self-harm).
 RED_FLAGS: frozenset[str] = frozenset(
     {
-        "heavy_bleeding", "severe_constant_pain", "fainting", "seizure", "cord_felt",
+        "heavy_bleeding",
+        "severe_constant_pain",
+        "fainting",
+        "seizure",
+        "cord_felt",
         "membranes_felt",
         "chest_pain",  # chest pain or tightness (pulmonary embolism, heart)
         "breathlessness",  # struggling to breathe, can't catch breath at rest
@@ -35,9 +39,20 @@ CLASSIFIER_RED_FLAGS: frozenset[str] = frozenset({"unspecified_red_flag"})
 #: Every other symptom code the NLU can produce.
 OTHER_SYMPTOMS: frozenset[str] = frozenset(
     {
-        "contractions", "fluid_leak", "reduced_movements", "mucus_plug", "headache",
-        "visual_disturbance", "swelling", "fever", "itching", "smelly_discharge",
-        "itchy_discharge", "burning_urination", "one_sided_pain", "shoulder_tip_pain",
+        "contractions",
+        "fluid_leak",
+        "reduced_movements",
+        "mucus_plug",
+        "headache",
+        "visual_disturbance",
+        "swelling",
+        "fever",
+        "itching",
+        "smelly_discharge",
+        "itchy_discharge",
+        "burning_urination",
+        "one_sided_pain",
+        "shoulder_tip_pain",
         "dizziness",
         "period_type_pain",  # period-like cramps (always with abdominal_pain)
         "positional_pain",  # a brief twinge on moving or standing that passes (not an ache)
@@ -58,9 +73,7 @@ DIALOGUE_SYMPTOMS: frozenset[str] = frozenset({"unrecognised_symptom"})
 #: What the rule-based extractor (nlp/) may produce.
 EXTRACTED_SYMPTOMS: frozenset[str] = SEED_SYMPTOMS | RED_FLAGS | OTHER_SYMPTOMS
 
-ALL_SYMPTOMS: frozenset[str] = (
-    EXTRACTED_SYMPTOMS | CLASSIFIER_RED_FLAGS | DIALOGUE_SYMPTOMS
-)
+ALL_SYMPTOMS: frozenset[str] = EXTRACTED_SYMPTOMS | CLASSIFIER_RED_FLAGS | DIALOGUE_SYMPTOMS
 
 #: Every code that means "call the emergency number now".
 ALL_RED_FLAGS: frozenset[str] = RED_FLAGS | CLASSIFIER_RED_FLAGS
@@ -69,8 +82,12 @@ ALL_RED_FLAGS: frozenset[str] = RED_FLAGS | CLASSIFIER_RED_FLAGS
 #: raise the routine "tell your midwife" rule R2 and the history note on U1/U2.
 CI_RISK_FACTORS: frozenset[str] = frozenset(
     {
-        "cervical_surgery", "previous_midtrimester_loss", "previous_preterm_birth",
-        "connective_tissue_disorder", "uterine_anomaly", "cerclage_in_place",
+        "cervical_surgery",
+        "previous_midtrimester_loss",
+        "previous_preterm_birth",
+        "connective_tissue_disorder",
+        "uterine_anomaly",
+        "cerclage_in_place",
         "previous_ci",  # diagnosed with cervical insufficiency ("weak" or "incompetent" cervix)
         "short_cervix",  # a scan finding: short cervix or funnelling, with or without symptoms
     }
@@ -100,4 +117,13 @@ CONCERNS: tuple[str, ...] = (
     "labour",
     "other_symptom",
     "possible_emergency",
+    "heart_or_lungs",
+    "serious_illness",
+    "mental_health_crisis",
+    "blood_clot",
+    "injury",
+    "hyperemesis",
+    "safeguarding",
+    "ligament_pain",
+    "unrecognised_problem",
 )

@@ -1,18 +1,38 @@
-"""Run the rule table over findings, and decide what still needs asking.
+"""Run the rule table over findings, decide what still needs asking, and find the floor.
 
 The level is the maximum over every rule that fires, never a vote or a first match: a red flag
 can only raise the level, and a reassuring answer elsewhere can never lower it.
+
+The *floor* is the least urgent decision that the answers still missing (the weeks, whether
+there are contractions) could lead to. When it is urgent or an emergency, the patient is told
+so at once, before any question: a patient may leave after one message.
 """
 
 from __future__ import annotations
 
-from .codes import CI_RISK_FACTORS, SEED_SYMPTOMS
+import dataclasses
+from collections.abc import Iterator
+
+from .codes import CI_RISK_FACTORS, CONTRACTION_ANSWERS, SEED_SYMPTOMS
 from .decision import Decision, Level, Reason
 from .findings import Findings
-from .rules import Rule, fired_rules
+from .rules import TERM, WEEK_BOUNDARIES, Rule, fired_rules
 
-#: Symptoms for which contractions decide between cervical insufficiency and preterm labour.
-_ASK_CONTRACTIONS_FOR = SEED_SYMPTOMS | {"fluid_leak", "mucus_plug"}
+#: Symptoms for which contractions decide between cervical insufficiency, preterm labour and
+#: (from 37 weeks) labour.
+_ASK_CONTRACTIONS_FOR = SEED_SYMPTOMS | {"fluid_leak", "mucus_plug", "period_type_pain"}
+
+#: The one reason that keeps an earlier, more urgent piece of advice (see ``hold``).
+HELD = "H1"
+HELD_TEXT = (
+    "Earlier in this conversation the advice was {level}. Later answers never lower it: "
+    "the earlier advice stands."
+)
+HELD_SOURCE = (
+    "Almond, Mant & Thompson, BJGP 2009 (safety-netting); project decision "
+    "(docs/triage-rules.md): advice given is never withdrawn by a later answer"
+)
+RESOLVED_NOTE = "It has stopped, but it still needs checking."
 
 
 def _reason(rule: Rule, f: Findings) -> Reason:
@@ -23,6 +43,8 @@ def _reason(rule: Rule, f: Findings) -> Reason:
         if f.gestational_declined:
             note = note.replace("not known", "not given (declined)", 1)
         parts.append(note)
+    if f.resolved & rule.covers and not (f.present - f.resolved) & rule.covers:
+        parts.append(RESOLVED_NOTE)
     history = sorted(f.risk_factors & CI_RISK_FACTORS)
     if rule.notes_history and history:
         parts.append(
@@ -50,6 +72,61 @@ def assess(findings: Findings) -> Decision:
     )
 
 
+def hold(decision: Decision, earlier: Level | None) -> Decision:
+    """``decision``, raised to ``earlier`` when an earlier reply already advised more urgently.
+
+    A patient told "call maternity triage now" is never later told "see your GP today" because
+    of an answer (a correction, a button) given after that advice.
+    """
+    if earlier is None or decision.level >= earlier:
+        return decision
+    reason = Reason(
+        rule=HELD,
+        text=HELD_TEXT.format(level=earlier.value.replace("_", " ")),
+        source=HELD_SOURCE,
+    )
+    return Decision(level=earlier, concerns=decision.concerns, reasons=(reason, *decision.reasons))
+
+
+def _band_weeks() -> tuple[float, ...]:
+    """One gestation inside each band between the rules' week boundaries (and either side)."""
+    edges = (4.0, *WEEK_BOUNDARIES, 42.0)
+    return tuple((lo + hi) / 2 for lo, hi in zip(edges, edges[1:], strict=False))
+
+
+_BAND_WEEKS = _band_weeks()
+
+
+def completions(findings: Findings) -> Iterator[Findings]:
+    """Every way the questions still open could be answered (including never answered)."""
+    missing = missing_information(findings)
+    weeks_options: tuple[float | None, ...] = (findings.gestational_weeks,)
+    if "gestational_weeks" in missing:
+        weeks_options = (None, *_BAND_WEEKS)
+    contraction_options: tuple[str, ...] = (findings.contractions,)
+    if findings.contraction_status == "unknown" and (
+        "contractions" in missing or findings.gestational_weeks is None
+    ):
+        # (With the weeks unknown, the question may come once they are known.) The answer as
+        # it stands comes first, so that a tie keeps the reasons of what is known now.
+        contraction_options = (
+            findings.contractions,
+            *(a for a in CONTRACTION_ANSWERS if a != findings.contractions),
+        )
+    for weeks in weeks_options:
+        for answer in contraction_options:
+            yield dataclasses.replace(findings, gestational_weeks=weeks, contractions=answer)
+
+
+def floor(findings: Findings) -> Decision:
+    """The least urgent decision over every way the missing answers could go.
+
+    With nothing left to ask it is ``assess(findings)`` itself. The first completion is the
+    findings as they stand, so a tie keeps the reasons that hold now.
+    """
+    return min((assess(c) for c in completions(findings)), key=lambda d: d.level.rank)
+
+
 def missing_information(findings: Findings) -> list[str]:
     """Which of "gestational_weeks", "contractions" the bot should still ask, in that order.
 
@@ -64,10 +141,15 @@ def missing_information(findings: Findings) -> list[str]:
     if f.gestational_weeks is None and not f.gestational_declined and something_reported:
         missing.append("gestational_weeks")
     weeks = f.gestational_weeks
+    # Asked at term too: there contractions decide between labour (urgent) and early signs
+    # (same day).
     if (
         f.contraction_status == "unknown"
         and f.has(*_ASK_CONTRACTIONS_FOR)
-        and (weeks is None or 14 <= weeks < 37)
+        and (weeks is None or weeks >= 13)
     ):
         missing.append("contractions")
     return missing
+
+
+__all__ = ["HELD", "TERM", "assess", "completions", "floor", "hold", "missing_information"]

@@ -42,12 +42,19 @@ class Findings:
     gestational_declined: bool = False
     risk_factors: frozenset[str] = frozenset()
     bleeding_amount: str | None = None  # "spotting" | "light" | "heavy"
+    #: Symptoms that happened recently and have stopped ("I bled this morning, it's stopped").
+    #: They are findings like any other (also in ``present``); the advice says they still
+    #: need checking.
+    resolved: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         # Normalise in place (frozen, so via object.__setattr__) so that callers may pass lists.
         object.__setattr__(self, "present", _codes(self.present))
         object.__setattr__(self, "absent", _codes(self.absent))
         object.__setattr__(self, "risk_factors", _codes(self.risk_factors))
+        resolved = _codes(self.resolved)
+        object.__setattr__(self, "resolved", resolved)
+        object.__setattr__(self, "present", self.present | resolved)
         contractions = "unknown" if self.contractions is None else str(self.contractions)
         if contractions not in CONTRACTION_ANSWERS:
             raise ValueError(
@@ -115,6 +122,7 @@ class Findings:
             "gestational_declined",
             "risk_factors",
             "bleeding_amount",
+            "resolved",
         }
         if unknown:
             raise ValueError(f"unknown Findings keys: {sorted(unknown)}")
@@ -126,6 +134,7 @@ class Findings:
             gestational_declined=bool(data.get("gestational_declined") or False),
             risk_factors=_codes(data.get("risk_factors")),
             bleeding_amount=data.get("bleeding_amount") or None,
+            resolved=_codes(data.get("resolved")),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -138,4 +147,5 @@ class Findings:
             "gestational_declined": self.gestational_declined,
             "risk_factors": sorted(self.risk_factors),
             "bleeding_amount": self.bleeding_amount,
+            "resolved": sorted(self.resolved),
         }

@@ -8,9 +8,11 @@ Conventions:
 - the letter of a rule id is its level (E emergency, U urgent, S same day, R routine,
   SC self care; X is the catch-all); a "b"/"c" suffix is a variant of the same rule (other
   answers, or a gestation where the guidance asks for less urgency), so read the level column;
-- gestational windows: early < 14; cervical-insufficiency window 14 <= weeks < 28;
-  preterm < 37; term >= 37. Unknown weeks (not said, or declined) are treated as inside the
-  window and preterm: the safe, more urgent assumption, recorded in the reason text.
+- gestational windows (the constants below are the only week numbers a rule may use):
+  early < 13 (the sources say "about 14"; one week's margin for dating); cervical-insufficiency
+  window 13 <= weeks < 28; preterm < 37; term >= 37. Unknown weeks (not said, or declined) are
+  treated as inside the window and preterm: the safe, more urgent assumption, recorded in the
+  reason text.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .codes import ALL_SYMPTOMS, CI_RISK_FACTORS, CONCERNS, SEED_SYMPTOMS
 from .decision import Level
 from .findings import Findings
 
-# -- sources (see /work/shared/clinical/triage-reference.md) -------------------------------
+# -- sources (the published guidance; docs/clinical-sources.md says what each one says) ------
 
 SRC_EMERGENCY = "UK maternity units and Tommy's: when to call the emergency number"
 SRC_TRIAGE = "UK maternity units and Tommy's: call maternity triage straight away"
@@ -30,6 +32,15 @@ SRC_EARLY = (
     "UK maternity units and Tommy's: bleeding before about 14 weeks (early pregnancy unit "
     "or GP the same day; an emergency with one-sided pain, shoulder-tip pain, dizziness or "
     "fainting, possible ectopic pregnancy)"
+)
+SRC_ECTOPIC = (
+    "RCOG Green-top Guideline 21 (ectopic pregnancy) and NICE NG126 (ectopic pregnancy and "
+    "miscarriage): a ruptured ectopic pregnancy often shows without vaginal bleeding; "
+    "one-sided or shoulder-tip pain with dizziness or fainting is an emergency"
+)
+SRC_SHOCK = (
+    "NICE NG126; MBRRACE-UK (haemorrhage): bleeding or tummy pain with dizziness or feeling "
+    "faint may be blood loss with shock"
 )
 SRC_SAME_DAY = (
     "UK maternity units and Tommy's: itchy discharge or burning on passing urine, "
@@ -45,18 +56,100 @@ SRC_RISK = (
     "RCOG Green-top Guideline 75 (2022); NICE NG25; MSD Manual 'Cervical Insufficiency' "
     "(risk factors)"
 )
+SRC_STITCH = (
+    "RCOG Green-top Guideline 75 (2022): with a cervical stitch in place, contractions, "
+    "waters breaking or bleeding need assessment straight away (the stitch may need removing)"
+)
+SRC_HEART_LUNGS = (
+    "RCOG Green-top Guideline 37b (thromboembolism in pregnancy); MBRRACE-UK (maternal "
+    "deaths from heart disease and pulmonary embolism): chest pain or sudden breathlessness "
+    "in pregnancy, call the emergency number"
+)
+SRC_SEPSIS = (
+    "NICE NG51 (sepsis) high-risk criteria: new confusion, mottled or ashen skin, blue lips, "
+    "very fast breathing; RCOG Green-top Guideline 64a (sepsis in pregnancy)"
+)
+SRC_CLOT = (
+    "RCOG Green-top Guideline 37a/37b (thromboembolism in pregnancy): one swollen, painful "
+    "leg needs assessment the same day, straight away"
+)
+SRC_TRAUMA = (
+    "RCOG and Tommy's guidance on falls and injury in pregnancy: a fall or blow to the bump "
+    "after the first trimester needs checking at the maternity unit straight away"
+)
+SRC_PET = "NICE NG133 (hypertension in pregnancy): signs of pre-eclampsia"
+SRC_HYPEREMESIS = (
+    "RCOG Green-top Guideline 69 (nausea, vomiting and hyperemesis gravidarum): not keeping "
+    "fluids down, contact the midwife or GP the same day"
+)
+SRC_MENTAL = (
+    "NICE CG192 (antenatal and postnatal mental health); MBRRACE-UK: thoughts of suicide or "
+    "self-harm in pregnancy need urgent help; call the emergency number if in danger"
+)
+SRC_ABUSE = (
+    "NICE PH50 (domestic violence and abuse) and NICE CG110 (pregnancy and complex social "
+    "factors): ask, listen and refer; the emergency number if in danger now"
+)
 SRC_SAFETY = "Almond, Mant & Thompson, BJGP 2009; Jones et al., BJGP 2019 (safety-netting)"
 PROJECT = "project decision (docs/triage-rules.md)"
+
+# -- gestational boundaries in weeks: the only week numbers a rule may use ------------------
+
+#: Early pregnancy ends here. The sources say "about 14 weeks"; a week's margin for dating
+#: (review HZ-07), so a symptom at 13+0 is treated as in the window.
+EARLY_END = 13.0
+#: From here a cervical-insufficiency history (previous loss, preterm birth, diagnosed CI,
+#: short cervix) turns a seed symptom urgent (stitches go in at 11-14 weeks, RCOG GTG 75).
+HISTORY_FROM = 12.0
+#: Fetal movements are usually felt from 16-24 weeks; before 16 a change is not a sign.
+MOVEMENTS_FROM = 16.0
+#: Smelly discharge from about 16 weeks is maternity triage (the reference).
+SMELLY_FROM = 16.0
+#: Pre-eclampsia (and eclampsia) from about 20 weeks.
+PET_FROM = 20.0
+#: The cervical-insufficiency window ends (about 28 weeks)...
+CI_WINDOW_END = 28.0
+#: ...but tummy or back pain without contractions stays urgent two weeks longer (dating margin).
+PAIN_MARGIN_END = 30.0
+#: Term.
+TERM = 37.0
+
+#: Every boundary, sorted: engine.floor tries one gestation inside each band between them.
+WEEK_BOUNDARIES: tuple[float, ...] = tuple(
+    sorted(
+        {
+            EARLY_END,
+            HISTORY_FROM,
+            MOVEMENTS_FROM,
+            SMELLY_FROM,
+            PET_FROM,
+            CI_WINDOW_END,
+            PAIN_MARGIN_END,
+            TERM,
+        }
+    )
+)
+
+#: The form's quick-reply ranges, and the week each records: the most cautious week of the
+#: range, so that choosing a range never lowers the level (tests/test_triage_rules.py checks
+#: every week of each range against it). 28-36 records 29.9, not 36.9: pain without
+#: contractions is urgent only to 30 weeks (U16).
+GESTATION_RANGES: tuple[tuple[str, float], ...] = (
+    (f"Under {EARLY_END:g} weeks", EARLY_END - 0.1),
+    (f"{EARLY_END:g} to {CI_WINDOW_END - 1:g} weeks", CI_WINDOW_END - 0.1),
+    (f"{CI_WINDOW_END:g} to {TERM - 1:g} weeks", PAIN_MARGIN_END - 0.1),
+    (f"{TERM:g} weeks or more", TERM + 1),
+)
 
 # -- notes added to a reason when the weeks are not known ----------------------------------
 
 ASSUMED_WINDOW = (
-    "Weeks of pregnancy not known, so treated as inside the 14-28 week window and before "
-    "37 weeks (the safer, more urgent assumption)."
+    "Weeks of pregnancy not known, so treated as inside the window of about 14 to 28 weeks "
+    "and before 37 weeks (the safer, more urgent assumption)."
 )
 ASSUMED_EARLY = (
-    "Weeks of pregnancy not known, so an early (under 14 weeks) pregnancy could not be ruled "
-    "out (the safer, more urgent assumption)."
+    "Weeks of pregnancy not known, so an early (under about 14 weeks) pregnancy could not be "
+    "ruled out (the safer, more urgent assumption)."
 )
 ASSUMED_LATE = (
     "Weeks of pregnancy not known, so treated as 20 weeks or more (the safer, more urgent "
@@ -75,23 +168,23 @@ def _weeks(f: Findings, lo: float | None, hi: float | None, *, if_unknown: bool)
 
 
 def early(f: Findings) -> bool:
-    """Known to be under 14 weeks."""
-    return _weeks(f, None, 14, if_unknown=False)
+    """Known to be under 13 weeks."""
+    return _weeks(f, None, EARLY_END, if_unknown=False)
 
 
 def ci_window(f: Findings) -> bool:
-    """Known to be 14 to under 28 weeks: where cervical insufficiency matters most."""
-    return _weeks(f, 14, 28, if_unknown=False)
+    """Known to be 13 to under 28 weeks: where cervical insufficiency matters most."""
+    return _weeks(f, EARLY_END, CI_WINDOW_END, if_unknown=False)
 
 
 def late_preterm(f: Findings) -> bool:
     """Known to be 28 to under 37 weeks."""
-    return _weeks(f, 28, 37, if_unknown=False)
+    return _weeks(f, CI_WINDOW_END, TERM, if_unknown=False)
 
 
 def term(f: Findings) -> bool:
     """Known to be 37 weeks or more."""
-    return _weeks(f, 37, None, if_unknown=False)
+    return _weeks(f, TERM, None, if_unknown=False)
 
 
 def weeks_unknown(f: Findings) -> bool:
@@ -101,6 +194,10 @@ def weeks_unknown(f: Findings) -> bool:
 # -- small helpers -----------------------------------------------------------------------
 
 PAINS = ("abdominal_pain", "back_pain")
+#: Risk factors of a cervix that opened early before (not a surgery or anomaly: a history).
+CI_HISTORY = frozenset(
+    {"previous_midtrimester_loss", "previous_preterm_birth", "previous_ci", "short_cervix"}
+)
 
 
 def _seed(f: Findings) -> bool:
@@ -135,7 +232,7 @@ def fainting_or_seizure(f: Findings) -> bool:
 
 def seizure_from_20_weeks(f: Findings) -> bool:
     """seizure at >= 20 weeks or weeks unknown."""
-    return f.has("seizure") and _weeks(f, 20, None, if_unknown=True)
+    return f.has("seizure") and _weeks(f, PET_FROM, None, if_unknown=True)
 
 
 def unspecified_red_flag(f: Findings) -> bool:
@@ -153,23 +250,48 @@ def membranes_felt(f: Findings) -> bool:
     return f.has("membranes_felt")
 
 
-def early_bleeding_with_ectopic_signs(f: Findings) -> bool:
-    """bleeding (any amount) with one_sided_pain, shoulder_tip_pain or dizziness, at < 14 weeks
-    or weeks unknown."""
-    return (
-        f.has("bleeding", "heavy_bleeding")
-        and f.has("one_sided_pain", "shoulder_tip_pain", "dizziness")
-        and _weeks(f, None, 14, if_unknown=True)
+def early_ectopic_signs(f: Findings) -> bool:
+    """at < 13 weeks or weeks unknown: bleeding (any amount) with one_sided_pain,
+    shoulder_tip_pain or dizziness; or one_sided_pain or shoulder_tip_pain with dizziness or
+    fainting, with or without bleeding."""
+    with_bleeding = f.has("bleeding", "heavy_bleeding") and f.has(
+        "one_sided_pain", "shoulder_tip_pain", "dizziness"
     )
+    without_bleeding = f.has("one_sided_pain", "shoulder_tip_pain") and f.has(
+        "dizziness", "fainting"
+    )
+    return (with_bleeding or without_bleeding) and _weeks(f, None, EARLY_END, if_unknown=True)
+
+
+def bleeding_or_pain_with_dizziness(f: Findings) -> bool:
+    """bleeding, abdominal_pain, one_sided_pain or back_pain with dizziness, any weeks."""
+    return f.has(
+        "bleeding", "heavy_bleeding", "abdominal_pain", "one_sided_pain", "back_pain"
+    ) and f.has("dizziness")
+
+
+def chest_pain_or_breathlessness(f: Findings) -> bool:
+    """chest_pain or breathlessness, any weeks."""
+    return f.has("chest_pain", "breathlessness")
+
+
+def confusion_or_mottled_skin(f: Findings) -> bool:
+    """confusion or mottled_skin (grey, blue, mottled, cold and clammy), any weeks."""
+    return f.has("confusion", "mottled_skin")
+
+
+def self_harm(f: Findings) -> bool:
+    """self_harm (thoughts of ending her life or harming herself), any weeks."""
+    return f.has("self_harm")
 
 
 def seed_in_window_no_contractions(f: Findings) -> bool:
-    """a seed symptom, 14 <= weeks < 28, contractions "no"."""
+    """a seed symptom, 13 <= weeks < 28, contractions "no"."""
     return _seed(f) and ci_window(f) and _contractions(f, "no")
 
 
 def seed_in_window_contractions_not_known(f: Findings) -> bool:
-    """a seed symptom, 14 <= weeks < 28 or weeks unknown, contractions "unknown" or
+    """a seed symptom, 13 <= weeks < 28 or weeks unknown, contractions "unknown" or
     "declined"."""
     return (
         _seed(f) and (ci_window(f) or weeks_unknown(f)) and _contractions(f, "unknown", "declined")
@@ -182,8 +304,8 @@ def seed_weeks_unknown_no_contractions(f: Findings) -> bool:
 
 
 def contractions_preterm(f: Findings) -> bool:
-    """contractions "yes" or "unsure", 14 <= weeks < 37 or weeks unknown."""
-    return _contractions(f, "yes", "unsure") and _weeks(f, 14, 37, if_unknown=True)
+    """contractions "yes" or "unsure", 13 <= weeks < 37 or weeks unknown."""
+    return _contractions(f, "yes", "unsure") and _weeks(f, EARLY_END, TERM, if_unknown=True)
 
 
 def contractions_at_term(f: Findings) -> bool:
@@ -196,13 +318,13 @@ def fluid_leak(f: Findings) -> bool:
     return f.has("fluid_leak")
 
 
-def bleeding_from_14_weeks(f: Findings) -> bool:
-    """bleeding (not heavy), weeks >= 14 or unknown."""
-    return _bleeding_not_heavy(f) and _weeks(f, 14, None, if_unknown=True)
+def bleeding_from_13_weeks(f: Findings) -> bool:
+    """bleeding (not heavy), weeks >= 13 or unknown."""
+    return _bleeding_not_heavy(f) and _weeks(f, EARLY_END, None, if_unknown=True)
 
 
 def pressure_in_window(f: Findings) -> bool:
-    """vaginal_pressure, 14 <= weeks < 28 or weeks unknown."""
+    """vaginal_pressure, 13 <= weeks < 28 or weeks unknown."""
     return f.has("vaginal_pressure") and (ci_window(f) or weeks_unknown(f))
 
 
@@ -212,57 +334,56 @@ def pressure_late_preterm(f: Findings) -> bool:
 
 
 def show_preterm(f: Findings) -> bool:
-    """mucus_plug, weeks < 37 or unknown."""
-    return f.has("mucus_plug") and _weeks(f, None, 37, if_unknown=True)
+    """mucus_plug, 13 <= weeks < 37 or weeks unknown."""
+    return f.has("mucus_plug") and _weeks(f, EARLY_END, TERM, if_unknown=True)
 
 
-def reduced_movements_from_24(f: Findings) -> bool:
-    """reduced_movements, weeks >= 24 or unknown."""
-    return f.has("reduced_movements") and _weeks(f, 24, None, if_unknown=True)
+def show_early(f: Findings) -> bool:
+    """mucus_plug, weeks < 13."""
+    return f.has("mucus_plug") and early(f)
 
 
-def reduced_movements_16_to_24(f: Findings) -> bool:
-    """reduced_movements, 16 <= weeks < 24."""
-    return f.has("reduced_movements") and _weeks(f, 16, 24, if_unknown=False)
+def reduced_movements_from_16(f: Findings) -> bool:
+    """reduced_movements, weeks >= 16 or unknown."""
+    return f.has("reduced_movements") and _weeks(f, MOVEMENTS_FROM, None, if_unknown=True)
 
 
 def reduced_movements_before_16(f: Findings) -> bool:
     """reduced_movements, weeks < 16."""
-    return f.has("reduced_movements") and _weeks(f, None, 16, if_unknown=False)
+    return f.has("reduced_movements") and _weeks(f, None, MOVEMENTS_FROM, if_unknown=False)
+
+
+_PET_SIGNS = ("headache", "visual_disturbance", "swelling", "epigastric_pain")
 
 
 def pre_eclampsia_signs_from_20(f: Findings) -> bool:
-    """headache, visual_disturbance or swelling, weeks >= 20 or unknown."""
-    return f.has("headache", "visual_disturbance", "swelling") and _weeks(
-        f, 20, None, if_unknown=True
-    )
+    """headache, visual_disturbance, swelling or epigastric_pain, weeks >= 20 or unknown."""
+    return f.has(*_PET_SIGNS) and _weeks(f, PET_FROM, None, if_unknown=True)
 
 
 def pre_eclampsia_signs_before_20(f: Findings) -> bool:
-    """headache, visual_disturbance or swelling, weeks < 20."""
-    return f.has("headache", "visual_disturbance", "swelling") and _weeks(
-        f, None, 20, if_unknown=False
-    )
+    """headache, visual_disturbance, swelling or epigastric_pain, weeks < 20."""
+    return f.has(*_PET_SIGNS) and _weeks(f, None, PET_FROM, if_unknown=False)
 
 
 def fever(f: Findings) -> bool:
-    """fever, any weeks."""
-    return f.has("fever")
+    """fever or rigors, any weeks."""
+    return f.has("fever", "rigors")
 
 
-def itching_from_14(f: Findings) -> bool:
-    """itching (palms or soles), weeks >= 14 or unknown."""
-    return f.has("itching") and _weeks(f, 14, None, if_unknown=True)
+def itching_from_13(f: Findings) -> bool:
+    """itching (palms or soles), weeks >= 13 or unknown."""
+    return f.has("itching") and _weeks(f, EARLY_END, None, if_unknown=True)
 
 
 def smelly_discharge_from_16(f: Findings) -> bool:
     """smelly_discharge, weeks >= 16 or unknown."""
-    return f.has("smelly_discharge") and _weeks(f, 16, None, if_unknown=True)
+    return f.has("smelly_discharge") and _weeks(f, SMELLY_FROM, None, if_unknown=True)
 
 
 def smelly_discharge_before_16(f: Findings) -> bool:
     """smelly_discharge, weeks < 16."""
-    return f.has("smelly_discharge") and _weeks(f, None, 16, if_unknown=False)
+    return f.has("smelly_discharge") and _weeks(f, None, SMELLY_FROM, if_unknown=False)
 
 
 def discharge_change_late_preterm(f: Findings) -> bool:
@@ -275,19 +396,81 @@ def pain_late_preterm_contractions_not_known(f: Findings) -> bool:
     return f.has(*PAINS) and late_preterm(f) and _contractions(f, "unknown", "declined")
 
 
+def pain_in_margin_no_contractions(f: Findings) -> bool:
+    """abdominal_pain or back_pain, 28 <= weeks < 30, contractions "no"."""
+    return (
+        f.has(*PAINS)
+        and _weeks(f, CI_WINDOW_END, PAIN_MARGIN_END, if_unknown=False)
+        and _contractions(f, "no")
+    )
+
+
+def stitch_with_symptoms(f: Findings) -> bool:
+    """cerclage_in_place with a seed symptom, fluid_leak, mucus_plug or contractions "yes" or
+    "unsure", any weeks."""
+    return "cerclage_in_place" in f.risk_factors and (
+        _seed(f) or f.has("fluid_leak", "mucus_plug") or _contractions(f, "yes", "unsure")
+    )
+
+
+def stitch_problem(f: Findings) -> bool:
+    """stitch_problem (the stitch feels loose, is coming out or fell out), any weeks."""
+    return f.has("stitch_problem")
+
+
+def ci_history_with_seed(f: Findings) -> bool:
+    """previous_midtrimester_loss, previous_preterm_birth, previous_ci or short_cervix with a
+    seed symptom, 12 <= weeks < 37 or weeks unknown."""
+    return (
+        bool(f.risk_factors & CI_HISTORY)
+        and _seed(f)
+        and _weeks(f, HISTORY_FROM, TERM, if_unknown=True)
+    )
+
+
+def twins_with_pain_late_preterm(f: Findings) -> bool:
+    """multiple_pregnancy with abdominal_pain or back_pain, 28 <= weeks < 37."""
+    return "multiple_pregnancy" in f.risk_factors and f.has(*PAINS) and late_preterm(f)
+
+
+def period_type_pain_preterm(f: Findings) -> bool:
+    """period_type_pain, 13 <= weeks < 37 or weeks unknown."""
+    return f.has("period_type_pain") and _weeks(f, EARLY_END, TERM, if_unknown=True)
+
+
+def calf_pain(f: Findings) -> bool:
+    """calf_pain (one swollen, painful calf or leg), any weeks."""
+    return f.has("calf_pain")
+
+
+def trauma_from_13(f: Findings) -> bool:
+    """abdominal_trauma, weeks >= 13 or unknown."""
+    return f.has("abdominal_trauma") and _weeks(f, EARLY_END, None, if_unknown=True)
+
+
+def trauma_early(f: Findings) -> bool:
+    """abdominal_trauma, weeks < 13."""
+    return f.has("abdominal_trauma") and early(f)
+
+
+def unrecognised_symptom(f: Findings) -> bool:
+    """unrecognised_symptom: the patient described a problem the bot could not place."""
+    return f.has("unrecognised_symptom")
+
+
 def itchy_discharge_or_burning(f: Findings) -> bool:
     """itchy_discharge or burning_urination, any weeks."""
     return f.has("itchy_discharge", "burning_urination")
 
 
-def bleeding_before_14(f: Findings) -> bool:
-    """bleeding (not heavy), weeks < 14."""
+def bleeding_before_13(f: Findings) -> bool:
+    """bleeding (not heavy), weeks < 13."""
     return _bleeding_not_heavy(f) and early(f)
 
 
-def pain_before_14(f: Findings) -> bool:
+def pain_before_13(f: Findings) -> bool:
     """abdominal_pain, back_pain, vaginal_pressure, one_sided_pain or shoulder_tip_pain, or
-    contractions "yes"/"unsure", at weeks < 14."""
+    contractions "yes"/"unsure", at weeks < 13."""
     return early(f) and (
         f.has(*PAINS, "vaginal_pressure", "one_sided_pain", "shoulder_tip_pain")
         or _contractions(f, "yes", "unsure")
@@ -295,8 +478,12 @@ def pain_before_14(f: Findings) -> bool:
 
 
 def pain_late_preterm_no_contractions(f: Findings) -> bool:
-    """abdominal_pain or back_pain, 28 <= weeks < 37, contractions "no"."""
-    return f.has(*PAINS) and late_preterm(f) and _contractions(f, "no")
+    """abdominal_pain or back_pain, 30 <= weeks < 37, contractions "no"."""
+    return (
+        f.has(*PAINS)
+        and _weeks(f, PAIN_MARGIN_END, TERM, if_unknown=False)
+        and _contractions(f, "no")
+    )
 
 
 def labour_signs_at_term(f: Findings) -> bool:
@@ -308,8 +495,23 @@ def labour_signs_at_term(f: Findings) -> bool:
     )
 
 
-def discharge_change_before_14(f: Findings) -> bool:
-    """discharge_change, weeks < 14."""
+def positional_pain(f: Findings) -> bool:
+    """positional_pain (a brief twinge on moving or standing that passes), any weeks."""
+    return f.has("positional_pain")
+
+
+def vomiting(f: Findings) -> bool:
+    """vomiting (not keeping fluids down), any weeks."""
+    return f.has("vomiting")
+
+
+def abuse(f: Findings) -> bool:
+    """abuse (someone hurting, threatening or controlling her), any weeks."""
+    return f.has("abuse")
+
+
+def discharge_change_before_13(f: Findings) -> bool:
+    """discharge_change, weeks < 13."""
     return f.has("discharge_change") and early(f)
 
 
@@ -331,8 +533,8 @@ def nothing_reported(f: Findings) -> bool:
 
 
 def unaccounted_symptom(f: Findings) -> bool:
-    """a reported symptom that no other rule accounts for (e.g. dizziness alone, itching
-    before 14 weeks, an unknown code)."""
+    """a reported symptom that no other rule accounts for (e.g. dizziness alone, an unknown
+    code)."""
     return bool(unaccounted_symptoms(f))
 
 
@@ -367,6 +569,9 @@ class Rule:
 
 E, U, S, R, SC = Level.EMERGENCY, Level.URGENT, Level.SAME_DAY, Level.ROUTINE, Level.SELF_CARE
 _SEEDS = SEED_SYMPTOMS
+_EARLY_PAINS = frozenset(
+    {*PAINS, "vaginal_pressure", "one_sided_pain", "shoulder_tip_pain", "contractions"}
+)
 
 RULES: tuple[Rule, ...] = (
     # ---- emergency: call the emergency number now ----
@@ -375,7 +580,8 @@ RULES: tuple[Rule, ...] = (
         heavy_bleeding,
         E,
         ("bleeding",),
-        "Heavy bleeding (soaking a pad in an hour or less, or clots) is an emergency: call the emergency number.",
+        "Heavy bleeding (soaking a pad in an hour or less, blood running down the legs, or "
+        "large clots) is an emergency: call the emergency number.",
         SRC_EMERGENCY,
         frozenset({"heavy_bleeding", "bleeding"}),
     ),
@@ -384,7 +590,8 @@ RULES: tuple[Rule, ...] = (
         severe_constant_pain,
         E,
         ("severe_pain",),
-        "Severe or constant abdominal pain that does not come and go is an emergency: call the emergency number.",
+        "Severe or constant abdominal pain that does not come and go is an emergency: call "
+        "the emergency number.",
         SRC_EMERGENCY,
         frozenset({"severe_constant_pain"}),
     ),
@@ -403,7 +610,7 @@ RULES: tuple[Rule, ...] = (
         E,
         ("pre_eclampsia",),
         "A fit from 20 weeks may be eclampsia (pre-eclampsia with seizures).",
-        SRC_EMERGENCY + "; pre-eclampsia after about 20 weeks (reference)",
+        SRC_EMERGENCY + "; " + SRC_PET,
         frozenset({"seizure"}),
         ASSUMED_LATE,
     ),
@@ -413,7 +620,7 @@ RULES: tuple[Rule, ...] = (
         E,
         ("cord_prolapse",),
         "Seeing or feeling the umbilical cord is an emergency (cord prolapse).",
-        SRC_EMERGENCY,
+        SRC_EMERGENCY + "; RCOG Green-top Guideline 50 (umbilical cord prolapse)",
         frozenset({"cord_felt"}),
     ),
     Rule(
@@ -423,23 +630,26 @@ RULES: tuple[Rule, ...] = (
         ("cervical_insufficiency", "preterm_labour"),
         "Something bulging or coming out of the vagina may be the membranes (bag of waters) "
         "bulging through an open cervix.",
-        SRC_MSD + " (membranes bulging through an open cervix); " + SRC_EMERGENCY,
+        SRC_MSD
+        + " (membranes bulging through an open cervix); "
+        + SRC_EMERGENCY
+        + "; RCOG Green-top Guideline 75 (2022: rescue cerclage up to 27+6 weeks)",
         frozenset({"membranes_felt"}),
     ),
     Rule(
         "E6",
-        early_bleeding_with_ectopic_signs,
+        early_ectopic_signs,
         E,
         ("early_pregnancy",),
-        "Bleeding in early pregnancy with one-sided pain, shoulder-tip pain or dizziness may "
+        "In early pregnancy, bleeding with one-sided pain, shoulder-tip pain or dizziness, or "
+        "one-sided or shoulder-tip pain with dizziness or fainting even without bleeding, may "
         "be an ectopic pregnancy.",
-        SRC_EARLY,
+        SRC_EARLY + "; " + SRC_ECTOPIC,
         frozenset(
             {"bleeding", "heavy_bleeding", "one_sided_pain", "shoulder_tip_pain", "dizziness"}
         ),
         ASSUMED_EARLY,
     ),
-    # ---- urgent: call maternity triage now and go in to be checked ----
     Rule(
         "E7",
         unspecified_red_flag,
@@ -447,18 +657,58 @@ RULES: tuple[Rule, ...] = (
         ("possible_emergency",),
         "What you describe may be an emergency, even though I could not tell exactly which "
         "symptom it is.",
-        SRC_EMERGENCY + "; project decision: an emergency-sounding message is never down-graded "
-        "because its words were not recognised",
+        SRC_EMERGENCY + "; project decision: an emergency-sounding message is never "
+        "down-graded because its words were not recognised",
         frozenset({"unspecified_red_flag"}),
     ),
+    Rule(
+        "E8",
+        bleeding_or_pain_with_dizziness,
+        E,
+        ("bleeding",),
+        "Bleeding or tummy pain with dizziness or feeling faint may be serious blood loss, "
+        "at any stage of pregnancy.",
+        SRC_SHOCK + "; " + SRC_EMERGENCY,
+        frozenset({"bleeding", "abdominal_pain", "back_pain", "one_sided_pain", "dizziness"}),
+    ),
+    Rule(
+        "E9",
+        chest_pain_or_breathlessness,
+        E,
+        ("heart_or_lungs",),
+        "Chest pain or struggling to breathe in pregnancy may be a clot in the lungs or a "
+        "heart problem.",
+        SRC_HEART_LUNGS,
+        frozenset({"chest_pain", "breathlessness"}),
+    ),
+    Rule(
+        "E10",
+        confusion_or_mottled_skin,
+        E,
+        ("serious_illness",),
+        "New confusion, or grey, blue, mottled or cold clammy skin, may be sepsis or shock.",
+        SRC_SEPSIS,
+        frozenset({"confusion", "mottled_skin"}),
+    ),
+    Rule(
+        "E11",
+        self_harm,
+        E,
+        ("mental_health_crisis",),
+        "Thoughts of ending your life or harming yourself need help now.",
+        SRC_MENTAL,
+        frozenset({"self_harm"}),
+    ),
+    # ---- urgent: call maternity triage now and go in to be checked ----
     Rule(
         "U1",
         seed_in_window_no_contractions,
         U,
         ("cervical_insufficiency",),
-        "A symptom of cervical insufficiency between 14 and 28 weeks without contractions. "
-        "In cervical insufficiency the cervix opens without contractions: the absence of "
-        "contractions is what separates it from preterm labour, and it is not reassurance.",
+        "A symptom of cervical insufficiency between about 14 and 28 weeks without "
+        "contractions. In cervical insufficiency the cervix opens without contractions: the "
+        "absence of contractions is what separates it from preterm labour, and it is not "
+        "reassurance.",
         SRC_CI,
         _SEEDS,
         notes_history=True,
@@ -519,10 +769,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "U6",
-        bleeding_from_14_weeks,
+        bleeding_from_13_weeks,
         U,
         ("bleeding",),
-        "Any vaginal bleeding or spotting after the first trimester needs checking now.",
+        "Any vaginal bleeding or spotting after the first trimester needs checking now, even "
+        "if it has stopped.",
         SRC_TRIAGE + " (any bleeding or spotting after the first trimester)",
         frozenset({"bleeding"}),
         ASSUMED_WINDOW,
@@ -532,7 +783,7 @@ RULES: tuple[Rule, ...] = (
         pressure_in_window,
         U,
         ("cervical_insufficiency",),
-        "Pressure in the vagina between 14 and 28 weeks may be the cervix opening early.",
+        "Pressure in the vagina between about 14 and 28 weeks may be the cervix opening early.",
         SRC_TRIAGE + " (pressure in the vagina before 37 weeks); " + SRC_MSD,
         frozenset({"vaginal_pressure"}),
         ASSUMED_WINDOW,
@@ -558,23 +809,14 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "U9",
-        reduced_movements_from_24,
+        reduced_movements_from_16,
         U,
         ("reduced_fetal_movements",),
-        "Reduced or changed fetal movements from 24 weeks need checking straight away.",
-        SRC_TRIAGE + " (reduced or changed fetal movements)",
+        "Reduced or changed movements of the baby need checking straight away, once "
+        "movements have been felt.",
+        SRC_TRIAGE + " (reduced or changed fetal movements; no lower gestation is given)",
         frozenset({"reduced_movements"}),
         ASSUMED_LATE,
-    ),
-    Rule(
-        "U9b",
-        reduced_movements_16_to_24,
-        S,
-        ("reduced_fetal_movements",),
-        "Movements between 16 and 24 weeks: a pattern may not be set yet; contact the "
-        "midwife today.",
-        SRC_TRIAGE + " (reduced fetal movements); " + PROJECT,
-        frozenset({"reduced_movements"}),
     ),
     Rule(
         "U9c",
@@ -590,9 +832,10 @@ RULES: tuple[Rule, ...] = (
         pre_eclampsia_signs_from_20,
         U,
         ("pre_eclampsia",),
-        "Severe headache, changes in vision or sudden swelling from 20 weeks may be pre-eclampsia.",
-        SRC_TRIAGE + " (pre-eclampsia after about 20 weeks)",
-        frozenset({"headache", "visual_disturbance", "swelling"}),
+        "Severe headache, changes in vision, sudden swelling or pain under the ribs from 20 "
+        "weeks may be pre-eclampsia.",
+        SRC_TRIAGE + " (pre-eclampsia after about 20 weeks); " + SRC_PET,
+        frozenset(_PET_SIGNS),
         ASSUMED_LATE,
     ),
     Rule(
@@ -600,23 +843,23 @@ RULES: tuple[Rule, ...] = (
         pre_eclampsia_signs_before_20,
         S,
         ("other_symptom",),
-        "Headache, changes in vision or swelling before 20 weeks are unlikely to be "
-        "pre-eclampsia but need checking today.",
+        "Headache, changes in vision, swelling or pain under the ribs before 20 weeks are "
+        "unlikely to be pre-eclampsia but need checking today.",
         SRC_TRIAGE + " (pre-eclampsia after about 20 weeks); " + PROJECT,
-        frozenset({"headache", "visual_disturbance", "swelling"}),
+        frozenset(_PET_SIGNS),
     ),
     Rule(
         "U11",
         fever,
         U,
         ("infection",),
-        "A high temperature in pregnancy may be an infection.",
-        SRC_TRIAGE + " (high temperature)",
-        frozenset({"fever"}),
+        "A high temperature or shivering fits in pregnancy may be an infection.",
+        SRC_TRIAGE + " (high temperature); " + SRC_SEPSIS,
+        frozenset({"fever", "rigors"}),
     ),
     Rule(
         "U12",
-        itching_from_14,
+        itching_from_13,
         U,
         ("cholestasis",),
         "Itching of the palms or soles may be obstetric cholestasis.",
@@ -663,6 +906,99 @@ RULES: tuple[Rule, ...] = (
         "before 37 weeks); " + PROJECT,
         frozenset(PAINS),
     ),
+    Rule(
+        "U16",
+        pain_in_margin_no_contractions,
+        U,
+        ("cervical_insufficiency", "preterm_labour"),
+        "Tummy or back pain at 28 or 29 weeks without contractions: the window of about 14 "
+        "to 28 weeks has no sharp edge, and dates can be a week or two out.",
+        SRC_CI + "; " + SRC_NG25 + "; " + PROJECT + " (safety review HZ-07: no cliff at 28+0)",
+        frozenset(PAINS),
+    ),
+    Rule(
+        "U17",
+        stitch_with_symptoms,
+        U,
+        ("cervical_insufficiency",),
+        "With a stitch in the cervix, any of these signs needs checking straight away: the "
+        "stitch may need to come out.",
+        SRC_STITCH,
+        _SEEDS | {"fluid_leak", "mucus_plug", "contractions"},
+        notes_history=True,
+    ),
+    Rule(
+        "U18",
+        stitch_problem,
+        U,
+        ("cervical_insufficiency",),
+        "A stitch that feels loose, is coming out or has fallen out needs checking straight away.",
+        SRC_STITCH,
+        frozenset({"stitch_problem"}),
+    ),
+    Rule(
+        "U19",
+        ci_history_with_seed,
+        U,
+        ("cervical_insufficiency", "preterm_labour"),
+        "A symptom of cervical insufficiency with a history of a cervix that opened early "
+        "(a loss or birth in the middle of a pregnancy, a short cervix or a diagnosis): "
+        "checked straight away from 12 weeks.",
+        SRC_RISK + "; RCOG Green-top Guideline 75 (2022: history-indicated stitch at 11-14 weeks)",
+        _SEEDS,
+        ASSUMED_WINDOW,
+        notes_history=True,
+    ),
+    Rule(
+        "U20",
+        twins_with_pain_late_preterm,
+        U,
+        ("preterm_labour",),
+        "Tummy or back pain between 28 and 37 weeks with twins or more: preterm labour is "
+        "more likely.",
+        SRC_NG25 + " (multiple pregnancy and preterm birth); " + SRC_TRIAGE,
+        frozenset(PAINS),
+    ),
+    Rule(
+        "U21",
+        period_type_pain_preterm,
+        U,
+        ("preterm_labour",),
+        "Period-type pains before 37 weeks may be preterm labour.",
+        SRC_TRIAGE + " (period-type pains before 37 weeks); " + SRC_NG25,
+        frozenset({"period_type_pain", "abdominal_pain"}),
+        ASSUMED_WINDOW,
+    ),
+    Rule(
+        "U22",
+        calf_pain,
+        U,
+        ("blood_clot",),
+        "One swollen, painful leg in pregnancy may be a blood clot (a deep vein thrombosis).",
+        SRC_CLOT,
+        frozenset({"calf_pain"}),
+    ),
+    Rule(
+        "U23",
+        trauma_from_13,
+        U,
+        ("injury",),
+        "A fall, a blow or a crash that hurt the bump needs checking straight away, even if "
+        "you feel fine.",
+        SRC_TRAUMA,
+        frozenset({"abdominal_trauma"}),
+        ASSUMED_WINDOW,
+    ),
+    Rule(
+        "X2",
+        unrecognised_symptom,
+        U,
+        ("unrecognised_problem",),
+        "You told me about a problem I could not place. A midwife needs to ask you about it "
+        "now, rather than a chatbot guessing.",
+        SRC_SAFETY + "; " + PROJECT + " (no reassurance from what the bot did not understand)",
+        frozenset({"unrecognised_symptom"}),
+    ),
     # ---- same day: midwife, GP or early pregnancy unit today ----
     Rule(
         "S1",
@@ -675,32 +1011,30 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "S2",
-        bleeding_before_14,
+        bleeding_before_13,
         S,
         ("early_pregnancy",),
-        "Bleeding before 14 weeks: early pregnancy unit or GP the same day.",
+        "Bleeding before about 14 weeks: early pregnancy unit or GP the same day.",
         SRC_EARLY,
         frozenset({"bleeding"}),
     ),
     Rule(
         "S3",
-        pain_before_14,
+        pain_before_13,
         S,
         ("early_pregnancy",),
-        "Pain, cramps or pressure before 14 weeks need checking by the early pregnancy unit "
-        "or GP today.",
+        "Pain, cramps or pressure before about 14 weeks need checking by the early pregnancy "
+        "unit or GP today.",
         SRC_EARLY + "; " + PROJECT,
-        frozenset(
-            {*PAINS, "vaginal_pressure", "one_sided_pain", "shoulder_tip_pain", "contractions"}
-        ),
+        _EARLY_PAINS | {"period_type_pain"},
     ),
     Rule(
         "S4",
         pain_late_preterm_no_contractions,
         S,
         ("preterm_labour",),
-        "Tummy or back pain between 28 and 37 weeks without contractions: check today, and "
-        "call maternity triage at once if the pains start to come and go.",
+        "Tummy or back pain between 30 and 37 weeks without contractions: maternity triage "
+        "today, and straight away if the pains start to come and go.",
         SRC_NG25 + "; " + SRC_TRIAGE + " (pains or backache that come and go before 37 weeks)",
         frozenset(PAINS),
     ),
@@ -714,14 +1048,62 @@ RULES: tuple[Rule, ...] = (
         SRC_TRIAGE + "; " + PROJECT,
         frozenset({*PAINS, "vaginal_pressure", "mucus_plug", "contractions"}),
     ),
+    Rule(
+        "S6",
+        show_early,
+        S,
+        ("early_pregnancy",),
+        "A show or mucus before about 14 weeks: early pregnancy unit or GP today.",
+        SRC_EARLY + "; " + PROJECT + " (safety review: not the labour ward this early)",
+        frozenset({"mucus_plug"}),
+    ),
+    Rule(
+        "S7",
+        positional_pain,
+        S,
+        ("ligament_pain",),
+        "A brief sharp pain when moving or standing up that passes is often the stretching "
+        "of the ligaments that support the womb; a midwife should hear about it today.",
+        SRC_EMERGENCY + " (only pain that is constant or does not come in waves is an "
+        "emergency); " + PROJECT,
+        frozenset({"positional_pain"}),
+    ),
+    Rule(
+        "S8",
+        vomiting,
+        S,
+        ("hyperemesis",),
+        "Being sick and not keeping fluids down can make you dehydrated.",
+        SRC_HYPEREMESIS,
+        frozenset({"vomiting"}),
+    ),
+    Rule(
+        "S9",
+        abuse,
+        S,
+        ("safeguarding",),
+        "Being hurt, threatened or controlled by someone is not your fault, and help is there.",
+        SRC_ABUSE,
+        frozenset({"abuse"}),
+    ),
+    Rule(
+        "S10",
+        trauma_early,
+        S,
+        ("injury",),
+        "A fall or blow before about 14 weeks: the baby is well protected, but check with "
+        "the early pregnancy unit or GP today.",
+        SRC_TRAUMA + "; " + PROJECT,
+        frozenset({"abdominal_trauma"}),
+    ),
     # ---- routine: at the next appointment / within a week ----
     Rule(
         "R1",
-        discharge_change_before_14,
+        discharge_change_before_13,
         R,
         ("infection",),
-        "A change in discharge before 14 weeks, not smelly or itchy: mention at the next "
-        "appointment; sooner if it becomes smelly or itchy.",
+        "A change in discharge before about 14 weeks, not smelly or itchy: mention at the "
+        "next appointment; sooner if it becomes smelly or itchy.",
         SRC_SAME_DAY + "; " + PROJECT,
         frozenset({"discharge_change"}),
     ),
@@ -731,7 +1113,7 @@ RULES: tuple[Rule, ...] = (
         R,
         ("cervical_insufficiency",),
         "A risk factor for cervical insufficiency and no symptoms: tell the midwife or doctor "
-        "at the next appointment; cervical-length scans or a stitch may be offered.",
+        "at the next appointment and plan care with them.",
         SRC_RISK,
         notes_history=True,
     ),

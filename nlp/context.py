@@ -41,16 +41,18 @@ from .lexicon import (
     patterns_path,
     string_list,
 )
+from .codes import RED_FLAGS
 from .matching import AnchoredMatcher
 
-CURRENT, HYPOTHETICAL, HISTORICAL, OTHER_PERSON = (
+CURRENT, RESOLVED, HYPOTHETICAL, HISTORICAL, OTHER_PERSON = (
     "current",
+    "resolved",
     "hypothetical",
     "historical",
     "other_person",
 )
-PRIORITY = {CURRENT: 0, HISTORICAL: 1, HYPOTHETICAL: 2, OTHER_PERSON: 3}
-SCOPED = {HYPOTHETICAL, HISTORICAL, OTHER_PERSON}
+PRIORITY = {CURRENT: 0, RESOLVED: 1, HISTORICAL: 2, HYPOTHETICAL: 3, OTHER_PERSON: 4}
+SCOPED = {RESOLVED, HYPOTHETICAL, HISTORICAL, OTHER_PERSON}
 CATEGORIES = SCOPED | {"on_behalf", "third_person"}
 DIRECTIONS = {"forward", "backward", "both"}
 
@@ -76,6 +78,8 @@ class Rule:
     void_if_first_person_within: int
     max_scope: int
     phrases: tuple[str, ...]
+    clears_negation: bool = False
+    symptoms_only: bool = False
 
 
 @dataclass
@@ -111,6 +115,8 @@ def read_rules(data: Mapping[str, Any]) -> list[Rule]:
                 void_if_first_person_within=int(raw.get("void_if_first_person_within", 0)),
                 max_scope=int(raw.get("max_scope", 0)),
                 phrases=phrases,
+                clears_negation=bool(raw.get("clears_negation", False)),
+                symptoms_only=bool(raw.get("symptoms_only", False)),
             )
         )
     return rules
@@ -176,6 +182,25 @@ class ClinicalContext:
         self.self_words = self.first_person | words["self_words"]
         promote = data.get("promote_to_on_behalf") or {}
         self.promote_within = int(promote.get("within", 2))
+        # "she is 22 weeks" anywhere in the message: the person named is the pregnant one.
+        self.promote_subjects = frozenset(
+            w.lower() for w in string_list(promote.get("subjects"), "promote_to_on_behalf.subjects")
+        )
+        # A red flag of one of these people, in a message about a pregnancy, is written for her.
+        red = data.get("red_flag_on_behalf") or {}
+        self.red_flag_people = frozenset(
+            w.lower() for w in string_list(red.get("people"), "red_flag_on_behalf.people")
+        )
+        self.pregnancy_words = frozenset(
+            w.lower() for w in string_list(red.get("pregnancy_words"), "red_flag_on_behalf.pregnancy_words")
+        )
+        self.past_words = frozenset(
+            w.lower() for w in string_list(red.get("past_words"), "red_flag_on_behalf.past_words")
+        )
+        self.red_flags = frozenset(RED_FLAGS)
+        #: Findings that a "stopped"/"anymore" does not make resolved: "I don't feel the kicks
+        #: anymore" is a reduced-movements finding now.
+        self.not_resolvable = frozenset(string_list(data.get("not_resolvable"), "not_resolvable"))
 
         self.matcher = AnchoredMatcher(nlp.vocab)
         strings = nlp.vocab.strings
@@ -256,9 +281,15 @@ class ClinicalContext:
         on_behalf_span: tuple[int, int] | None = None
         carers_present = any(norm in self.carers for norm in norms)
         self_mentioned = any(norm in self.self_words for norm in norms)
+        # "she's 22 weeks pregnant" anywhere: the person the message is about is pregnant.
+        pregnant_she = any(
+            ps > 0 and norms[ps - 1] in self.promote_subjects for ps, _ in promotions
+        )
         for trig in triggers:
-            if trig.category == OTHER_PERSON and any(
-                trig.end <= ps <= trig.end + self.promote_within for ps, _ in promotions
+            if trig.category == OTHER_PERSON and (
+                any(trig.end <= ps <= trig.end + self.promote_within for ps, _ in promotions)
+                or (pregnant_she and not self._self_pregnant(promotions, norms))
+                or self._red_flag_for(trig, doc, ids, norms)
             ):
                 trig.category = "on_behalf"
             if trig.category == "on_behalf":
@@ -293,15 +324,30 @@ class ClinicalContext:
             resolved.append(trig)
 
         contexts = [CURRENT] * n
+        general = [CURRENT] * n  # without the symptoms_only rules (for risk factors)
+        clears = [False] * n
         for trig in resolved:
             for i in self._scope(trig, ids, norms):
                 if PRIORITY[trig.category] > PRIORITY[contexts[i]]:
                     contexts[i] = trig.category
+                if not trig.rule.symptoms_only and PRIORITY[trig.category] > PRIORITY[general[i]]:
+                    general[i] = trig.category
+                if trig.rule.clears_negation:
+                    clears[i] = True
         for ent in doc.ents:
             best = CURRENT
+            symptom = any(kind == "symptom" for kind, _ in ent._.findings)
+            use = contexts if symptom else general
             for i in range(ent.start, ent.end):
-                if PRIORITY[contexts[i]] > PRIORITY[best]:
-                    best = contexts[i]
+                if PRIORITY[use[i]] > PRIORITY[best]:
+                    best = use[i]
+            if best == RESOLVED:
+                codes = {code for kind, code in ent._.findings if kind == "symptom"}
+                if codes and codes <= self.not_resolvable:
+                    best = CURRENT
+                elif any(clears[i] for i in range(ent.start, ent.end)):
+                    # "I'm not bleeding anymore": the bleed was there and has stopped.
+                    ent._.negex = False
             ent._.context = best
         doc._.token_contexts = contexts
         doc._.clause_ids = ids
@@ -315,6 +361,34 @@ class ClinicalContext:
             else None
         )
         return doc
+
+    def _self_pregnant(self, promotions: list[tuple[int, int]], norms: list[str]) -> bool:
+        """Does the user say she is pregnant herself ("I'm 20 weeks")? Then another person
+        named in the message is somebody else, even if she is pregnant too."""
+        return any(
+            ps > 0 and (norms[ps - 1] in self.first_person or norms[ps - 1] in ("m", "'m", "am"))
+            for ps, _ in promotions
+        )
+
+    def _red_flag_for(self, trig: Trigger, doc: Doc, ids: list[int], norms: list[str]) -> bool:
+        """A red flag said of a wife, daughter, sister, friend ... in a message about a pregnancy
+        ("my sister just collapsed, 30 weeks"), not in the past ("my sister had a fit")."""
+        if not self.red_flag_people or not any(
+            norms[i] in self.red_flag_people for i in range(trig.start, trig.end)
+        ):
+            return False
+        if not any(norm in self.pregnancy_words for norm in norms):
+            return False
+        scope = set(self._scope(trig, ids, norms))
+        for ent in doc.ents:
+            if ent.start not in scope:
+                continue
+            if not any(kind == "symptom" and code in self.red_flags for kind, code in ent._.findings):
+                continue
+            if any(norms[i] in self.past_words for i in range(trig.end, ent.start)):
+                continue
+            return True
+        return False
 
     def _scope(self, trig: Trigger, ids: list[int], norms: list[str]) -> list[int]:
         n = len(ids)
@@ -369,6 +443,7 @@ __all__: Sequence[str] = (
     "ClinicalContext",
     "context_of",
     "CURRENT",
+    "RESOLVED",
     "HYPOTHETICAL",
     "HISTORICAL",
     "OTHER_PERSON",

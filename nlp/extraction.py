@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping
 from spacy.tokens import Doc
 
 from .codes import BLEEDING_AMOUNTS
-from .context import CURRENT, HISTORICAL
+from .context import CURRENT, HISTORICAL, RESOLVED
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +21,9 @@ CHUNK_CHARS = 1_000
 
 EXTRACTOR = "ClinicalEntityExtractor"
 
+#: The contexts in which a mention is a finding of the patient's: now, or earlier and stopped.
+FINDING_CONTEXTS = frozenset({CURRENT, RESOLVED})
+
 
 @dataclass(frozen=True)
 class SymptomMention:
@@ -29,7 +32,7 @@ class SymptomMention:
     start: int  # character offsets in the message
     end: int
     negated: bool  # "no contractions", "it doesn't come and go"
-    context: str  # "current" | "hypothetical" | "historical" | "other_person"
+    context: str  # "current" | "resolved" | "hypothetical" | "historical" | "other_person"
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,16 @@ class Extraction:
 
     @property
     def present(self) -> frozenset[str]:
-        """Symptom codes the patient has now (current and not negated)."""
-        return frozenset(m.code for m in self.symptoms if m.context == CURRENT and not m.negated)
+        """The patient's own findings: symptoms she has now or had earlier today and that
+        stopped (context current or resolved, not negated)."""
+        return frozenset(
+            m.code for m in self.symptoms if m.context in FINDING_CONTEXTS and not m.negated
+        )
+
+    @property
+    def resolved(self) -> frozenset[str]:
+        """Symptom codes that were there earlier (today, yesterday) and have stopped."""
+        return frozenset(m.code for m in self.symptoms if m.context == RESOLVED and not m.negated)
 
     @property
     def absent(self) -> frozenset[str]:
@@ -141,15 +152,18 @@ def extraction_from_doc(
                     SymptomMention(code, ent.text, ent.start_char, ent.end_char, negated, context)
                 )
             elif kind == "risk_factor":
+                # A risk factor is history: "resolved" or "historical" is the patient's own.
                 rf_context = (
-                    CURRENT if context == HISTORICAL and code not in keep_historical else context
+                    (HISTORICAL if code in keep_historical else CURRENT)
+                    if context in (HISTORICAL, RESOLVED)
+                    else context
                 )
                 risks.append(
                     RiskFactorMention(
                         code, ent.text, ent.start_char, ent.end_char, negated, rf_context
                     )
                 )
-            elif kind == "amount" and not negated and context == CURRENT:
+            elif kind == "amount" and not negated and context in FINDING_CONTEXTS:
                 amounts.append((BLEEDING_AMOUNTS.index(code), code, ent.start_char, ent.end_char))
     if modifier_targets:
         symptoms.extend(_modified(doc, modifier_targets))
@@ -305,8 +319,8 @@ def to_rasa_entities(extraction: Extraction) -> list[dict[str, Any]]:
 
     for m in extraction.symptoms:
         add("symptom", m.code, m.start, m.end, role_of(m.negated, m.context))
-    for m in extraction.risk_factors:
-        add("risk_factor", m.code, m.start, m.end, role_of(m.negated, m.context))
+    for r in extraction.risk_factors:
+        add("risk_factor", r.code, r.start, r.end, role_of(r.negated, r.context))
     if extraction.gestational_weeks is not None:
         start, end = extraction.gestational_span or (0, 0)
         add("gestational_age", float(extraction.gestational_weeks), start, end)

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
-from .context import HISTORICAL, OTHER_PERSON, context_of
+from .context import CURRENT, HISTORICAL, OTHER_PERSON, RESOLVED, context_of
 from .lexicon import load_yaml, patterns_path, string_list
 
 if not Doc.has_extension("gestation"):
@@ -284,6 +284,8 @@ class GestationalAge:
         self.parser = parser
         self.event_words = parser.cues.get("event_before", frozenset())
         self.event_window = 6
+        self.date_words = parser.cues.get("date_before", frozenset())
+        self.past_words = parser.cues.get("past_words", frozenset())
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.gestation = None
@@ -296,6 +298,7 @@ class GestationalAge:
             if any(kind == "risk_factor" for kind, _ in e._.findings)
         ]
         clause_ids = doc._.clause_ids
+        kept: list[tuple[Candidate, Span]] = []
         for cand in self.parser.candidates(text):
             span = doc.char_span(cand.start, cand.end, alignment_mode="expand")
             if span is None:
@@ -306,9 +309,37 @@ class GestationalAge:
                 continue
             if clause_ids is not None and self._after_event(doc, span.start, clause_ids, risk_ents):
                 continue
+            kept.append((cand, span))
+        if clause_ids is not None and len(kept) > 1:
+            kept = self._drop_past_dates(doc, kept, clause_ids)
+        if kept:
+            cand = kept[0][0]
             doc._.gestation = (cand.weeks, text[cand.start : cand.end], cand.start, cand.end)
-            break
         return doc
+
+    def _drop_past_dates(
+        self, doc: Doc, kept: list[tuple[Candidate, Span]], clause_ids: list[int]
+    ) -> list[tuple[Candidate, Span]]:
+        """"I had spotting at 8 weeks, I'm 20 weeks now": "at 8 weeks" in a clause with a past
+        word dates that clause, when the message gives a later gestation. The candidate goes,
+        and the clause's symptoms are history."""
+        latest = max(c.weeks for c, _ in kept)
+        out = []
+        for cand, span in kept:
+            cid = clause_ids[span.start]
+            before = doc[span.start - 1].norm_ if span.start > 0 else ""
+            past = cid != -1 and any(
+                clause_ids[t.i] == cid and (t.norm_ in self.past_words or t.lemma_ in self.past_words)
+                for t in doc
+            )
+            if before in self.date_words and past and cand.weeks + 1 <= latest:
+                for ent in doc.ents:
+                    if clause_ids[ent.start] == cid and ent._.context in (CURRENT, RESOLVED):
+                        if any(kind == "symptom" for kind, _ in ent._.findings):
+                            ent._.context = HISTORICAL
+                continue
+            out.append((cand, span))
+        return out
 
     def _after_event(self, doc: Doc, start: int, clause_ids: list[int], risk_ents: list) -> bool:
         """An event ("lost", "born", "stitch", a risk factor) earlier in the same clause."""

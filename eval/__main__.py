@@ -1,6 +1,7 @@
 """The evaluation commands (reports are written under reports/, which git ignores):
 
     python -m eval vignettes [--bot-url URL]   triage safety on the vignettes, over REST
+    python -m eval sealed [--bot-url URL]      the same on the sealed set (eval/sealed/cases.yml)
     python -m eval nlu                         5-fold cross-validation (rasa test nlu) + entities
     python -m eval bench                       speed and memory: this bot, stock Rasa, a Sanic floor
     python -m eval all                         the three, one after the other
@@ -30,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="*", help="vignette ids (or id prefixes) to run; not saved")
     p.add_argument("--concurrency", type=int, default=2, help="conversations at once (default 2)")
     p.add_argument("--file", default=None, help="vignettes file (default eval/vignettes.yml)")
+
+    p = sub.add_parser("sealed", help="the sealed cases (never tuned on) against the bot")
+    p.add_argument("--bot-url", help="a running Rasa server (default: start one with start_bot)")
+    p.add_argument("--concurrency", type=int, default=2, help="conversations at once (default 2)")
 
     p = sub.add_parser("nlu", help="rasa test nlu with 5-fold cross-validation, and entity P/R")
     p.add_argument("--folds", type=int, default=5)
@@ -86,6 +91,16 @@ def main(argv: list[str] | None = None) -> int:
             concurrency=args.concurrency,
             save=not args.only,
             **kwargs,
+        )
+        return 1 if vignettes.unsafe(result) else 0
+    if args.command == "sealed":
+        from . import vignettes
+
+        result = vignettes.evaluate(
+            bot_url=args.bot_url,
+            path=vignettes.SEALED_FILE,
+            concurrency=args.concurrency,
+            out_dir=vignettes.SEALED_OUT_DIR,
         )
         return 1 if vignettes.unsafe(result) else 0
     if args.command == "nlu":

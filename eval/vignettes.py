@@ -22,6 +22,7 @@ under-triage %, concern accuracy; beside the published anchors of the clinical r
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import tempfile
 import time
 import uuid
@@ -45,14 +46,18 @@ from .common import (
 
 VIGNETTES_FILE = ROOT / "eval" / "vignettes.yml"
 OUT_DIR = REPORTS / "vignettes"
+#: The sealed set: written by someone who saw only the clinical reference, committed before any
+#: rule change, never edited (docs/evaluation.md records its SHA-256).
+SEALED_FILE = ROOT / "eval" / "sealed" / "cases.yml"
+SEALED_OUT_DIR = REPORTS / "sealed"
 LEVELS = ("self_care", "routine", "same_day", "urgent", "emergency")
 RANK = {level: i for i, level in enumerate(LEVELS)}
 URGENT = RANK["urgent"]
 
 GOALS = {"safe": 1.0, "emergency_recall": 1.0, "exact": 0.90}
 
-# Published figures from /work/shared/clinical/triage-reference.md ("How symptom checkers
-# score"). Their vignettes are general medicine, not this bot's: they are anchors, not a
+# Published figures (docs/clinical-sources.md, "Published figures the evaluation compares
+# with"). Their vignettes are general medicine, not this bot's: they are anchors, not a
 # like-for-like comparison. Gilbert's "safe" also accepts one level less cautious than gold.
 ANCHORS: dict[str, dict[str, str]] = {
     "safe": {"Gilbert 2020": "97.0% (GPs; best app, Ada, 97.0%)"},
@@ -80,12 +85,16 @@ class Vignette:
     title: str
     turns: tuple[str, ...]
     gold_level: str | None
-    safe_level: str | None
+    min_safe: str | None  # the least urgent level still safe (the gold level unless reasoned)
     expected_concern: str | None
     source: str
     expect_triage: bool = True
     rules: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    min_safe_reason: str = ""
+    #: The level the first message alone already justifies (urgent or emergency), whatever the
+    #: patient says next: the bot's first reply must carry advice at least this urgent.
+    first_message_floor: str | None = None
 
 
 @dataclass
@@ -98,6 +107,7 @@ class Outcome:
     trace: list[dict[str, Any]] = field(default_factory=list)  # per turn: what the bot did
     error: str | None = None
     seconds: float = 0.0
+    first_reply_level: str | None = None  # the triage payload in the reply to the first turn
     # verdict
     safe: bool = False
     exact: bool = False
@@ -111,9 +121,16 @@ class VignetteError(ValueError):
 
 
 def load(path: Path | str = VIGNETTES_FILE) -> list[Vignette]:
-    """Loads and validates the vignettes (raises VignetteError with every problem found)."""
+    """Loads and validates the vignettes (raises VignetteError with every problem found).
+
+    The team's tuning set (eval/vignettes.yml, under ``vignettes:``) names the rules and the
+    concern each case expects; the sealed set (eval/sealed/cases.yml, under ``cases:``), written
+    by someone who never saw the code, names only levels. In both, ``min_safe`` below
+    ``gold_level`` needs a written ``min_safe_reason``.
+    """
     data = yaml.safe_load(Path(path).read_text())
-    items = data["vignettes"] if isinstance(data, dict) else data
+    sealed = isinstance(data, dict) and "cases" in data
+    items = (data["cases"] if sealed else data["vignettes"]) if isinstance(data, dict) else data
     problems: list[str] = []
     out: list[Vignette] = []
     seen: set[str] = set()
@@ -129,13 +146,20 @@ def load(path: Path | str = VIGNETTES_FILE) -> list[Vignette]:
         for key in ("title", "source"):
             if not isinstance(item.get(key), str) or not item[key].strip():
                 problems.append(f"{vid}: {key} is required")
-        gold, safe = item.get("gold_level"), item.get("safe_level")
+        gold = item.get("gold_level")
+        safe = item.get("min_safe", gold)
+        reason = str(item.get("min_safe_reason") or "").strip()
+        floor = item.get("first_message_floor")
+        if floor is not None and floor not in RANK:
+            problems.append(f"{vid}: first_message_floor must be a level or null ({floor})")
         if expect:
             if gold not in RANK or safe not in RANK:
-                problems.append(f"{vid}: gold_level and safe_level must be levels ({gold}, {safe})")
+                problems.append(f"{vid}: gold_level and min_safe must be levels ({gold}, {safe})")
             elif RANK[safe] > RANK[gold]:
-                problems.append(f"{vid}: safe_level {safe} is above gold_level {gold}")
-            if "expected_concern" not in item:
+                problems.append(f"{vid}: min_safe {safe} is above gold_level {gold}")
+            elif RANK[safe] < RANK[gold] and not reason:
+                problems.append(f"{vid}: min_safe {safe} is below gold {gold}: min_safe_reason")
+            if not sealed and "expected_concern" not in item:
                 problems.append(f"{vid}: expected_concern is required (null for none)")
         else:
             if gold is not None and gold not in RANK:
@@ -148,7 +172,9 @@ def load(path: Path | str = VIGNETTES_FILE) -> list[Vignette]:
                 title=item.get("title", ""),
                 turns=tuple(turns),
                 gold_level=gold,
-                safe_level=safe,
+                min_safe=safe if expect else None,
+                min_safe_reason=reason,
+                first_message_floor=floor,
                 expected_concern=item.get("expected_concern"),
                 source=item.get("source", ""),
                 expect_triage=expect,
@@ -168,7 +194,7 @@ def judge(v: Vignette, o: Outcome) -> Outcome:
     level = o.level if o.error is None else None
     if v.expect_triage:
         bot_rank = RANK.get(level)
-        gold, safe = RANK[v.gold_level], RANK[v.safe_level]
+        gold, safe = RANK[v.gold_level], RANK[v.min_safe]
         o.safe = (
             bot_rank if bot_rank is not None else RANK["self_care"]
         ) >= safe and o.error is None
@@ -238,6 +264,9 @@ async def play(client, url: str, v: Vignette, sender: str) -> Outcome:
         step["user"] = turn
         o.trace.append(step)
         found = triage_payloads(messages)
+        if len(o.trace) == 1 and found:
+            levels = [d.get("level") for d in found if d.get("level") in RANK]
+            o.first_reply_level = max(levels, key=RANK.__getitem__) if levels else None
         o.decisions += len(found)
         if found:
             last = found[-1]
@@ -283,6 +312,12 @@ def score(vignettes: Sequence[Vignette], outcomes: Sequence[Outcome]) -> dict[st
     urgent_plus = [(v, o) for v, o in pairs if v.expect_triage and RANK[v.gold_level] >= URGENT]
     with_concern = [(v, o) for v, o in pairs if v.expected_concern]
     info = [(v, o) for v, o in pairs if not v.expect_triage]
+    triaged = [(v, o) for v, o in pairs if v.expect_triage]
+    first_floor = [
+        (v, o)
+        for v, o in pairs
+        if v.first_message_floor in RANK and RANK[v.first_message_floor] >= URGENT
+    ]
 
     def frac(num: int, den: int) -> dict[str, Any]:
         return {"n": num, "of": den, "value": ratio(num, den)}
@@ -304,6 +339,19 @@ def score(vignettes: Sequence[Vignette], outcomes: Sequence[Outcome]) -> dict[st
         "under_triage": frac(count(lambda v, o: o.under), n),
         "concern": frac(sum(1 for _, o in with_concern if o.concern_ok), len(with_concern)),
         "info_not_escalated": frac(sum(1 for _, o in info if o.safe), len(info)),
+        "advice_in_first_reply": frac(
+            sum(
+                1
+                for v, o in first_floor
+                if o.first_reply_level in RANK
+                and RANK[o.first_reply_level] >= RANK[v.first_message_floor or "urgent"]
+            ),
+            len(first_floor),
+        ),
+        "emergency_below_urgent": frac(
+            sum(1 for v, o in triaged if o.level == "emergency" and RANK[v.gold_level] < URGENT),
+            len(triaged),
+        ),
         "errors": count(lambda v, o: o.error is not None),
         "no_decision": count(lambda v, o: v.expect_triage and o.level is None and o.error is None),
         "rules_fired": fired,
@@ -327,7 +375,11 @@ def _prev(prev: dict | None, key: str) -> str:
 def figures_table(metrics: dict[str, Any], prev: dict | None = None) -> str:
     rows = []
     spec = [
-        ("safe-advice % (gold level or more cautious)", "safe", "100%"),
+        (
+            "safe-advice % (at least min_safe: gold, or a lower level with a written reason)",
+            "safe",
+            "100%",
+        ),
         ("emergency recall", "emergency_recall", "100%"),
         ("urgent-or-higher recall", "urgent_or_higher_recall", ""),
         ("exact-level accuracy", "exact", ">= 90%"),
@@ -335,6 +387,12 @@ def figures_table(metrics: dict[str, Any], prev: dict | None = None) -> str:
         ("under-triage %", "under_triage", ""),
         ("concern accuracy", "concern", ""),
         ("info questions not escalated", "info_not_escalated", "100%"),
+        (
+            "advice in the first reply (first message already urgent or more)",
+            "advice_in_first_reply",
+            "100%",
+        ),
+        ("sent to 999 with a gold level below urgent", "emergency_below_urgent", "<= 2%"),
     ]
     header = ["figure", "this bot", "goal", "last run"] + list(ANCHOR_COLUMNS)
     for label, key, goal in spec:
@@ -398,7 +456,7 @@ def failures_table(pairs: Iterable[tuple[Vignette, Outcome]]) -> str:
                 v.id,
                 verdict_word(v, o),
                 gold,
-                v.safe_level or "< urgent",
+                v.min_safe or "< urgent",
                 o.level or "none",
                 v.expected_concern or "",
                 ",".join(o.concerns),
@@ -427,10 +485,11 @@ def render(
     outcomes: Sequence[Outcome],
     prev: dict | None,
     bot_url: str,
+    title: str = "Triage vignettes",
 ) -> str:
     bad = failing(vignettes, outcomes)
     lines = [
-        "# Triage vignettes",
+        f"# {title}",
         "",
         f"{meta_line(meta)}  bot {bot_url}",
         f"{metrics['cases']} vignettes ({metrics['info_not_escalated']['of']} information / "
@@ -468,9 +527,12 @@ def evaluate(
     concurrency: int = 2,
     save: bool = True,
     echo: bool = True,
+    out_dir: Path = OUT_DIR,
 ) -> dict[str, Any]:
     """Runs the vignettes against `bot_url` (or a bot started here) and reports."""
     vignettes = load(path)
+    sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    title = f"Triage cases: {Path(path).relative_to(ROOT)} (SHA-256 {sha256[:16]})"
     if only:
         wanted = set(only)
         vignettes = [
@@ -493,10 +555,12 @@ def evaluate(
             bot.stop()
     meta = run_meta()
     metrics = score(vignettes, outcomes)
-    prev = previous_summary(OUT_DIR) if save else None
-    text = render(meta, metrics, vignettes, outcomes, prev, bot_url)
+    prev = previous_summary(out_dir) if save else None
+    text = render(meta, metrics, vignettes, outcomes, prev, bot_url, title)
     result = {
         "meta": meta,
+        "file": str(Path(path).relative_to(ROOT)),
+        "sha256": sha256,
         "bot_url": bot_url,
         "seconds": round(seconds, 1),
         "metrics": metrics,
@@ -506,7 +570,8 @@ def evaluate(
             {
                 **asdict(o),
                 "gold_level": v.gold_level,
-                "safe_level": v.safe_level,
+                "min_safe": v.min_safe,
+                "first_message_floor": v.first_message_floor,
                 "expected_concern": v.expected_concern,
                 "expect_triage": v.expect_triage,
                 "expected_rules": list(v.rules),
@@ -520,7 +585,7 @@ def evaluate(
     if echo:
         print(text)
     if save:
-        paths = save_report(OUT_DIR, result, text)
+        paths = save_report(out_dir, result, text)
         if echo:
             print(f"\nsaved {paths['latest_md']} and {paths['json']}")
     return result

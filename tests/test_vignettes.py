@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import yaml
+
 import pytest
 
 from eval import vignettes as vg
@@ -88,3 +90,47 @@ def test_no_vignette_gets_an_unsafe_answer(bot: Bot):
         for o in unsafe
     )
     assert not unsafe, f"{len(unsafe)} of {len(cases)} vignettes got an unsafe answer:\n{report}"
+
+
+def test_a_min_safe_below_gold_needs_a_written_reason(tmp_path):
+    case = {
+        "id": "x",
+        "title": "t",
+        "turns": ["m"],
+        "gold_level": "same_day",
+        "min_safe": "routine",
+        "expected_concern": None,
+        "source": "s",
+        "rules": ["X1"],
+    }
+    path = tmp_path / "v.yml"
+    path.write_text(yaml.safe_dump({"vignettes": [case]}))
+    with pytest.raises(vg.VignetteError, match="min_safe_reason"):
+        vg.load(path)
+    path.write_text(yaml.safe_dump({"vignettes": [{**case, "min_safe_reason": "because"}]}))
+    assert vg.load(path)[0].min_safe == "routine"
+
+
+def test_the_sealed_set_is_valid_and_its_hash_is_recorded():
+    """The sealed set loads, is large enough, and is the file whose SHA-256 the evaluation doc
+    records (it is never edited to fit the bot)."""
+    import hashlib
+
+    cases = vg.load(vg.SEALED_FILE)
+    assert len(cases) >= 60
+    digest = hashlib.sha256(vg.SEALED_FILE.read_bytes()).hexdigest()
+    assert digest in (vg.ROOT / "docs" / "evaluation.md").read_text()
+
+
+def test_first_reply_and_999_figures():
+    urgent = vg.Vignette(
+        "a", "t", ("m",), "urgent", "urgent", None, "s", first_message_floor="urgent"
+    )
+    routine = vg.Vignette("b", "t", ("m",), "routine", "routine", None, "s")
+    outcomes = [
+        vg.judge(urgent, vg.Outcome(id="a", level="urgent", first_reply_level=None)),
+        vg.judge(routine, vg.Outcome(id="b", level="emergency")),
+    ]
+    metrics = vg.score([urgent, routine], outcomes)
+    assert metrics["advice_in_first_reply"] == {"n": 0, "of": 1, "value": 0.0}
+    assert metrics["emergency_below_urgent"]["n"] == 1

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-import yaml
-
 import pytest
+import yaml
 
 from eval import vignettes as vg
 from tests.support.servers import Bot

@@ -48,12 +48,21 @@ def findings_from_tracker(tracker: Tracker) -> Findings:
         )
 
 
-def advised_level(tracker: Tracker) -> Level | None:
-    """The most urgent level this conversation has already advised, if any."""
+def _level_slot(tracker: Tracker, name: str) -> Level | None:
     try:
-        return Level(tracker.get_slot("advised_level"))
+        return Level(tracker.get_slot(name))
     except ValueError:
         return None
+
+
+def advised_level(tracker: Tracker) -> Level | None:
+    """The level no later answer may lower: the most urgent firm advice already given."""
+    return _level_slot(tracker, "advised_level")
+
+
+def shown_level(tracker: Tracker) -> Level | None:
+    """The most urgent level any reply of this conversation has shown (firm or provisional)."""
+    return _level_slot(tracker, "shown_level")
 
 
 def utter_decision(
@@ -62,12 +71,16 @@ def utter_decision(
     decision: Decision,
     *,
     provisional: bool = False,
+    holds: Level | None = None,
 ) -> list[dict[str, Any]]:
     """One message with the advice text and the machine-readable decision together.
 
-    ``provisional`` marks advice given at the floor while questions remain (the payload says
-    so). Returns the slot events that record what was advised.
+    ``provisional`` marks advice given while questions remain (the payload says so). ``holds``
+    is the level no answer can lower (the floor); by default the decision's own level. Advice
+    above its floor assumed the more urgent answer to a question not yet answered, and says so.
+    Returns the slot events that record what was shown and what holds.
     """
+    holds = decision.level if holds is None else holds
     findings = findings_from_tracker(tracker)
     text = render_advice(
         decision,
@@ -75,11 +88,17 @@ def utter_decision(
         findings,
         on_behalf=bool(tracker.get_slot("on_behalf")),
         provisional=provisional,
+        firm=holds >= decision.level,
     )
     payload = decision.to_payload()
     if provisional:
         payload["provisional"] = True
+        payload["floor"] = holds.value
     dispatcher.utter_message(text=text, json_message={"triage": payload})
-    earlier = advised_level(tracker)
-    level = decision.level if earlier is None else max(decision.level, earlier)
-    return [SlotSet("advised_level", level.value)]
+    firm, shown = advised_level(tracker), shown_level(tracker)
+    return [
+        SlotSet("advised_level", (holds if firm is None else max(holds, firm)).value),
+        SlotSet(
+            "shown_level", (decision.level if shown is None else max(decision.level, shown)).value
+        ),
+    ]

@@ -13,12 +13,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from triage import Clinic, Level, disclaimer, fallback_advice
+from triage import Clinic, Level, assess, disclaimer, fallback_advice, hold
 from triage.advice import interim_safety_net
 from triage.engine import floor
 from triage.rules import GESTATION_RANGES
 
-from .common import advised_level, clinic, findings_from_tracker, utter_decision
+from .common import advised_level, clinic, findings_from_tracker, shown_level, utter_decision
 
 ANSWERS_FILE = Path(__file__).resolve().parent.parent / "content" / "answers.yml"
 
@@ -131,13 +131,24 @@ class _AskQuestion:
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         place = clinic()
-        lowest = floor(findings_from_tracker(tracker))
+        findings = findings_from_tracker(tracker)
+        lowest = floor(findings)
         events: List[Dict[str, Any]] = [SlotSet("triage_floor", lowest.level.value)]
-        earlier = advised_level(tracker)
+        # The floor when it is urgent; else, if the unanswered question could make it urgent,
+        # the decision as things stand (unknown answers take the more urgent branch), marked as
+        # an assumption: a patient who leaves now has been told the safe thing.
+        advise = lowest if lowest.level >= Level.URGENT else assess(findings)
+        shown = shown_level(tracker)
         text = _fill(answers()[f"ask_{self.question}"], place)
-        if lowest.level >= Level.URGENT and (earlier is None or lowest.level > earlier):
-            events += utter_decision(dispatcher, tracker, lowest, provisional=True)
-        elif earlier is None or earlier < Level.URGENT:
+        if advise.level >= Level.URGENT and (shown is None or advise.level > shown):
+            events += utter_decision(
+                dispatcher,
+                tracker,
+                hold(advise, advised_level(tracker)),
+                provisional=True,
+                holds=lowest.level,
+            )
+        elif shown is None or shown < Level.URGENT:
             text = f"{text}\n\n{interim_safety_net(place)}"
         dispatcher.utter_message(text=text, buttons=buttons(f"ask_{self.question}"))
         return events

@@ -227,7 +227,7 @@ async def test_question_after_an_urgent_floor_comes_after_the_advice():
 async def test_question_with_a_lower_floor_carries_the_interim_safety_net():
     from actions.replies import ActionAskGestationalWeeks
 
-    slots = {"symptoms": ["bleeding"]}
+    slots = {"symptoms": ["burning_urination"]}
     messages, events = await run(ActionAskGestationalWeeks(), tracker(slots))
     assert not any(m.get("custom") for m in messages)
     assert len(messages) == 1
@@ -242,9 +242,39 @@ async def test_question_with_a_lower_floor_carries_the_interim_safety_net():
 async def test_the_floor_is_advised_once_not_before_every_question():
     from actions.replies import ActionAskContractions
 
-    slots = {"symptoms": ["fluid_leak"], "gestational_weeks": 24.0, "advised_level": "urgent"}
+    slots = {
+        "symptoms": ["fluid_leak"],
+        "gestational_weeks": 24.0,
+        "advised_level": "urgent",
+        "shown_level": "urgent",
+    }
     messages, _ = await run(ActionAskContractions(), tracker(slots))
     assert len(messages) == 1 and not messages[0].get("custom")
+
+
+async def test_unknown_weeks_get_the_assumed_urgent_advice_which_an_answer_may_change():
+    """Spotting, weeks not said: urgent if 13 weeks or more, same day before. The patient who
+    leaves now has been told to call maternity triage; the advice holds only at same day, so
+    "8 weeks" may still lower it to the early pregnancy unit."""
+    from actions.replies import ActionAskGestationalWeeks
+
+    slots = {"symptoms": ["bleeding"]}
+    messages, events = await run(ActionAskGestationalWeeks(), tracker(slots))
+    payload = triage_payload(messages)
+    assert payload["level"] == "urgent" and payload["provisional"] is True
+    assert payload["floor"] == "same_day"
+    assert "I have to assume the more urgent case" in messages[0]["text"]
+    assert SlotSet("advised_level", "same_day") in events
+    assert SlotSet("shown_level", "urgent") in events
+    assert SlotSet("triage_floor", "same_day") in events
+    later = {
+        "symptoms": ["bleeding"],
+        "gestational_weeks": 8.0,
+        "contractions": "unknown",
+        **{"advised_level": "same_day", "shown_level": "urgent"},
+    }
+    messages, _ = await run(ActionTriage(), tracker(later, intent="inform_gestational_age"))
+    assert triage_payload(messages)["level"] == "same_day"
 
 
 async def test_later_answers_never_lower_the_advice():

@@ -519,20 +519,27 @@ def render_advice(
     on_behalf: bool = False,
     now: datetime | None = None,
     provisional: bool = False,
+    firm: bool = True,
 ) -> str:
     """The safety-netting reply for ``decision``, with names and numbers from ``clinic``.
 
     What to do comes first (a patient may read one line and leave), except at self care, where
     there is nothing to do. ``findings`` adds the read-back; ``on_behalf`` words an emergency
     for the person helping; ``now`` is the time the opening hours are checked against;
-    ``provisional`` says that questions follow, which can only make the advice more urgent.
+    ``provisional`` says that questions follow: when ``firm``, they can only make the advice
+    more urgent; otherwise it assumed the more urgent answer to a question not yet answered.
     """
     helper = on_behalf
     todo = _what_to_do(decision, clinic, now, helper, findings)
-    if provisional:
+    if provisional and firm:
         todo.append(
             "Do this now. I will ask you a question or two below, but your answers can only "
             "make this more urgent, never less."
+        )
+    elif provisional:
+        todo.append(
+            "Do this now. Until you answer my question below, I have to assume the more "
+            "urgent case."
         )
     sections = [
         todo,

@@ -211,10 +211,12 @@ class ClinicalContext:
         self._pseudo = strings.add("context_pseudo")
         self._terminator = strings.add("context_terminator")
         self._promote = strings.add("context_promote")
+        self._self_report = strings.add("context_self_report")
         for key, phrases in (
             ("context_pseudo", data.get("pseudo")),
             ("context_terminator", data.get("terminators")),
             ("context_promote", promote.get("phrases")),
+            ("context_self_report", data.get("question_then_self_report")),
         ):
             if phrases:
                 self.matcher.add(key, [compiler.compile(p) for p in string_list(phrases, key)])
@@ -251,6 +253,7 @@ class ClinicalContext:
         n = len(doc)
         matches = self.matcher(doc)
         pseudo = [(s, e) for m, s, e in matches if m == self._pseudo]
+        self_reports = [s for m, s, _ in matches if m == self._self_report]
         promotions = [(s, e) for m, s, e in matches if m == self._promote]
         ent_ranges = [(ent.start, ent.end) for ent in doc.ents]
 
@@ -283,7 +286,8 @@ class ClinicalContext:
         self_mentioned = any(norm in self.self_words for norm in norms)
         # "she's 22 weeks pregnant" anywhere: the person the message is about is pregnant.
         pregnant_she = any(
-            ps > 0 and norms[ps - 1] in self.promote_subjects for ps, _ in promotions
+            ps > 0 and norms[ps - 1] in self.promote_subjects and norms[ps] not in ("was", "were")
+            for ps, _ in promotions
         )
         for trig in triggers:
             if trig.category == OTHER_PERSON and (
@@ -341,6 +345,10 @@ class ClinicalContext:
             for i in range(ent.start, ent.end):
                 if PRIORITY[use[i]] > PRIORITY[best]:
                     best = use[i]
+            if best == HYPOTHETICAL and self_reports and self._asked_then_reported(
+                ent, doc, self_reports
+            ):
+                best = CURRENT  # "is spotting a sign of ...? I've had it all day"
             if best == RESOLVED:
                 codes = {code for kind, code in ent._.findings if kind == "symptom"}
                 if codes and codes <= self.not_resolvable:
@@ -361,6 +369,14 @@ class ClinicalContext:
             else None
         )
         return doc
+
+    @staticmethod
+    def _asked_then_reported(ent: Span, doc: Doc, self_reports: list[int]) -> bool:
+        """The finding is in a question ("... ?") and a later sentence says the user has it."""
+        sent = ent.sent
+        if not any(t.text == "?" for t in sent):
+            return False
+        return any(start >= sent.end for start in self_reports)
 
     def _self_pregnant(self, promotions: list[tuple[int, int]], norms: list[str]) -> bool:
         """Does the user say she is pregnant herself ("I'm 20 weeks")? Then another person
@@ -385,7 +401,7 @@ class ClinicalContext:
                 continue
             if not any(kind == "symptom" and code in self.red_flags for kind, code in ent._.findings):
                 continue
-            if any(norms[i] in self.past_words for i in range(trig.end, ent.start)):
+            if any(norms[i] in self.past_words for i in range(trig.end, ent.end)):
                 continue
             return True
         return False

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Callable, Mapping
 
 from spacy.tokens import Doc
 
 from .codes import BLEEDING_AMOUNTS
 from .context import CURRENT, HISTORICAL, RESOLVED
+from .gestation import weeks_from_due_date
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +136,10 @@ def extraction_from_doc(
     doc: Doc,
     keep_historical: frozenset[str] | set[str] = frozenset(),
     modifier_targets: Mapping[str, tuple[frozenset[str], frozenset[str]]] | None = None,
+    today: date | None = None,
 ) -> Extraction:
-    """Read the pipeline's annotations off a processed Doc."""
+    """Read the pipeline's annotations off a processed Doc. A due date ("due in March") gives
+    the weeks when the message gives none, counted back from ``today`` (default: the date now)."""
     symptoms: list[SymptomMention] = []
     risks: list[RiskFactorMention] = []
     amounts: list[tuple[int, str, int, int]] = []
@@ -170,6 +174,11 @@ def extraction_from_doc(
         symptoms.sort(key=lambda m: (m.start, m.end))
     amount = max(amounts, key=lambda a: (a[0], -a[2])) if amounts else None
     gestation = doc._.gestation
+    due = doc._.due_date
+    if gestation is None and due is not None:
+        weeks = weeks_from_due_date(due[0], due[1], today or date.today(), due[4])
+        if weeks is not None and 4.0 <= weeks <= 42.0:
+            gestation = (weeks, doc.text[due[2] : due[3]], due[2], due[3])
     return Extraction(
         symptoms=tuple(symptoms),
         gestational_weeks=float(gestation[0]) if gestation else None,
@@ -249,10 +258,11 @@ def merge(parts: list[tuple[int, Extraction]]) -> Extraction:
     )
 
 
-def make_extract(get_nlp: Callable[[], Any]) -> Callable[[str], Extraction]:
-    def extract(text: str) -> Extraction:
+def make_extract(get_nlp: Callable[[], Any]) -> Callable[..., Extraction]:
+    def extract(text: str, today: date | None = None) -> Extraction:
         """Symptoms, risk factors, gestational age, bleeding amount and on-behalf from one message.
 
+        ``today`` is the date a due date is counted from (default: the date now; tests pass one).
         Never raises: anything that is not a non-blank string, and any internal failure, gives an
         empty Extraction. Nothing about the text is ever logged.
         """
@@ -264,12 +274,12 @@ def make_extract(get_nlp: Callable[[], Any]) -> Callable[[str], Extraction]:
             keep, targets = entities.keep_historical, entities.modifier_targets
             text = _clean(text[:MAX_CHARS])
             if len(text) <= CHUNK_CHARS:
-                return extraction_from_doc(nlp(text), keep, targets)
+                return extraction_from_doc(nlp(text), keep, targets, today)
             pieces = chunks(text)
             docs = nlp.pipe(piece for _, piece in pieces)
             return merge(
                 [
-                    (offset, extraction_from_doc(doc, keep, targets))
+                    (offset, extraction_from_doc(doc, keep, targets, today))
                     for (offset, _), doc in zip(pieces, docs, strict=False)
                 ]
             )

@@ -27,8 +27,10 @@ wins. The result is ``doc._.gestation = (weeks, text, start_char, end_char)`` or
 """
 # (no "from __future__ import annotations": spaCy resolves the factory signatures at runtime)
 
+import calendar
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Mapping
 
 from spacy.language import Language
@@ -39,6 +41,63 @@ from .lexicon import load_yaml, patterns_path, string_list
 
 if not Doc.has_extension("gestation"):
     Doc.set_extension("gestation", default=None)
+if not Doc.has_extension("due_date"):
+    Doc.set_extension("due_date", default=None)
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_MONTH = (
+    r"(?P<m>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DAY = r"(?:the\s+)?(?P<{name}>[0-3]?\d)(?:st|nd|rd|th)?"
+DUE_DATE = re.compile(
+    r"\b(?:due(?:\s+date)?|edd|estimated\s+due\s+date)\b(?:\s*[:=]|\s+(?:is|was|'s|s|of|on|in|at|"
+    r"for|around|about|roughly|approx|approximately))*"
+    r"(?:\s+(?P<part>early|mid|late|end\s+of|start\s+of|beginning\s+of|middle\s+of))?\s*"
+    r"(?:" + _DAY.format(name="d1") + r"\s*(?:of\s+)?)?" + _MONTH + r"\b"
+    r"(?:\s*" + _DAY.format(name="d2") + r"\b)?"
+    r"(?:\s*,?\s*(?P<y>20\d\d)\b)?",
+    re.IGNORECASE,
+)
+#: The day of the month a due date without one is taken as ("due in March": the 15th).
+_PART_DAY = {"early": 5, "start of": 5, "beginning of": 5, "mid": 15, "middle of": 15,
+             "late": 25, "end of": 25}  # fmt: skip
+
+
+def due_date_candidate(text: str) -> tuple[int, int, int, int, int] | None:
+    """The first due date in ``text``: (month, day, start, end, year); day 15 when none is
+    given, year 0 when none is given."""
+    m = DUE_DATE.search(text)
+    if m is None:
+        return None
+    year = int(m.group("y")) if m.group("y") else 0
+    month = _MONTHS[m.group("m")[:3].lower()]
+    day_text = m.group("d1") or m.group("d2")
+    if day_text:
+        day = int(day_text)
+    else:
+        part = re.sub(r"\s+", " ", (m.group("part") or "").lower())
+        day = _PART_DAY.get(part, 15)
+    if not 1 <= day <= 31:
+        return None
+    return month, day, m.start(), m.end(), year
+
+
+def weeks_from_due_date(month: int, day: int, today: date, year: int = 0) -> float | None:
+    """Gestational weeks today for a due date (40+0 on the due date). Without a year, the year
+    that puts the date between two weeks ago and ten months ahead."""
+    for year in (year,) if year else (today.year - 1, today.year, today.year + 1):
+        try:
+            due = date(year, month, min(day, calendar.monthrange(year, month)[1]))
+        except ValueError:
+            return None
+        days = (due - today).days
+        if -14 <= days <= 300:
+            return round(40.0 - days / 7.0, 2)
+    return None
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\+")
 _CLAUSE_END = re.compile(r"[,.;:!?\n()]")
@@ -315,6 +374,15 @@ class GestationalAge:
         if kept:
             cand = kept[0][0]
             doc._.gestation = (cand.weeks, text[cand.start : cand.end], cand.start, cand.end)
+        doc._.due_date = None
+        due = due_date_candidate(text)
+        if due is not None:
+            span = doc.char_span(due[2], due[3], alignment_mode="expand")
+            if span is not None and context_of(doc, span.start, span.end) not in (
+                HISTORICAL,
+                OTHER_PERSON,
+            ):
+                doc._.due_date = due
         return doc
 
     def _drop_past_dates(

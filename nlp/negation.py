@@ -82,6 +82,8 @@ def build_termset(
         "ent_types": [],
         "extension_name": "negex",
         "chunk_prefix": [],
+        "settings_file": "negation.yml",
+        "patterns_dir": None,
     },
 )
 def make_clinical_negex(
@@ -91,14 +93,91 @@ def make_clinical_negex(
     ent_types: list,
     extension_name: str,
     chunk_prefix: list,
+    settings_file: str,
+    patterns_dir: str | None,
 ) -> "ClinicalNegex":
-    return ClinicalNegex(
-        nlp, name, neg_termset or build_termset(), ent_types, extension_name, chunk_prefix
+    negex = ClinicalNegex(
+        nlp,
+        name,
+        neg_termset or build_termset(settings_file, patterns_dir),
+        ent_types,
+        extension_name,
+        chunk_prefix,
     )
+    negex.configure(load_yaml(patterns_path(settings_file, patterns_dir)) or {})
+    return negex
 
 
 class ClinicalNegex(Negex):
-    """negspacy's negex with the corrections of the module docstring."""
+    """negspacy's negex with the corrections of the module docstring, and two of our own:
+
+    * "and" right before a finding ends a negation's reach: "no contractions and back ache"
+      keeps the back ache (the safe reading of an ambiguous list);
+    * an uncertain negation ("I don't think", "not sure") of the codes in
+      ``uncertain_negation_keeps`` is no absence: "I don't think my waters have gone" is a
+      possible leak, to be checked, not a denied one."""
+
+    and_words: frozenset[str] = frozenset()
+    and_skip: frozenset[str] = frozenset()
+    uncertain_keeps: frozenset[str] = frozenset()
+    uncertain: tuple[tuple[str, ...], ...] = ()
+
+    def configure(self, settings: Mapping[str, Any]) -> None:
+        conj = settings.get("and_before_finding") or {}
+        self.and_words = frozenset(string_list(conj.get("words"), "and_before_finding.words"))
+        self.and_skip = frozenset(string_list(conj.get("skip"), "and_before_finding.skip"))
+        unsure = settings.get("uncertain_negation") or {}
+        self.uncertain_keeps = frozenset(
+            string_list(unsure.get("keeps"), "uncertain_negation.keeps")
+        )
+        self.uncertain = tuple(
+            tuple(t.norm_ for t in self.nlp.tokenizer(p))
+            for p in string_list(unsure.get("phrases"), "uncertain_negation.phrases")
+        )
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc = self.negex(doc)
+        if self.uncertain_keeps and self.uncertain:
+            self._keep_uncertain(doc)
+        return doc
+
+    def _keep_uncertain(self, doc: Doc) -> None:
+        norms = [t.norm_ for t in doc]
+        starts: list[tuple[int, int]] = []  # (start, end) of each uncertain phrase
+        for i in range(len(norms)):
+            for phrase in self.uncertain:
+                if tuple(norms[i : i + len(phrase)]) == phrase:
+                    starts.append((i, i + len(phrase)))
+        if not starts:
+            return
+        for ent in doc.ents:
+            if not ent._.negex:
+                continue
+            codes = {code for kind, code in ent._.findings if kind == "symptom"}
+            if not codes or not codes <= self.uncertain_keeps:
+                continue
+            sent_start = ent.sent.start
+            if any(sent_start <= s and e <= ent.start for s, e in starts):
+                ent._.negex = False
+
+    def _and_terminations(self, doc: Doc, ents: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """(start, end) of each "and" that is followed by a finding (a few words allowed)."""
+        if not self.and_words:
+            return []
+        inside = set()
+        for es, ee in ents:
+            inside.update(range(es, ee))
+        starts = {es for es, _ in ents}
+        out = []
+        for token in doc:
+            if token.i in inside or token.lower_ not in self.and_words:
+                continue
+            j = token.i + 1
+            while j < len(doc) and j - token.i <= 3 and doc[j].lower_ in self.and_skip:
+                j += 1
+            if j in starts:
+                out.append((token.i, token.i + 1))
+        return out
 
     def process_negations(self, doc: Doc) -> tuple[list, list, list]:
         strings = self.nlp.vocab.strings
@@ -127,6 +206,10 @@ class ClinicalNegex(Negex):
         terminating = [
             t for t in found["Termination"] if not any(s <= t[1] < e for s, e in negations)
         ]
+        if found["Preceding"] or found["Following"]:
+            term_id = strings.add("Termination")
+            terminating += [(term_id, s, e) for s, e in self._and_terminations(doc, ents)]
+            terminating.sort(key=lambda t: t[1])
         return found["Preceding"], found["Following"], terminating
 
 

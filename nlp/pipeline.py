@@ -66,6 +66,7 @@ def build_pipeline(patterns_dir: str | None = None) -> Language:
             "ent_types": [],
             "extension_name": "negex",
             "chunk_prefix": [],
+            "patterns_dir": patterns_dir,
         },
     )
     nlp.add_pipe("answer_negation", config=dict(common))

@@ -6,6 +6,8 @@ variants check that the family is covered. Run: python -m pytest tests/test_nlp_
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 import nlp
@@ -296,7 +298,9 @@ def test_its_not_x_its_y():
     x = extract("its not contractions its just pressure")
     assert "contractions" in x.absent and "vaginal_pressure" in x.present
     # a negation phrase that contains "it's" still negates what follows it
-    assert "fluid_leak" in extract("i dont think its my waters").absent
+    assert "contractions" in extract("i dont think its contractions").absent
+    # ... but an uncertain one does not deny a leak: it is a possible leak, to be checked
+    assert "fluid_leak" in extract("i dont think its my waters").present
     assert "contractions" in extract("it's not contractions").absent
 
 
@@ -466,13 +470,45 @@ def test_gestational_age_phrasings(text, weeks):
     assert text[start:end] == x.gestational_text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a due date needs today's date; nlp.extract is a pure "
-    "function of the message and has none (docs/nlp.md)",
+TODAY = date(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    "text, weeks",
+    [
+        # 40+0 on the due date, counted back from today (2026-12-01 in the tests)
+        ("due in march", 25.14),  # the 15th when no day is given: 2027-03-15 is 104 days away
+        ("due date is 10th april", 21.43),  # 2027-04-10: 130 days
+        ("my due date is april 10th", 21.43),
+        ("im due on the 3rd of may and bleeding", 18.14),
+        ("EDD 3rd May", 18.14),
+        ("due end of january", 32.14),
+        ("due 5th december", 39.43),  # in four days: 39+3
+        ("due date 10 april 2027", 21.43),
+        # the forms that were already read
+        ("6 and a half months", 28.2),
+        ("20+3", 20.43),
+        ("second trimester", 20.0),
+        # a stated gestation wins over a due date
+        ("im 20 weeks, due in april", 20.0),
+    ],
 )
-def test_due_date_is_not_read():
-    assert extract("due in march").gestational_weeks is not None
+def test_due_date(text, weeks):
+    x = extract(text, today=TODAY)
+    assert x.gestational_weeks == pytest.approx(weeks, abs=0.005)
+    start, end = x.gestational_span
+    assert text[start:end] == x.gestational_text
+
+
+@pytest.mark.parametrize(
+    "text", ["may i ask something", "my mum was due in march", "the bill is due in march 2020"]
+)
+def test_not_a_due_date(text):
+    assert extract(text, today=TODAY).gestational_weeks is None
+
+
+def test_due_date_uses_todays_date_by_default():
+    assert extract("due date is 10th april").gestational_weeks is not None
 
 
 @pytest.mark.parametrize(
@@ -525,3 +561,319 @@ def test_modified_mention_points_at_the_words():
     severe = [m for m in x.symptoms if m.code == "severe_constant_pain"]
     assert severe and all(text[m.start : m.end] == m.text for m in severe)
     assert severe[0].text.startswith("pain") and severe[0].text.endswith("stop")
+
+
+# -- E. the whole pregnancy's red flags and symptoms ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("I have chest pain", "chest_pain"),
+        ("my chest is really tight", "chest_pain"),
+        ("feels like an elephant on my chest", "chest_pain"),
+        ("crushing in my chest", "chest_pain"),
+        ("pain in my chest", "chest_pain"),
+        ("I can't breathe", "breathlessness"),
+        ("i cant catch my breath", "breathlessness"),
+        ("struggling to breathe", "breathlessness"),
+        ("she is gasping for air", "breathlessness"),
+        ("she's confused", "confusion"),
+        ("she's not making sense", "confusion"),
+        ("very drowsy", "confusion"),
+        ("i cant stay awake", "confusion"),
+        ("she went grey and clammy", "mottled_skin"),
+        ("her lips are blue", "mottled_skin"),
+        ("blue lips", "mottled_skin"),
+        ("mottled skin on her legs", "mottled_skin"),
+        ("my skin is blotchy", "mottled_skin"),
+        ("cold and clammy", "mottled_skin"),
+        ("i want to end my life", "self_harm"),
+        ("i want to kill myself", "self_harm"),
+        ("i dont want to be here anymore", "self_harm"),
+        ("i keep hurting myself", "self_harm"),
+        ("i feel suicidal", "self_harm"),
+        ("uncontrollable shaking", "rigors"),
+        ("shivering uncontrollably", "rigors"),
+        ("my teeth are chattering", "rigors"),
+        ("my left calf is swollen and hot", "calf_pain"),
+        ("one leg is swollen and red", "calf_pain"),
+        ("pain in my calf", "calf_pain"),
+        ("my right calf is really painful", "calf_pain"),
+        ("i fell on my bump", "abdominal_trauma"),
+        ("i fell down the stairs", "abdominal_trauma"),
+        ("he punched me in the stomach", "abdominal_trauma"),
+        ("i got kicked in the bump", "abdominal_trauma"),
+        ("i was in a car crash", "abdominal_trauma"),
+        ("i cant keep anything down", "vomiting"),
+        ("cant keep water down", "vomiting"),
+        ("i can't keep fluids down", "vomiting"),
+        ("vomiting all day", "vomiting"),
+        ("pain under my ribs", "epigastric_pain"),
+        ("pain at the top of my tummy", "epigastric_pain"),
+        ("pain on my right side under my ribs", "epigastric_pain"),
+        ("heartburn that won't go", "epigastric_pain"),
+        ("my stitch feels loose", "stitch_problem"),
+        ("i think my stitch is coming out", "stitch_problem"),
+        ("my stitch fell out", "stitch_problem"),
+        ("there is a string hanging down", "stitch_problem"),
+        ("my partner hits me", "abuse"),
+        ("he threatens me", "abuse"),
+        ("he hurts me", "abuse"),
+        ("i'm scared of him", "abuse"),
+        ("i dont feel safe at home", "abuse"),
+        ("im not safe at home", "abuse"),
+    ],
+)
+def test_new_codes(text, code):
+    x = extract(text)
+    assert code in x.present, [(m.code, m.context, m.negated) for m in x.symptoms]
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("a bit out of breath on the stairs", "breathlessness"),
+        ("i'm confused about my scan results", "confusion"),
+        ("im so tired", "confusion"),
+        ("my baby kicked me in the stomach", "abdominal_trauma"),
+        ("the baby keeps kicking my ribs", "epigastric_pain"),
+        ("pain in my ribs", "epigastric_pain"),
+        ("pain in my leg", "calf_pain"),
+        ("my legs are swollen", "calf_pain"),
+        ("chest infection", "chest_pain"),
+        ("grey discharge", "mottled_skin"),
+        ("i have a stitch in", "stitch_problem"),
+        ("heartburn", "epigastric_pain"),
+        ("he kicks me all night", "abuse"),
+    ],
+)
+def test_new_codes_false_friends(text, code):
+    assert code not in present(text)
+
+
+def test_old_body_part_false_positives_stay_out():
+    for text in ("pain in my ribs", "pain in my leg", "my hips hurt", "chest infection"):
+        assert "abdominal_pain" not in present(text), text
+    assert "swelling" in present("my legs are swollen")
+
+
+def test_a_stitch_problem_is_also_a_stitch_in_place():
+    x = extract("my stitch feels loose")
+    assert "stitch_problem" in x.present and "cerclage_in_place" in x.current_risk_factors
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["period type pains", "period-like cramps", "like period pains", "period pain", "period cramps"],
+)
+def test_period_type_pain_is_also_abdominal_pain(text):
+    assert {"period_type_pain", "abdominal_pain"} <= present(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a sharp twinge when I stand up that goes after a few seconds",
+        "stabbing pain when i turn over in bed, it passes quickly",
+        "sharp pain when I cough",
+        "i get a sharp pain when i stand up",
+        "when i stand up i get a sharp stabbing pain",
+        "sharp pain that goes away quickly",
+        "a stabbing pain for a few seconds",
+        "sharp pain that comes and goes quickly",
+        "twinges when i move",
+        "round ligament pain",
+    ],
+)
+def test_positional_pain_only(text):
+    x = extract(text)
+    assert "positional_pain" in x.present
+    assert not {"abdominal_pain", "severe_constant_pain", "contractions"} & x.present
+
+
+@pytest.mark.parametrize(
+    "text, codes",
+    [
+        ("sharp pain in my tummy", {"severe_constant_pain", "abdominal_pain"}),
+        ("a constant dull ache", {"severe_constant_pain", "abdominal_pain"}),
+        ("constant aching pain", {"severe_constant_pain", "abdominal_pain"}),
+    ],
+)
+def test_sharp_or_constant_pain_stays_severe(text, codes):
+    x = extract(text)
+    assert codes <= x.present and "positional_pain" not in x.present
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("i was diagnosed with an incompetent cervix", "previous_ci"),
+        ("i have a weak cervix", "previous_ci"),
+        ("i had cervical insufficiency last pregnancy", "previous_ci"),
+        ("history of cervical incompetence", "previous_ci"),
+        ("my scan showed a short cervix", "short_cervix"),
+        ("there was funnelling", "short_cervix"),
+        ("my cervix measured 2cm", "short_cervix"),
+        ("cervix was 20mm", "short_cervix"),
+        ("at my 20 week scan they said my cervix was short", "short_cervix"),
+    ],
+)
+def test_new_risk_factors(text, code):
+    assert code in extract(text).current_risk_factors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cervix 35mm",
+        "my cervix measured 4cm",
+        "what is cervical insufficiency",
+        "worried about cervical insufficiency",
+        "my mum had a weak cervix",
+    ],
+)
+def test_new_risk_factors_false_friends(text):
+    assert not {"previous_ci", "short_cervix"} & extract(text).current_risk_factors
+
+
+# -- F. everyday bleeding amounts ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, amount",
+    [
+        ("blood running down my legs", "heavy"),
+        ("bleeding and its dripping down my leg", "heavy"),
+        ("i've soaked through my jeans", "heavy"),
+        ("soaked through my pants", "heavy"),
+        ("bled through my trousers", "heavy"),
+        ("blood has soaked the bed", "heavy"),
+        ("the sheets are covered in blood", "heavy"),
+        ("blood filling the toilet bowl", "heavy"),
+        ("blood in the toilet bowl", "heavy"),
+        ("changing a pad an hour", "heavy"),
+        ("soaking a pad every hour", "heavy"),
+        ("clots the size of a 50p", "heavy"),
+        ("golf ball sized clots", "heavy"),
+        ("passing big clots", "heavy"),
+        ("clots as big as a plum", "heavy"),
+        ("clots the size of an egg", "heavy"),
+        ("blood pouring out of me", "heavy"),
+        ("gushing blood", "heavy"),
+        ("spotting with a few tiny clots", "light"),
+        ("light spotting with rice-grain clots", "light"),
+        ("pea-sized clots in light spotting", "light"),
+        ("a couple of small clots", "light"),
+        ("a smudge of pink when wiping", "spotting"),
+        ("brown when i wipe", "spotting"),
+    ],
+)
+def test_everyday_bleeding_amounts(text, amount):
+    x = extract(text)
+    assert x.bleeding_amount == amount and "bleeding" in x.present
+    assert ("heavy_bleeding" in x.present) == (amount == "heavy")
+
+
+def test_waters_down_the_legs_are_no_bleed():
+    x = extract("my waters are running down my legs")
+    assert "fluid_leak" in x.present and x.bleeding_amount is None
+
+
+# -- G. negation that lost a symptom ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, present_code, absent_code",
+    [
+        ("no contractions and back ache, 20 weeks", "back_pain", "contractions"),
+        ("no bleeding and cramps", "abdominal_pain", "bleeding"),
+        ("no pain and some pressure", "vaginal_pressure", "abdominal_pain"),
+        (
+            "i dont think my waters have gone but my knickers keep getting wet",
+            "fluid_leak",
+            None,
+        ),
+        ("i dont think my waters have gone", "fluid_leak", None),
+        ("not sure if my waters have broken", "fluid_leak", None),
+    ],
+)
+def test_negation_keeps_the_finding(text, present_code, absent_code):
+    x = extract(text)
+    assert present_code in x.present and present_code not in x.absent
+    if absent_code:
+        assert absent_code in x.absent
+
+
+def test_negation_still_reaches_where_it_should():
+    assert {"bleeding", "abdominal_pain"} <= extract("no bleeding or cramps").absent
+    assert "contractions" in extract("it doesnt come and go").absent
+    assert "contractions" in extract("i dont think its contractions").absent
+
+
+# -- H. writing for someone else ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("my wife just collapsed shes 25 weeks", "fainting"),
+        ("my daughter is bleeding heavily, she's 22 weeks pregnant", "heavy_bleeding"),
+        ("my girlfriend is having a fit", "seizure"),
+        ("my sister just collapsed, 30 weeks", "fainting"),
+        ("my friend is bleeding heavily and she is pregnant", "heavy_bleeding"),
+        ("my daughter is having a fit, she's expecting", "seizure"),
+        ("my sister is due in march and she cant breathe", "breathlessness"),
+    ],
+)
+def test_on_behalf_when_the_other_person_is_pregnant(text, code):
+    x = extract(text)
+    assert x.on_behalf is True
+    assert code in x.present
+    assert {m.context for m in x.symptoms if m.code == code} == {"current"}
+
+
+@pytest.mark.parametrize(
+    "text, kind, code",
+    [
+        ("my sister had a stitch", "risk", "cerclage_in_place"),
+        ("my sister had a fit when she was pregnant", "symptom", "seizure"),
+        ("my mum had heavy bleeding in pregnancy", "symptom", "heavy_bleeding"),
+        ("my sister is bleeding, im 20 weeks pregnant", "symptom", "bleeding"),
+    ],
+)
+def test_someone_elses_history_stays_theirs(text, kind, code):
+    x = extract(text)
+    found = x.risk_factors if kind == "risk" else x.symptoms
+    assert {m.context for m in found if m.code == code} == {"other_person"}
+    assert not x.on_behalf
+
+
+# -- I. a symptom inside a question ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("is it normal to have pressure down there at 19 weeks? ive had it all day", "vaginal_pressure"),
+        ("is spotting normal at 20 weeks? I'm spotting", "bleeding"),
+        ("can you get pressure at 19 weeks? ive had it all day", "vaginal_pressure"),
+        ("is spotting a sign of cervical insufficiency? i have it", "bleeding"),
+    ],
+)
+def test_a_question_then_the_symptom_is_current(text, code):
+    assert code in present(text)
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("is spotting a sign of cervical insufficiency?", "bleeding"),
+        ("what does chest pain mean in pregnancy", "chest_pain"),
+        ("can you get pressure with a short cervix?", "vaginal_pressure"),
+    ],
+)
+def test_a_pure_question_stays_hypothetical(text, code):
+    x = extract(text)
+    assert code not in x.present
+    assert {m.context for m in x.symptoms if m.code == code} == {"hypothetical"}

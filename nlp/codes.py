@@ -8,7 +8,13 @@ in a code ("vaginal_presure") fails loudly at start-up instead of silently never
 
 from __future__ import annotations
 
-from triage.codes import BLEEDING_AMOUNTS, EXTRACTED_SYMPTOMS, RED_FLAGS, RISK_FACTORS, SEED_SYMPTOMS
+from triage.codes import (
+    BLEEDING_AMOUNTS,
+    EXTRACTED_SYMPTOMS,
+    RED_FLAGS,
+    RISK_FACTORS,
+    SEED_SYMPTOMS,
+)
 
 #: Every symptom code the rule-based extractor may produce.
 SYMPTOMS: frozenset[str] = EXTRACTED_SYMPTOMS

@@ -32,6 +32,7 @@ from typing import Any, Mapping, Sequence
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .codes import RED_FLAGS
 from .lexicon import (
     PatternError,
     PhraseCompiler,
@@ -41,7 +42,6 @@ from .lexicon import (
     patterns_path,
     string_list,
 )
-from .codes import RED_FLAGS
 from .matching import AnchoredMatcher
 
 CURRENT, RESOLVED, HYPOTHETICAL, HISTORICAL, OTHER_PERSON = (
@@ -192,7 +192,8 @@ class ClinicalContext:
             w.lower() for w in string_list(red.get("people"), "red_flag_on_behalf.people")
         )
         self.pregnancy_words = frozenset(
-            w.lower() for w in string_list(red.get("pregnancy_words"), "red_flag_on_behalf.pregnancy_words")
+            w.lower()
+            for w in string_list(red.get("pregnancy_words"), "red_flag_on_behalf.pregnancy_words")
         )
         self.past_words = frozenset(
             w.lower() for w in string_list(red.get("past_words"), "red_flag_on_behalf.past_words")
@@ -345,8 +346,10 @@ class ClinicalContext:
             for i in range(ent.start, ent.end):
                 if PRIORITY[use[i]] > PRIORITY[best]:
                     best = use[i]
-            if best == HYPOTHETICAL and self_reports and self._asked_then_reported(
-                ent, doc, self_reports
+            if (
+                best == HYPOTHETICAL
+                and self_reports
+                and self._asked_then_reported(ent, doc, self_reports)
             ):
                 best = CURRENT  # "is spotting a sign of ...? I've had it all day"
             if best == RESOLVED:
@@ -399,7 +402,9 @@ class ClinicalContext:
         for ent in doc.ents:
             if ent.start not in scope:
                 continue
-            if not any(kind == "symptom" and code in self.red_flags for kind, code in ent._.findings):
+            if not any(
+                kind == "symptom" and code in self.red_flags for kind, code in ent._.findings
+            ):
                 continue
             if any(norms[i] in self.past_words for i in range(trig.end, ent.end)):
                 continue

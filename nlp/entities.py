@@ -324,7 +324,7 @@ class ClinicalEntities:
 
     def __call__(self, doc: Doc) -> Doc:
         ensure_lemmas(doc)
-        ents = []
+        ents: list[Span] = []
         matches = []
         n = len(doc)
         for match_id, start, end in self.matcher(doc):
@@ -352,5 +352,5 @@ class ClinicalEntities:
             span = Span(doc, start, end, label=label)
             span._.findings = tuple(findings)
             ents.append(span)
-        doc.ents = ents
+        doc.ents = ents  # type: ignore[assignment]  # (spaCy types it as a 1-tuple)
         return doc

@@ -89,15 +89,17 @@ def due_date_candidate(text: str) -> tuple[int, int, int, int, int] | None:
 def weeks_from_due_date(month: int, day: int, today: date, year: int = 0) -> float | None:
     """Gestational weeks today for a due date (40+0 on the due date). Without a year, the year
     that puts the date between two weeks ago and ten months ahead."""
-    for year in (year,) if year else (today.year - 1, today.year, today.year + 1):
+    years = (year,) if year else (today.year - 1, today.year, today.year + 1)
+    for y in years:
         try:
-            due = date(year, month, min(day, calendar.monthrange(year, month)[1]))
+            due = date(y, month, min(day, calendar.monthrange(y, month)[1]))
         except ValueError:
             return None
         days = (due - today).days
         if -14 <= days <= 300:
             return round(40.0 - days / 7.0, 2)
     return None
+
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\+")
 _CLAUSE_END = re.compile(r"[,.;:!?\n()]")
@@ -261,7 +263,7 @@ class GestationParser:
         m = self.standalone.match(text)
         if m:
             weeks = self.number(m.group("w"))
-            if self._weeks_ok(weeks):
+            if weeks is not None and self._weeks_ok(weeks):
                 return [Candidate(m.start("w"), m.end("w"), float(weeks), "strong")]
         taken: list[tuple[int, int]] = []
 
@@ -277,7 +279,12 @@ class GestationParser:
                 ok = False
                 if kind in ("weeks_days", "plus"):
                     weeks, days = self.number(m.group("w")), self.number(m.group("d"))
-                    if self._weeks_ok(weeks) and days is not None and 0 <= days <= 6:
+                    if (
+                        weeks is not None
+                        and self._weeks_ok(weeks)
+                        and days is not None
+                        and 0 <= days <= 6
+                    ):
                         value, ok = (
                             round(weeks + days / 7.0, 2),
                             not self._duration(text, start, end),
@@ -388,7 +395,7 @@ class GestationalAge:
     def _drop_past_dates(
         self, doc: Doc, kept: list[tuple[Candidate, Span]], clause_ids: list[int]
     ) -> list[tuple[Candidate, Span]]:
-        """"I had spotting at 8 weeks, I'm 20 weeks now": "at 8 weeks" in a clause with a past
+        """ "I had spotting at 8 weeks, I'm 20 weeks now": "at 8 weeks" in a clause with a past
         word dates that clause, when the message gives a later gestation. The candidate goes,
         and the clause's symptoms are history."""
         latest = max(c.weeks for c, _ in kept)
@@ -397,14 +404,18 @@ class GestationalAge:
             cid = clause_ids[span.start]
             before = doc[span.start - 1].norm_ if span.start > 0 else ""
             past = cid != -1 and any(
-                clause_ids[t.i] == cid and (t.norm_ in self.past_words or t.lemma_ in self.past_words)
+                clause_ids[t.i] == cid
+                and (t.norm_ in self.past_words or t.lemma_ in self.past_words)
                 for t in doc
             )
             if before in self.date_words and past and cand.weeks + 1 <= latest:
                 for ent in doc.ents:
-                    if clause_ids[ent.start] == cid and ent._.context in (CURRENT, RESOLVED):
-                        if any(kind == "symptom" for kind, _ in ent._.findings):
-                            ent._.context = HISTORICAL
+                    if (
+                        clause_ids[ent.start] == cid
+                        and ent._.context in (CURRENT, RESOLVED)
+                        and any(kind == "symptom" for kind, _ in ent._.findings)
+                    ):
+                        ent._.context = HISTORICAL
                 continue
             out.append((cand, span))
         return out

@@ -164,7 +164,7 @@ class ClinicalNegex(Negex):
         """(start, end) of each "and" that is followed by a finding (a few words allowed)."""
         if not self.and_words:
             return []
-        inside = set()
+        inside: set[int] = set()
         for es, ee in ents:
             inside.update(range(es, ee))
         starts = {es for es, _ in ents}

@@ -2,18 +2,13 @@
 
 It adds the findings as Rasa entities (the role carries negation and context, see
 docs/architecture.md), and it lets the rules overrule the statistical intent classifier where
-safety needs it:
-- a current, affirmed red flag always makes the intent ``report_red_flag`` (confidence 1.0), so
-  "I'm 20 weeks and bleeding really heavily" can never be answered as a mere gestational age;
-- when the message names a current symptom, a symptom or gestation intent of the classifier is
-  confirmed (even if it hesitated between two symptoms), and any other intent (greeting, "not
-  sure", small talk, or a question the classifier is unsure of) becomes the matching
-  ``report_*`` intent, so a long or typo-ridden symptom report is always triaged;
-- a message with no letter or digit at all (empty, emoji, punctuation) becomes ``nlu_fallback``,
-  and so does one for which the classifier says "symptom", "red flag" or "weeks" while the rules
-  find nothing and it shares no word with the training data (nonsense, markup, another
-  language). Both get a calm "not understood" with the full safety net, instead of a guess.
-  The training vocabulary is learned at training time.
+safety needs it. Which intent wins is decided by the pure function
+:func:`nlp.intent_override.intent_override` (its module lists the rules and the intent sets):
+a current or resolved red flag (or a heavy bleed) is always ``report_red_flag``; a message with
+a current or resolved symptom is always triaged (a question with one becomes the symptom's
+intent); a message with nothing to read, or nonsense the classifier took for a symptom, becomes
+``nlu_fallback`` (a calm "not understood" with the full safety net). The training vocabulary
+for the nonsense check is learned at training time.
 The override is recorded in the message (``intent.overridden_by`` and
 ``intent.classifier_intent``) and put first in the intent ranking, above the classifier's own
 ranking, for the nurse console and evaluation.
@@ -30,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any, Dict, FrozenSet, List
 
 import numpy as np
@@ -41,7 +35,6 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
     ENTITIES,
     FEATURE_TYPE_SENTENCE,
@@ -54,28 +47,11 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import nlp
-from nlp.codes import BLEEDING_AMOUNTS, CONTEXTS, SYMPTOMS
-from triage import RED_FLAGS
+from nlp.codes import BLEEDING_AMOUNTS, CONTEXTS, RED_FLAGS, SYMPTOMS
+from nlp.intent_override import intent_override, words
 
 logger = logging.getLogger(__name__)
 
-# The intent a current symptom stands for, when the classifier itself is unsure.
-SYMPTOM_INTENT = {
-    "vaginal_pressure": "report_pressure",
-    "bleeding": "report_bleeding",
-    "abdominal_pain": "report_pain",
-    "back_pain": "report_pain",
-    "discharge_change": "report_discharge",
-    "smelly_discharge": "report_discharge",
-    "itchy_discharge": "report_discharge",
-    "contractions": "report_contractions",
-    "fluid_leak": "report_fluid_leak",
-    "reduced_movements": "report_reduced_movements",
-}
-
-
-WORD = re.compile(r"[a-z]{3,}")
-ALNUM = re.compile(r"[^\W_]")  # a letter or digit, in any script
 VOCABULARY_FILE = "training_vocabulary.json"
 #: Where ClinicalFeaturizer leaves the extraction for ClinicalEntityExtractor (not in the output).
 EXTRACTION_KEY = "clinical_extraction"
@@ -128,8 +104,9 @@ def clinical_features(extraction: nlp.Extraction | None) -> np.ndarray:
         if mention.negated:
             on(f"{mention.code}:negated")
             on("any_symptom_negated")
-        elif mention.context == "current":
-            on(f"{mention.code}:present")
+        elif mention.context in ("current", "resolved"):
+            # a resolved symptom (earlier today, stopped) is a finding too, in its own column
+            on(f"{mention.code}:{'present' if mention.context == 'current' else 'resolved'}")
             on("any_symptom_present")
             if mention.code in RED_FLAGS:
                 on("any_red_flag_present")
@@ -195,10 +172,6 @@ class ClinicalFeaturizer(SentenceRowFeaturizer):
     def row(self, message: Message, text: str) -> np.ndarray:
         # A button payload gets an all-zero row.
         return clinical_features(None if text.startswith("/") else extraction_of(message))
-
-
-def words(text: str) -> FrozenSet[str]:
-    return frozenset(WORD.findall(text.lower()))
 
 
 def _sentence_width(message: Message) -> int:
@@ -286,7 +259,7 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"low_confidence": 0.35}
+        return {}
 
     def __init__(
         self,
@@ -295,7 +268,6 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
         resource: Resource,
         vocabulary: FrozenSet[str] = frozenset(),
     ) -> None:
-        self._low_confidence = float(config.get("low_confidence", 0.35))
         self._model_storage = model_storage
         self._resource = resource
         self._vocabulary = vocabulary
@@ -372,34 +344,7 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
             message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
 
     def _intent_override(self, message: Message, entities: List[Dict[str, Any]]) -> str | None:
-        current = [
-            e["value"] for e in entities if e["entity"] == "symptom" and e.get("role") is None
-        ]
-        heavy = any(e["entity"] == "bleeding_amount" and e["value"] == "heavy" for e in entities)
-        if heavy or any(code in RED_FLAGS for code in current):
-            return "report_red_flag"
-        intent = message.get(INTENT) or {}
-        if not ALNUM.search(message.get(TEXT) or ""):
-            # Nothing to read (empty, spaces, emoji, punctuation): whatever the classifier
-            # guessed from no features at all, the answer is "not understood" + safety net.
-            return DEFAULT_NLU_FALLBACK_INTENT_NAME
-        if (
-            not entities
-            and (intent.get("name") or "").startswith(("report_", "inform_"))
-            and self._vocabulary
-            and not (words(message.get(TEXT) or "") & self._vocabulary)
-        ):
-            return DEFAULT_NLU_FALLBACK_INTENT_NAME
-        if not current:
-            return None
-        name = intent.get("name") or ""
-        if name.startswith(("report_", "inform_")):
-            return name  # the rules confirm the classifier
-        if name.startswith("ask_") and (intent.get("confidence") or 0.0) >= self._low_confidence:
-            return None  # a question about the condition; its findings are still recorded
-        # Anything else, the fallback included (the classifier often hesitates between two
-        # symptoms): the symptom the rules found decides.
-        for code in current:
-            if code in SYMPTOM_INTENT:
-                return SYMPTOM_INTENT[code]
-        return "report_other_symptom"
+        """See :func:`nlp.intent_override.intent_override`."""
+        return intent_override(
+            message.get(TEXT) or "", message.get(INTENT), entities, self._vocabulary
+        )

@@ -27,6 +27,7 @@ def test_feature_names_are_unique_and_cover_every_symptom_mention():
     assert len(FEATURE_NAMES) == len(set(FEATURE_NAMES))
     assert "bleeding:present" in FEATURE_NAMES and "contractions:negated" in FEATURE_NAMES
     assert "bleeding:hypothetical" in FEATURE_NAMES and "bleeding:current" not in FEATURE_NAMES
+    assert "bleeding:resolved" in FEATURE_NAMES and "self_harm:present" in FEATURE_NAMES
 
 
 @pytest.mark.parametrize(
@@ -45,6 +46,13 @@ def test_feature_names_are_unique_and_cover_every_symptom_mention():
             },
         ),
         ("what if i start bleeding", {"bleeding:hypothetical"}),
+        # a resolved symptom is a finding, in its own column
+        ("I bled this morning, it's stopped", {"bleeding:resolved", "any_symptom_present"}),
+        (
+            "i fainted earlier, its passed now",
+            {"fainting:resolved", "any_symptom_present", "any_red_flag_present"},
+        ),
+        ("i have chest pain", {"chest_pain:present", "any_red_flag_present"}),
         ("i had a lletz", {"risk_factor"}),
         ("thanks bye", set()),
     ],

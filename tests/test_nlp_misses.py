@@ -665,7 +665,13 @@ def test_a_stitch_problem_is_also_a_stitch_in_place():
 
 @pytest.mark.parametrize(
     "text",
-    ["period type pains", "period-like cramps", "like period pains", "period pain", "period cramps"],
+    [
+        "period type pains",
+        "period-like cramps",
+        "like period pains",
+        "period pain",
+        "period cramps",
+    ],
 )
 def test_period_type_pain_is_also_abdominal_pain(text):
     assert {"period_type_pain", "abdominal_pain"} <= present(text)
@@ -855,7 +861,10 @@ def test_someone_elses_history_stays_theirs(text, kind, code):
 @pytest.mark.parametrize(
     "text, code",
     [
-        ("is it normal to have pressure down there at 19 weeks? ive had it all day", "vaginal_pressure"),
+        (
+            "is it normal to have pressure down there at 19 weeks? ive had it all day",
+            "vaginal_pressure",
+        ),
         ("is spotting normal at 20 weeks? I'm spotting", "bleeding"),
         ("can you get pressure at 19 weeks? ive had it all day", "vaginal_pressure"),
         ("is spotting a sign of cervical insufficiency? i have it", "bleeding"),

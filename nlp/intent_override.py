@@ -1,0 +1,148 @@
+"""When the rules overrule the intent classifier: one pure function, no Rasa import.
+
+``ClinicalEntityExtractor`` (nlp/rasa_components.py) calls :func:`intent_override` with the
+message text, the classifier's intent, the clinical entities (nlp.to_rasa_entities) and the
+training vocabulary. The answer is the intent to use instead, or None to keep the classifier's.
+In order, first match wins:
+
+1. a red flag the patient has now or had earlier today (a code of ``triage.codes.RED_FLAGS``
+   with no role or the role ``resolved``), or a heavy bleeding amount -> ``report_red_flag``,
+   whatever the classifier said: "I'm 20 weeks and bleeding really heavily" can never be
+   answered as a mere gestational age;
+2. nothing to read (no letter or digit: empty, emoji, punctuation) -> ``nlu_fallback``;
+3. a symptom, gestation or risk-factor intent (:data:`NONSENSE_CHECKED_INTENTS`) for a message
+   with no entity at all and no word of the training data (nonsense, markup, another language)
+   -> ``nlu_fallback``;
+4. no current or resolved symptom -> keep the classifier's intent;
+5. a symptom report or an inform intent (:data:`CONFIRMED_INTENTS`) -> keep it (the rules
+   confirm the classifier, even when it hesitated between two symptoms);
+6. anything else - a question (:data:`QUESTION_INTENTS`) whatever its confidence, "no
+   symptoms", a greeting, "not sure", small talk, the fallback - becomes the intent of the first
+   symptom the rules found (:data:`SYMPTOM_INTENT`, else ``report_other_symptom``), so that a
+   symptom said inside a question ("is spotting normal at 20 weeks? I'm spotting") is triaged.
+
+A question with only hypothetical mentions ("is spotting a sign of cervical insufficiency?")
+has no current symptom and keeps its ``ask_*`` intent (step 4).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping, Sequence
+
+from .codes import RED_FLAGS
+
+#: Rasa's name for "not understood" (rasa.shared.constants.DEFAULT_NLU_FALLBACK_INTENT_NAME).
+FALLBACK_INTENT = "nlu_fallback"
+RED_FLAG_INTENT = "report_red_flag"
+OTHER_SYMPTOM_INTENT = "report_other_symptom"
+
+#: The intents that report a symptom (domain.yml).
+SYMPTOM_REPORT_INTENTS: frozenset[str] = frozenset(
+    {
+        "report_pressure",
+        "report_bleeding",
+        "report_pain",
+        "report_discharge",
+        "report_contractions",
+        "report_fluid_leak",
+        "report_reduced_movements",
+        "report_red_flag",
+        "report_other_symptom",
+    }
+)
+#: "I have no symptoms": confirmed by no finding; overruled when the rules find one.
+NO_SYMPTOMS_INTENT = "report_no_symptoms"
+#: The intents that give the form a value.
+INFORM_INTENTS: frozenset[str] = frozenset({"inform_gestational_age", "inform_risk_factor"})
+#: Questions about the condition, and the request for a person. A current or resolved symptom
+#: in the message overrules them (step 6): the symptom is triaged, whatever the confidence.
+QUESTION_INTENTS: frozenset[str] = frozenset(
+    {
+        "ask_what_is_ci",
+        "ask_causes",
+        "ask_cerclage",
+        "ask_ultrasound",
+        "ask_recurrence",
+        "ask_ci_contractions",
+        "ask_human",
+    }
+)
+#: Intents the rules confirm when the message names a current or resolved symptom (step 5).
+CONFIRMED_INTENTS: frozenset[str] = SYMPTOM_REPORT_INTENTS | INFORM_INTENTS
+#: Intents that need something clinical in the message: with no entity and no known word, the
+#: classifier guessed from nothing (step 3).
+NONSENSE_CHECKED_INTENTS: frozenset[str] = (
+    SYMPTOM_REPORT_INTENTS | INFORM_INTENTS | {NO_SYMPTOMS_INTENT}
+)
+
+#: The intent a current symptom stands for when the classifier's intent is not a report.
+SYMPTOM_INTENT: dict[str, str] = {
+    "vaginal_pressure": "report_pressure",
+    "bleeding": "report_bleeding",
+    "abdominal_pain": "report_pain",
+    "back_pain": "report_pain",
+    "period_type_pain": "report_pain",
+    "positional_pain": "report_pain",
+    "epigastric_pain": "report_pain",
+    "calf_pain": "report_pain",
+    "discharge_change": "report_discharge",
+    "smelly_discharge": "report_discharge",
+    "itchy_discharge": "report_discharge",
+    "contractions": "report_contractions",
+    "fluid_leak": "report_fluid_leak",
+    "reduced_movements": "report_reduced_movements",
+    # every other code (abdominal_trauma, vomiting, rigors, stitch_problem, abuse, fever,
+    # headache ...) -> report_other_symptom
+}
+
+#: The roles of a symptom the patient has: now (no role) or earlier today and stopped.
+FINDING_ROLES: frozenset[str | None] = frozenset({None, "resolved"})
+
+WORD = re.compile(r"[a-z]{3,}")
+ALNUM = re.compile(r"[^\W_]")  # a letter or digit, in any script
+
+
+def words(text: str) -> frozenset[str]:
+    """The words of a message the nonsense check compares with the training vocabulary."""
+    return frozenset(WORD.findall(text.lower()))
+
+
+def intent_override(
+    text: str,
+    intent: Mapping[str, Any] | None,
+    entities: Sequence[Mapping[str, Any]],
+    vocabulary: frozenset[str] | set[str] = frozenset(),
+) -> str | None:
+    """The intent the rules put in place of the classifier's, or None (see the module doc).
+
+    ``intent`` is the classifier's ``{"name": ..., "confidence": ...}`` (or None), ``entities``
+    the message's entity dicts; an empty ``vocabulary`` turns the nonsense check off."""
+    findings = [
+        e["value"]
+        for e in entities
+        if e.get("entity") == "symptom" and e.get("role") in FINDING_ROLES
+    ]
+    heavy = any(
+        e.get("entity") == "bleeding_amount" and e.get("value") == "heavy" for e in entities
+    )
+    if heavy or any(code in RED_FLAGS for code in findings):
+        return RED_FLAG_INTENT
+    if not ALNUM.search(text or ""):
+        return FALLBACK_INTENT
+    name = str((intent or {}).get("name") or "")
+    if (
+        not entities
+        and name in NONSENSE_CHECKED_INTENTS
+        and vocabulary
+        and not (words(text) & vocabulary)
+    ):
+        return FALLBACK_INTENT
+    if not findings:
+        return None
+    if name in CONFIRMED_INTENTS:
+        return name
+    for code in findings:
+        if code in SYMPTOM_INTENT:
+            return SYMPTOM_INTENT[code]
+    return OTHER_SYMPTOM_INTENT

@@ -1,0 +1,179 @@
+"""nlp.intent_override: when the rules overrule the intent classifier (a pure function).
+
+Every branch of the module docstring, table-driven: (text, classifier intent, entities,
+vocabulary) -> the intent put in place, or None (the classifier's intent stands).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import nlp
+from nlp.codes import RED_FLAGS, SYMPTOMS
+from nlp.intent_override import (
+    CONFIRMED_INTENTS,
+    FALLBACK_INTENT,
+    INFORM_INTENTS,
+    NO_SYMPTOMS_INTENT,
+    NONSENSE_CHECKED_INTENTS,
+    QUESTION_INTENTS,
+    SYMPTOM_INTENT,
+    SYMPTOM_REPORT_INTENTS,
+    intent_override,
+    words,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+VOCAB = frozenset({"bleeding", "pressure", "weeks", "pregnant", "hello"})
+
+
+def sym(code: str, role: str | None = None) -> dict:
+    e = {"entity": "symptom", "value": code, "start": 0, "end": 1}
+    if role:
+        e["role"] = role
+    return e
+
+
+def intent(name: str | None, confidence: float = 0.9) -> dict:
+    return {"name": name, "confidence": confidence}
+
+
+AMOUNT_HEAVY = {"entity": "bleeding_amount", "value": "heavy", "start": 0, "end": 1}
+AMOUNT_LIGHT = {"entity": "bleeding_amount", "value": "light", "start": 0, "end": 1}
+WEEKS = {"entity": "gestational_age", "value": 20.0, "start": 0, "end": 1}
+
+
+@pytest.mark.parametrize(
+    "case, text, classifier, entities, vocabulary, expected",
+    [
+        # 1. red flags: current or resolved, or a heavy amount -> report_red_flag, always
+        ("current red flag", "x", intent("inform_gestational_age"), [sym("heavy_bleeding")], VOCAB, "report_red_flag"),
+        ("resolved red flag", "x", intent("greet"), [sym("fainting", "resolved")], VOCAB, "report_red_flag"),
+        ("new red flag", "x", intent("ask_causes", 0.99), [sym("chest_pain")], VOCAB, "report_red_flag"),
+        ("self-harm", "x", intent("out_of_scope"), [sym("self_harm")], VOCAB, "report_red_flag"),
+        ("heavy amount alone", "x", intent("report_bleeding"), [AMOUNT_HEAVY], VOCAB, "report_red_flag"),
+        ("red flag over no-letter text", "!!!", intent(None, 0.0), [sym("seizure")], VOCAB, "report_red_flag"),
+        ("red flag already chosen", "x", intent("report_red_flag"), [sym("cord_felt")], VOCAB, "report_red_flag"),
+        # ... but not a negated, hypothetical, historical or other person's red flag
+        ("negated red flag", "x", intent("report_bleeding"), [sym("heavy_bleeding", "negated"), sym("bleeding")], VOCAB, "report_bleeding"),
+        ("hypothetical red flag", "x", intent("ask_causes"), [sym("heavy_bleeding", "hypothetical")], VOCAB, None),
+        ("historical red flag", "x", intent("inform_risk_factor"), [sym("fainting", "historical")], VOCAB, None),
+        ("other person's red flag", "x", intent("greet"), [sym("seizure", "other_person")], VOCAB, None),
+        ("light amount", "x", intent("report_bleeding"), [AMOUNT_LIGHT, sym("bleeding")], VOCAB, "report_bleeding"),
+        # 2. nothing to read -> nlu_fallback
+        ("empty", "", intent("report_pain"), [], VOCAB, FALLBACK_INTENT),
+        ("emoji", "😭😭", intent("greet"), [], VOCAB, FALLBACK_INTENT),
+        ("punctuation", "?!...", intent(None, 0.0), [], frozenset(), FALLBACK_INTENT),
+        ("no intent at all", "   ", None, [], VOCAB, FALLBACK_INTENT),
+        # 3. nonsense the classifier took for a symptom, weeks or "no symptoms" -> nlu_fallback
+        ("nonsense report", "zxq blorp", intent("report_pain"), [], VOCAB, FALLBACK_INTENT),
+        ("nonsense inform", "zxq blorp", intent("inform_gestational_age"), [], VOCAB, FALLBACK_INTENT),
+        ("nonsense no-symptoms", "zxq blorp", intent(NO_SYMPTOMS_INTENT), [], VOCAB, FALLBACK_INTENT),
+        ("a known word", "zxq bleeding", intent("report_pain"), [], VOCAB, None),
+        ("an entity", "zxq blorp", intent("inform_gestational_age"), [WEEKS], VOCAB, None),
+        ("no vocabulary: check off", "zxq blorp", intent("report_pain"), [], frozenset(), None),
+        ("not a checked intent", "zxq blorp", intent("greet"), [], VOCAB, None),
+        ("a question is not checked", "zxq blorp", intent("ask_causes"), [], VOCAB, None),
+        # 4. no current or resolved symptom -> the classifier's intent stands
+        ("no symptom", "hello", intent("greet"), [], VOCAB, None),
+        ("weeks only", "20 weeks", intent("inform_gestational_age"), [WEEKS], VOCAB, None),
+        ("negated symptom only", "no bleeding", intent(NO_SYMPTOMS_INTENT), [sym("bleeding", "negated")], VOCAB, None),
+        ("pure question", "is spotting a sign?", intent("ask_what_is_ci", 0.2), [sym("bleeding", "hypothetical")], VOCAB, None),
+        # 5. a report or inform intent with a symptom is confirmed
+        ("report confirmed", "x", intent("report_pressure", 0.3), [sym("bleeding")], VOCAB, "report_pressure"),
+        ("other-symptom report kept", "x", intent("report_other_symptom"), [sym("vomiting")], VOCAB, "report_other_symptom"),
+        ("inform confirmed", "x", intent("inform_gestational_age"), [sym("vaginal_pressure"), WEEKS], VOCAB, "inform_gestational_age"),
+        ("inform risk factor confirmed", "x", intent("inform_risk_factor"), [sym("bleeding", "resolved")], VOCAB, "inform_risk_factor"),
+        # 6. anything else with a current or resolved symptom -> the symptom's intent
+        ("confident question", "x", intent("ask_causes", 0.99), [sym("vaginal_pressure")], VOCAB, "report_pressure"),
+        ("unsure question", "x", intent("ask_cerclage", 0.1), [sym("bleeding")], VOCAB, "report_bleeding"),
+        ("question, resolved symptom", "x", intent("ask_what_is_ci"), [sym("fluid_leak", "resolved")], VOCAB, "report_fluid_leak"),
+        ("ask_human", "x", intent("ask_human"), [sym("contractions")], VOCAB, "report_contractions"),
+        ("no-symptoms overruled", "x", intent(NO_SYMPTOMS_INTENT), [sym("back_pain")], VOCAB, "report_pain"),
+        ("greeting", "x", intent("greet"), [sym("discharge_change")], VOCAB, "report_discharge"),
+        ("fallback", "x", intent(FALLBACK_INTENT, 0.2), [sym("reduced_movements")], VOCAB, "report_reduced_movements"),
+        ("no intent", "x", None, [sym("abdominal_pain")], VOCAB, "report_pain"),
+        ("first mapped symptom wins", "x", intent("affirm"), [sym("headache"), sym("bleeding")], VOCAB, "report_bleeding"),
+        ("unmapped symptom", "x", intent("affirm"), [sym("headache")], VOCAB, "report_other_symptom"),
+        ("period-type pain", "x", intent("unsure"), [sym("period_type_pain"), sym("abdominal_pain")], VOCAB, "report_pain"),
+        ("positional pain", "x", intent("ask_causes"), [sym("positional_pain")], VOCAB, "report_pain"),
+        ("epigastric pain", "x", intent("greet"), [sym("epigastric_pain")], VOCAB, "report_pain"),
+        ("calf pain", "x", intent("greet"), [sym("calf_pain")], VOCAB, "report_pain"),
+        ("trauma", "x", intent("greet"), [sym("abdominal_trauma")], VOCAB, "report_other_symptom"),
+        ("stitch problem", "x", intent("ask_cerclage"), [sym("stitch_problem")], VOCAB, "report_other_symptom"),
+        ("abuse", "x", intent("out_of_scope"), [sym("abuse")], VOCAB, "report_other_symptom"),
+        ("negated first, current second", "x", intent("greet"), [sym("bleeding", "negated"), sym("vaginal_pressure")], VOCAB, "report_pressure"),
+    ],
+)  # fmt: skip
+def test_override(case, text, classifier, entities, vocabulary, expected):
+    assert intent_override(text, classifier, entities, vocabulary) == expected, case
+
+
+def test_intent_sets_match_the_domain():
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    intents = {i if isinstance(i, str) else next(iter(i)) for i in domain["intents"]}
+    named = SYMPTOM_REPORT_INTENTS | INFORM_INTENTS | QUESTION_INTENTS | {NO_SYMPTOMS_INTENT}
+    assert named <= intents
+    assert {i for i in intents if i.startswith("ask_")} == QUESTION_INTENTS
+    assert {i for i in intents if i.startswith("inform_")} == INFORM_INTENTS
+    reports = {i for i in intents if i.startswith("report_")}
+    assert reports == SYMPTOM_REPORT_INTENTS | {NO_SYMPTOMS_INTENT}
+    assert set(SYMPTOM_INTENT.values()) <= SYMPTOM_REPORT_INTENTS
+    assert CONFIRMED_INTENTS == SYMPTOM_REPORT_INTENTS | INFORM_INTENTS
+    assert NO_SYMPTOMS_INTENT not in CONFIRMED_INTENTS
+    assert CONFIRMED_INTENTS | {NO_SYMPTOMS_INTENT} == NONSENSE_CHECKED_INTENTS
+
+
+def test_codes_and_constants():
+    from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+
+    assert FALLBACK_INTENT == DEFAULT_NLU_FALLBACK_INTENT_NAME
+    assert set(SYMPTOM_INTENT) <= SYMPTOMS
+    assert not set(SYMPTOM_INTENT) & RED_FLAGS  # red flags never reach the symptom map
+    assert words("I'm BLEEDING at 20wks, ok?") == {"bleeding", "wks"}
+
+
+def test_the_module_does_not_import_rasa():
+    source = (ROOT / "nlp/intent_override.py").read_text(encoding="utf-8")
+    assert "rasa" not in {
+        line.split()[1].split(".")[0]
+        for line in source.splitlines()
+        if line.startswith(("import ", "from "))
+    }
+
+
+@pytest.mark.parametrize(
+    "text, classifier, expected",
+    [
+        ("is spotting normal at 20 weeks? I'm spotting", "ask_what_is_ci", "report_bleeding"),
+        (
+            "is it normal to have pressure down there at 19 weeks? ive had it all day",
+            "ask_causes",
+            "report_pressure",
+        ),
+        ("is spotting a sign of cervical insufficiency?", "ask_what_is_ci", None),
+        ("I bled heavily this morning, it's stopped now", "report_bleeding", "report_red_flag"),
+        ("my wife just collapsed shes 25 weeks", "inform_gestational_age", "report_red_flag"),
+    ],
+)
+def test_with_the_real_extractor(text, classifier, expected):
+    entities = nlp.to_rasa_entities(nlp.extract(text))
+    assert intent_override(text, intent(classifier), entities, VOCAB) == expected
+
+
+def test_the_rasa_component_calls_it():
+    from rasa.shared.nlu.constants import INTENT, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from nlp.rasa_components import ClinicalEntityExtractor
+
+    extractor = ClinicalEntityExtractor({}, None, None, VOCAB)  # type: ignore[arg-type]
+    message = Message(
+        data={TEXT: "is spotting normal at 20 weeks? I'm spotting", INTENT: intent("ask_causes")}
+    )
+    extractor.process([message])
+    chosen = message.get(INTENT)
+    assert chosen["name"] == "report_bleeding" and chosen["classifier_intent"] == "ask_causes"

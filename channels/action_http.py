@@ -78,8 +78,8 @@ def shared_session(endpoint: EndpointConfig) -> Any:
 
 
 def install() -> None:
-    EndpointConfig.session = shared_session  # type: ignore[assignment]
+    EndpointConfig.session = shared_session
 
 
 def uninstall() -> None:
-    EndpointConfig.session = _original  # type: ignore[assignment]
+    EndpointConfig.session = _original

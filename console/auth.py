@@ -209,7 +209,7 @@ def authenticate(engine: Engine, username: str, password: str, ip: str, settings
     with engine.begin() as conn:
         conn.execute(sa.insert(login_attempts).values(username=name, ip=ip, at=now, success=ok))
         if ok:
-            values = {"last_login_at": now}
+            values: dict[str, object] = {"last_login_at": now}
             if _hasher.check_needs_rehash(row.password_hash):
                 values["password_hash"] = _hasher.hash(password)
             conn.execute(sa.update(users).where(users.c.id == row.id).values(**values))

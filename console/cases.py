@@ -20,6 +20,7 @@ from console.events import (
     Findings,
     Turn,
     build_turns,
+    dict_field,
     event_row,
     findings_from,
     triage_of,
@@ -253,10 +254,8 @@ def flag_nlu(
     row = _event(engine, sender_id, event_id)
     if row is None or row.type_name != "user":
         raise ActionError("that is not a patient message of this conversation")
-    parse = row.data.get("parse_data") if isinstance(row.data.get("parse_data"), dict) else {}
-    bot_intent = (
-        (parse.get("intent") or {}).get("name") if isinstance(parse.get("intent"), dict) else None
-    )
+    parse = dict_field(row.data, "parse_data")
+    bot_intent = dict_field(parse, "intent").get("name")
     _insert_flag(
         engine,
         sender_id,

@@ -63,5 +63,5 @@ def events_table_exists(engine: Engine) -> bool:
         return True
     exists = sa.inspect(engine).has_table("events")
     if exists:
-        engine._console_events_exist = True  # type: ignore[attr-defined]
+        engine._console_events_exist = True
     return exists

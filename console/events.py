@@ -142,8 +142,14 @@ class Turn:
     triage: Triage | None = None
 
 
+def dict_field(data: dict, key: str) -> dict:
+    """``data[key]`` when it is a JSON object, else an empty dict (stored events vary)."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _buttons(data: dict) -> tuple[Button, ...]:
-    inner = data.get("data") if isinstance(data.get("data"), dict) else {}
+    inner = dict_field(data, "data")
     found = []
     for button in inner.get("buttons") or ():
         if isinstance(button, dict):
@@ -154,8 +160,8 @@ def _buttons(data: dict) -> tuple[Button, ...]:
 def _user_turn(row: EventRow, last_buttons: tuple[Button, ...]) -> Turn:
     data = row.data
     text = str(data.get("text") or "")
-    parse = data.get("parse_data") if isinstance(data.get("parse_data"), dict) else {}
-    intent = parse.get("intent") if isinstance(parse.get("intent"), dict) else {}
+    parse = dict_field(data, "parse_data")
+    intent = dict_field(parse, "intent")
     entities = tuple(
         Entity(str(e.get("entity", "")), str(e.get("value", "")), e.get("role"))
         for e in parse.get("entities") or ()

@@ -146,4 +146,6 @@ def check_login_token(nonce: str | None, submitted: str | None, secret: str) -> 
 
 
 def check_session_token(session: Session, submitted: str | None) -> bool:
-    return bool(submitted) and hmac.compare_digest(session.csrf_token, submitted)
+    if not submitted:
+        return False
+    return hmac.compare_digest(session.csrf_token, submitted)

@@ -154,7 +154,7 @@ def peak_rss(roots: Sequence[int]) -> dict[str, Any]:
 
     psutil is not a dependency of the project; /proc/<pid>/status is what it reads anyway.
     The sum of the peaks bounds the peak of the sum from above."""
-    procs = []
+    procs: list[dict[str, Any]] = []
     for root in roots:
         for pid in process_tree(root):
             hwm = _status_kb(pid, "VmHWM")
@@ -579,12 +579,12 @@ def ratios(levels: list[dict], rounds: Sequence[dict] = ()) -> list[dict]:
                 row[f"{q[:-3]}_vs_stock"] = _r(p[q], s[q]) if s else None
                 row[f"{q[:-3]}_vs_floor"] = _r(p[q], f[q]) if f else None
             row["throughput_vs_stock"] = _r(p["msgs_per_s"], s["msgs_per_s"]) if s else None
-            per_round = [
+            round_ratios = [
                 _r(by_round[(project, c, n)]["p95_ms"], by_round[(ref, c, n)]["p95_ms"])
                 for (ref, cc, n) in sorted(by_round)
                 if ref == "stock" and cc == c and (project, c, n) in by_round
             ]
-            per_round = [x for x in per_round if x is not None]
+            per_round = [x for x in round_ratios if x is not None]
             row["p95_vs_stock_rounds"] = per_round
             row["p95_vs_stock_median"] = (
                 round(statistics.median(per_round), 2) if per_round else None
@@ -836,6 +836,7 @@ def run(
     skipped: dict[str, str] = {}
     cleanups: list[Callable[[], None]] = []
     data: dict[str, Any] = {"loadavg_start": _loadavg(), "workdir": str(workdir)}
+    training: dict[str, Any] | None
     try:
         if "floor" in wanted:
             print("bench: starting the floor (Sanic echo) ...", flush=True)

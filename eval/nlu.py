@@ -73,7 +73,9 @@ def entity_scores(gold_file: Path = GOLD_FILE, extract=None) -> dict[str, Any]:
     if extract is None:
         from nlp import extract
     items = yaml.safe_load(Path(gold_file).read_text())["items"]
-    counts = {k: Counter() for k in ("symptom", "negated_symptom", "gestational_age")}
+    counts: dict[str, Counter[str]] = {
+        k: Counter() for k in ("symptom", "negated_symptom", "gestational_age")
+    }
     misses: list[dict[str, Any]] = []
     for item in items:
         text = item["text"]
@@ -119,7 +121,7 @@ def parse_outputs(out: Path = OUT_DIR, log: Path | None = None) -> dict[str, Any
     """Reads what `rasa test nlu` wrote in `out` (and its log) into the summary's figures."""
     log = log or out / "rasa-test-nlu.log"
     text = log.read_text(errors="replace")
-    folds_stats: dict[str, dict[str, dict[str, float]]] = {}
+    folds_stats: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
     section = None
     for line in text.splitlines():
         if "Intent evaluation results" in line:
@@ -270,7 +272,7 @@ def render(meta: dict, cv: dict | None, ents: dict, prev: dict | None) -> str:
             "",
         ]
         if intent.get("per_intent"):
-            rows = sorted(intent["per_intent"].items(), key=lambda kv: (kv[1]["f1"], kv[0]))
+            per_intent = sorted(intent["per_intent"].items(), key=lambda kv: (kv[1]["f1"], kv[0]))
             lines += [
                 "Per intent (held-out predictions of all folds), lowest F1 first:",
                 "",
@@ -278,7 +280,7 @@ def render(meta: dict, cv: dict | None, ents: dict, prev: dict | None) -> str:
                     ["intent", "precision", "recall", "F1", "examples"],
                     [
                         [k, _f(v["precision"], 2), _f(v["recall"], 2), _f(v["f1"], 2), v["support"]]
-                        for k, v in rows
+                        for k, v in per_intent
                     ],
                 ),
                 "",

@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # nlp/encoder.py alone (importing the nlp package would start spaCy and Rasa for nothing).
 _spec = importlib.util.spec_from_file_location("_encoder_pins", ROOT / "nlp" / "encoder.py")
+assert _spec is not None and _spec.loader is not None
 _pins = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_pins)
 DEFAULT_DIR, FILES_SHA256, SOURCE_WHEEL = _pins.DEFAULT_DIR, _pins.FILES_SHA256, _pins.SOURCE_WHEEL

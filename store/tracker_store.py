@@ -62,6 +62,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class TriageTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` with stored-event bookkeeping, Core statements and tuned SQLite."""
 
+    engine: sa.engine.Engine  # set by SQLTrackerStore.__init__ (untyped there), replaced below
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         in_memory = self.engine.dialect.name == "sqlite" and self.engine.url.database in (

@@ -4,6 +4,7 @@ for the whole test session; tests use their own sender ids so conversations neve
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -11,7 +12,7 @@ from tests.support.servers import Bot, start_bot
 
 
 @pytest.fixture(scope="session")
-def bot(tmp_path_factory) -> Bot:
+def bot(tmp_path_factory) -> Iterator[Bot]:
     running = start_bot(tmp_path_factory.mktemp("bot"))
     yield running
     running.stop()

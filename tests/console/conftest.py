@@ -152,8 +152,7 @@ def users(engine):
 
 
 def login_token(client: TestClient) -> str:
-    page = client.get("/login")
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return csrf_of(client.get("/login").text)
 
 
 def login(client: TestClient, username: str, password: str, next_url: str = "/"):
@@ -171,7 +170,9 @@ def text_of(page: str) -> str:
 
 
 def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no csrf_token field on the page"
+    return found.group(1)
 
 
 @pytest.fixture

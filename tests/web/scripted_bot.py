@@ -133,10 +133,13 @@ def build_app(port: int, cors: str, log_path: Path | None, channel_kind: str):
         "bot_message_evt": "bot_uttered",
         "session_persistence": True,
     }
-    if channel_kind == "project":
-        from channels.socketio import SafetyNetSocketIOInput as Input
-    else:
-        from rasa.core.channels.socketio import SocketIOInput as Input
+    from rasa.core.channels.socketio import SocketIOInput
+
+    from channels.socketio import SafetyNetSocketIOInput
+
+    Input: type[SocketIOInput] = (
+        SafetyNetSocketIOInput if channel_kind == "project" else SocketIOInput
+    )
     channel = Input.from_credentials(credentials)
 
     async def on_new_message(message: Any) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 BOT_MESSAGES = ".tw-msg--bot"
 USER_MESSAGES = ".tw-msg--user"
@@ -101,7 +101,9 @@ class Session:
         return self.page.locator(".tw-log .tw-bubble").all_inner_texts()
 
     def screenshot(self, folder: Path, name: str) -> Path:
-        width = self.page.viewport_size["width"]
+        viewport = self.page.viewport_size
+        assert viewport is not None, "the page has no fixed viewport"
+        width = viewport["width"]
         path = folder / f"{name}-{width}.png"
         self.page.screenshot(path=str(path), full_page=False)
         return path
@@ -135,7 +137,12 @@ def new_session(
         )
     page = context.new_page()
     session = Session(context, page, base_url, bot_url)
-    page.on("dialog", lambda d: (session.dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog: Dialog) -> None:
+        session.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     page.on(
         "console", lambda m: session.console_errors.append(m.text) if m.type == "error" else None
     )

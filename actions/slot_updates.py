@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from triage.codes import ALL_RED_FLAGS
+
 # The symptom each symptom intent stands for, used only when no symptom entity was found.
 INTENT_SYMPTOM = {
     "report_pressure": "vaginal_pressure",
@@ -107,7 +109,13 @@ def slot_updates(
             absent.add(code)
 
     fallback = INTENT_SYMPTOM.get(intent or "")
-    if fallback and not symptom_entities:
+    found_now = {e.get("value") for e in symptom_entities if e.get("role") in (None, "resolved")}
+    if fallback and (
+        not symptom_entities
+        # The classifier read an emergency, and the words found name no red flag ("something
+        # is really wrong, I think this is an emergency"): the emergency stands (rule E7).
+        or (fallback == "unspecified_red_flag" and not found_now & ALL_RED_FLAGS)
+    ):
         present.add(fallback)
         absent.discard(fallback)
 

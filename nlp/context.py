@@ -406,7 +406,13 @@ class ClinicalContext:
                 kind == "symptom" and code in self.red_flags for kind, code in ent._.findings
             ):
                 continue
-            if any(norms[i] in self.past_words for i in range(trig.end, ent.end)):
+            # A past word between the person and the red flag, or after it in the same clause
+            # ("my friend bled heavily when she was pregnant"), makes it her history.
+            clause = ids[ent.start]
+            after = range(ent.end, len(norms))
+            if any(norms[i] in self.past_words for i in range(trig.end, ent.end)) or any(
+                norms[i] in self.past_words for i in after if ids[i] == clause
+            ):
                 continue
             return True
         return False

@@ -44,9 +44,14 @@ def test_first_message_starts_with_the_disclaimer(bot: Bot, sender):
 
 def test_cervical_insufficiency_path_typed(bot: Bot, sender):
     asked = bot.send(sender, "i have pressure down below and a bit of spotting")
-    assert triage_of(asked) is None
-    assert "weeks pregnant" in texts(asked) and "14 to 27 weeks" in button_titles(asked)
+    # Weeks unknown: the advice as things stand (urgent, the window assumed) comes first,
+    # provisional, holding only at same day (it could be early pregnancy); then the question.
+    first = triage_of(asked)
+    assert first["level"] == "urgent" and first["provisional"] and first["floor"] == "same_day"
+    assert "weeks pregnant" in texts(asked) and "13 to 27 weeks" in button_titles(asked)
     asked = bot.send(sender, "20 weeks")
+    # Now urgent whatever the answer: the floor. Advice is not repeated; the question follows.
+    assert triage_of(asked) is None or triage_of(asked)["floor"] == "urgent"
     assert "contractions" in texts(asked).lower()
     assert button_titles(asked) == ["Yes", "No", "Not sure"]
     answer = bot.send(sender, "no")
@@ -191,3 +196,42 @@ def test_the_tracker_store_keeps_the_conversation(bot: Bot, sender):
     )
     slots = {json.loads(d)["name"]: json.loads(d)["value"] for k, d in rows if k == "slot"}
     assert slots["gestational_weeks"] == 20.0 and "vaginal_pressure" in slots["symptoms"]
+
+
+# -- advice first, on the words patients use (issue: triage on real patients' words) ----------
+
+
+@pytest.mark.parametrize(
+    "message,level",
+    [
+        ("im 24 weeks and theres clear fluid leaking", "urgent"),
+        ("my waters have gone", "urgent"),
+        ("31 weeks and a bit of light bleeding", "urgent"),
+        ("had a small bleed this morning, its stopped now, 20 weeks", "urgent"),
+        ("is spotting normal at 20 weeks? im spotting", "urgent"),
+        ("my daughter is bleeding heavily, she's 22 weeks pregnant", "emergency"),
+        ("30 weeks and i have chest pain and cant catch my breath", "emergency"),
+    ],
+)
+def test_the_first_reply_carries_the_advice_when_the_first_message_is_enough(
+    bot: Bot, sender, message, level
+):
+    """A patient may leave after one message: the reply to it names the number to call."""
+    reply = bot.send(sender, message)
+    decision = triage_of(reply)
+    assert decision is not None and decision["level"] == level, texts(reply)
+    first = next(m["text"] for m in reply if (m.get("custom") or {}).get("triage"))
+    number = CLINIC.emergency_number if level == "emergency" else CLINIC.maternity_triage.phone
+    assert first.splitlines()[0].startswith(("Call", "If you might act")) and number in first
+
+
+def test_someone_writing_for_her_daughter_gets_advice_worded_for_the_helper(bot: Bot, sender):
+    reply = bot.send(sender, "my daughter is bleeding heavily, she's 22 weeks pregnant")
+    assert "Tell them she is pregnant" in texts(reply)
+
+
+def test_a_problem_in_words_the_bot_cannot_place_is_never_reassured(bot: Bot, sender):
+    reply = bot.send(sender, "something feels really wrong, 20 weeks")
+    decision = triage_of(reply)
+    assert decision is not None and decision["level"] in ("urgent", "emergency")
+    assert "did not find any warning signs" not in texts(reply)

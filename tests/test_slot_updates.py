@@ -146,3 +146,13 @@ def test_a_form_answer_survives_the_nlu_replacing_the_intent():
         answer_intent="deny",
     )
     assert updates == {"contractions": "no"}
+
+
+def test_an_emergency_the_words_do_not_name_stays_an_emergency():
+    """report_red_flag with only a non-red-flag finding ("something is really wrong, I think
+    this is an emergency" finds `unwell`): the classifier's emergency is kept (rule E7)."""
+    entities = [{"entity": "symptom", "value": "unwell"}]
+    updates = slot_updates({}, "report_red_flag", entities)
+    assert set(updates["symptoms"]) == {"unwell", "unspecified_red_flag"}
+    named = [{"entity": "symptom", "value": "fainting"}]
+    assert slot_updates({}, "report_red_flag", named)["symptoms"] == ["fainting"]

@@ -408,6 +408,8 @@ def test_central_rule_never_below_urgent_in_the_window(symptom):
     for weeks in WINDOW:
         for via_absent in (False, True):
             for extra in (None, *others):
+                if symptom == "discharge_change" and extra == "itchy_discharge":
+                    continue  # itchy discharge is thrush (S1, same day), not a CI sign
                 present = {symptom} | ({extra} if extra else set())
                 f = Findings(
                     present=frozenset(present),
@@ -743,3 +745,11 @@ def test_gestation_buttons_record_the_most_cautious_week_of_their_range():
             chosen = assess(dataclasses.replace(f, gestational_weeks=recorded)).level
             for w in _weeks_in(lo, hi):
                 assert chosen >= assess(dataclasses.replace(f, gestational_weeks=w)).level, (f, w)
+
+
+def test_itchy_discharge_is_thrush_not_the_central_rule():
+    """The reference: itchy thick white discharge is the midwife or GP the same day."""
+    decision = assess(F("discharge_change", "itchy_discharge", weeks=26, contractions="no"))
+    assert decision.level is Level.SAME_DAY and decision.rules == ("S1",)
+    watery = assess(F("discharge_change", weeks=26, contractions="no"))
+    assert watery.level is Level.URGENT and "U1" in watery.rules

@@ -84,7 +84,7 @@ def test_no_vignette_gets_an_unsafe_answer(bot: Bot):
     unsafe = [o for o in outcomes if not o.safe]
     report = "\n".join(
         f"{o.id}: gold {by_id[o.id].gold_level or 'no escalation'}, safe from "
-        f"{by_id[o.id].safe_level or '(below urgent)'}, bot {o.level or 'no decision'}"
+        f"{by_id[o.id].min_safe or '(below urgent)'}, bot {o.level or 'no decision'}"
         f"{' ' + o.error if o.error else ''} | {vg._trace_text(o)}"
         for o in unsafe
     )

@@ -238,6 +238,7 @@ SYMPTOM_WORDS: dict[str, str] = {
     "abuse": "someone hurting you",
     "unspecified_red_flag": "something that sounded like an emergency",
     "unrecognised_symptom": "something I could not place",
+    "unwell": "feeling that something is not right",
 }
 CONTRACTION_WORDS = {
     "yes": "contractions",

@@ -63,6 +63,7 @@ OTHER_SYMPTOMS: frozenset[str] = frozenset(
         "epigastric_pain",  # pain under the ribs or at the top of the tummy
         "stitch_problem",  # a cervical stitch that feels loose, is coming out or fell out
         "abuse",  # someone hurting, threatening or controlling her
+        "unwell",  # "something is not right", "I feel really unwell": a problem not yet placed
     }
 )
 

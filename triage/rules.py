@@ -200,8 +200,13 @@ CI_HISTORY = frozenset(
 )
 
 
+def _discharge_change(f: Findings) -> bool:
+    """A change in discharge, unless it is explained as itchy (thrush: S1, same day)."""
+    return f.has("discharge_change") and not f.has("itchy_discharge")
+
+
 def _seed(f: Findings) -> bool:
-    return f.has(*SEED_SYMPTOMS)
+    return f.has(*(SEED_SYMPTOMS - {"discharge_change"})) or _discharge_change(f)
 
 
 def _bleeding_not_heavy(f: Findings) -> bool:
@@ -387,8 +392,8 @@ def smelly_discharge_before_16(f: Findings) -> bool:
 
 
 def discharge_change_late_preterm(f: Findings) -> bool:
-    """discharge_change, 28 <= weeks < 37."""
-    return f.has("discharge_change") and late_preterm(f)
+    """discharge_change (not itchy), 28 <= weeks < 37."""
+    return _discharge_change(f) and late_preterm(f)
 
 
 def pain_late_preterm_contractions_not_known(f: Findings) -> bool:
@@ -454,8 +459,9 @@ def trauma_early(f: Findings) -> bool:
 
 
 def unrecognised_symptom(f: Findings) -> bool:
-    """unrecognised_symptom: the patient described a problem the bot could not place."""
-    return f.has("unrecognised_symptom")
+    """unrecognised_symptom (a problem the bot could not place) or unwell ("something is not
+    right"), any weeks."""
+    return f.has("unrecognised_symptom", "unwell")
 
 
 def itchy_discharge_or_burning(f: Findings) -> bool:
@@ -996,8 +1002,11 @@ RULES: tuple[Rule, ...] = (
         ("unrecognised_problem",),
         "You told me about a problem I could not place. A midwife needs to ask you about it "
         "now, rather than a chatbot guessing.",
-        SRC_SAFETY + "; " + PROJECT + " (no reassurance from what the bot did not understand)",
-        frozenset({"unrecognised_symptom"}),
+        SRC_SAFETY
+        + "; Tommy's: if something does not feel right, call the maternity unit; "
+        + PROJECT
+        + " (no reassurance from what the bot did not understand)",
+        frozenset({"unrecognised_symptom", "unwell"}),
     ),
     # ---- same day: midwife, GP or early pregnancy unit today ----
     Rule(
@@ -1007,7 +1016,7 @@ RULES: tuple[Rule, ...] = (
         ("infection",),
         "Itchy discharge or burning when passing urine may be thrush or a urine infection.",
         SRC_SAME_DAY,
-        frozenset({"itchy_discharge", "burning_urination"}),
+        frozenset({"itchy_discharge", "burning_urination", "discharge_change"}),
     ),
     Rule(
         "S2",

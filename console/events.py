@@ -271,6 +271,14 @@ class Summary:
     alert_event_id: int | None  # the latest decision at urgent or above: a new one alerts
 
 
+def _latest_slot(rows: list[EventRow], name: str) -> str | None:
+    value = None
+    for row in rows:
+        if row.type_name == "slot" and row.data.get("name") == name:
+            value = row.data.get("value")
+    return value if isinstance(value, str) and value in LEVEL_RANK else None
+
+
 def summarize(sender_id: str, rows: list[EventRow]) -> Summary:
     """Highest level, all concerns, message times and counts, and the text to search."""
     message_times = [
@@ -295,6 +303,11 @@ def summarize(sender_id: str, rows: list[EventRow]) -> Summary:
             if not text.startswith("/"):  # a button payload is not the patient's words
                 user_texts.append(text)
     findings = findings_from(rows)
+    level = top.level if top else None
+    if level is None:
+        # No decision yet (the patient left during the questions): the floor the bot recorded,
+        # the level that holds whatever her missing answers were, so she is not at the bottom.
+        level = _latest_slot(rows, "triage_floor")
     return Summary(
         sender_id=sender_id,
         first_at=min(message_times) if message_times else None,
@@ -303,8 +316,8 @@ def summarize(sender_id: str, rows: list[EventRow]) -> Summary:
         last_message_event_id=max(message_ids) if message_ids else None,
         user_messages=sum(1 for r in rows if r.type_name == "user"),
         bot_messages=sum(1 for r in rows if r.type_name == "bot"),
-        level=top.level if top else None,
-        level_rank=top.rank if top else 0,
+        level=level,
+        level_rank=level_rank(level),
         concerns=tuple(concerns),
         gestational_weeks=findings.gestational_weeks,
         search_text="\n".join([sender_id, *user_texts]).lower(),

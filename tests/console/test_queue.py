@@ -299,3 +299,18 @@ def test_console_starts_before_rasa_created_its_table(tmp_path, users):
         assert "No conversations match." in c.get("/").text
         assert c.get("/queue/poll?since=0").json()["total"] == 0
     assert not sa.inspect(fresh).has_table("events")
+
+
+def test_a_conversation_left_before_a_decision_is_ranked_by_its_floor(nurse_client, write):
+    """The patient left after the first question: the bot had recorded the floor (the level that
+    holds whatever her answers were). The queue ranks her by it, not at the bottom."""
+    now = time.time()
+    left = ev.simple_conversation("spotting and pressure", None, now - 50)
+    left.insert(-1, ev.SlotSet("triage_floor", "same_day", timestamp=now - 49))
+    write("c-left", left)
+    write("c-routine", ev.simple_conversation("a question about cerclage", "routine", now - 500))
+    write("c-none", ev.simple_conversation("hello", None, now - 100))
+    html = nurse_client.get("/").text
+    assert senders_in_order(html) == ["c-left", "c-routine", "c-none"]
+    row = html[html.index('data-sender="c-left"') :]
+    assert "level-same_day" in row[: row.index("</tr>")]

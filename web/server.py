@@ -5,7 +5,8 @@
 Routes:
     /                      the demo clinic page (values from clinic.yml)
     /widget/triage-widget.js, /widget/triage-widget.css
-                           the widget a clinic embeds (web/widget/)
+                           the widget a clinic embeds: web/static/widget/, which web/build.js
+                           bundles from the sources in web/widget/
     /widget/vendor/socket.io.min.js
                            socket.io-client, copied from node_modules by web/build.js
     /static/demo.css       the demo page's own style
@@ -31,14 +32,16 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from triage import Service, load_clinic
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-WIDGET_DIR = HERE / "widget"
+WIDGET_SRC_DIR = HERE / "widget"
 STATIC_DIR = HERE / "static"
+WIDGET_DIR = STATIC_DIR / "widget"
+WIDGET_FILE = WIDGET_DIR / "triage-widget.js"
 VENDOR_DIR = STATIC_DIR / "vendor"
 VENDOR_FILE = VENDOR_DIR / "socket.io.min.js"
 TEMPLATES = HERE / "templates"
@@ -106,7 +109,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message: dict) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers += [
@@ -121,14 +124,27 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def build_problem() -> str | None:
+    """Why the built widget cannot be served as it is (missing or older than its sources)."""
+    for built in (VENDOR_FILE, WIDGET_FILE, WIDGET_DIR / "triage-widget.css"):
+        if not built.is_file():
+            return f"{built} is missing"
+    built_at = min(WIDGET_FILE.stat().st_mtime, (WIDGET_DIR / "triage-widget.css").stat().st_mtime)
+    for source in sorted(WIDGET_SRC_DIR.iterdir()):
+        if source.suffix in (".js", ".css") and source.stat().st_mtime > built_at:
+            return f"{source} changed after the widget was built"
+    return None
+
+
 def create_app(
     bot_url: str = DEFAULT_BOT_URL, clinic: DemoClinic | None = None, *, require_vendor: bool = True
 ) -> ASGIApp:
     """The demo app. ``bot_url`` is where the widget finds Rasa's socket.io channel."""
     bot_url = bot_url.rstrip("/")
     _origin(bot_url)
-    if require_vendor and not VENDOR_FILE.is_file():
-        raise SystemExit(f"{VENDOR_FILE} is missing: build the widget first with `{BUILD_HINT}`")
+    problem = build_problem() if require_vendor else None
+    if problem:
+        raise SystemExit(f"{problem}: build the widget first with `{BUILD_HINT}`")
     clinic = clinic or load_demo_clinic()
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"])

@@ -1,5 +1,5 @@
 """Fixtures for the widget's tests: the demo server, a scripted Rasa socket.io channel, and
-headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; never a downloaded one).
+headless Chromium (the session fixture `chromium` in tests/conftest.py).
 
 The real trained bot comes from the session fixture `bot` in tests/conftest.py (attributes
 `rasa_url`, `db_url`); `real_bot` below skips the test when that fixture is not defined.
@@ -23,16 +23,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "reports" / "screenshots"
 VENDOR = REPO / "web" / "static" / "vendor" / "socket.io.min.js"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BUILD_HINT = "npm ci --prefix web && node web/build.js"
 
 if str(REPO) not in sys.path:  # `import web` (the demo server) however pytest is started
@@ -148,8 +138,12 @@ class ScriptedBot:
 
 @pytest.fixture(scope="session")
 def vendor_built() -> Path:
-    if not VENDOR.is_file():
-        pytest.fail(f"{VENDOR.relative_to(REPO)} is missing: run `{BUILD_HINT}` (the set-up does)")
+    """socket.io-client and the bundled widget, built and newer than the widget's sources."""
+    from web.server import build_problem
+
+    problem = build_problem()
+    if problem:
+        pytest.fail(f"{problem}: run `{BUILD_HINT}` (the set-up does)")
     return VENDOR
 
 
@@ -200,17 +194,6 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory, vendor_built: Path):
     yield start
     for proc, _ in started.values():
         proc.stop()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: apt-get install chromium (never `playwright install`)")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")

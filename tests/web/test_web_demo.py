@@ -13,7 +13,6 @@ from starlette.testclient import TestClient
 from web.server import content_security_policy, create_app, load_demo_clinic
 
 REPO = Path(__file__).resolve().parents[2]
-WIDGET = REPO / "web" / "widget"
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +83,19 @@ def test_widget_assets_are_served_from_the_same_origin(client):
     assert vendor.status_code == 200
     assert vendor.text.lstrip().startswith("/*!\n * Socket.IO v4.")
     # the widget derives both URLs from its own src: nothing hard-coded to another host
-    source = (WIDGET / "triage-widget.js").read_text()
-    assert 'base + "triage-widget.css"' in source
-    assert 'base + "vendor/socket.io.min.js"' in source
+    assert 'base + "triage-widget.css"' in js.text
+    assert 'base + "vendor/socket.io.min.js"' in js.text
+
+
+def test_served_widget_is_one_self_contained_file(client):
+    """web/build.js bundles widget/helpers.js into the one served file, in one closure: the
+    embed stays one <script> tag and the page gets no global but window.TriageWidget."""
+    served = client.get("/widget/triage-widget.js").text
+    assert served.startswith("/*!\n * Pregnancy symptom-checker chat widget")
+    assert "var triageWidgetHelpers = (function ()" in served
+    assert "})(triageWidgetHelpers);\n})();\n" in served
+    assert "module.exports" not in served  # helpers.js's node-only export is cut
+    assert 'el("script", { src: config.socketioSrc' in served  # loads vendor/ itself
 
 
 def test_vendor_copy_matches_the_lock_file(vendor_built):
@@ -98,9 +107,10 @@ def test_vendor_copy_matches_the_lock_file(vendor_built):
     assert pkg["dependencies"]["socket.io-client"] == locked  # exact pin, no range
 
 
-def test_widget_source_never_parses_html():
-    """Point 5 of the issue, statically: no HTML sinks anywhere in the widget."""
-    source = (WIDGET / "triage-widget.js").read_text()
+def test_widget_source_never_parses_html(client):
+    """Point 5 of the issue, statically: no HTML sinks anywhere in the widget (as served, so
+    its helpers are checked too)."""
+    source = client.get("/widget/triage-widget.js").text
     code = re.sub(r"/\*.*?\*/|//[^\n]*", "", source, flags=re.S)
     for sink in (
         "innerHTML",

@@ -17,8 +17,13 @@
  *   widget builds itself from the configured phone numbers (digits and a leading + only).
  * - The stylesheet and socket.io-client are loaded from the same folder as this script,
  *   never from a third-party CDN.
+ *
+ * Source layout: this file is the widget's DOM, storage and socket code; its pure helpers are
+ * in helpers.js (unit-tested with node --test). web/build.js bundles both, in one closure, into
+ * web/static/widget/triage-widget.js, the single file the server publishes and a clinic embeds.
  */
-(function () {
+/* global triageWidgetHelpers */
+(function (helpers) {
   "use strict";
 
   if (window.TriageWidget && window.TriageWidget.loaded) {
@@ -33,18 +38,17 @@
     return;
   }
 
-  var LEVELS = ["emergency", "urgent", "same_day", "routine", "self_care"];
-  var MAX_ENTRIES = 300;
+  var MAX_ENTRIES = helpers.MAX_ENTRIES;
   var MAX_INPUT = 1000;
+  var cleanText = helpers.cleanText;
+  var telHref = helpers.telHref;
+  var sanitiseEntries = helpers.sanitiseEntries;
+  var triageOf = helpers.triageOf;
+  var buttonsOf = helpers.buttonsOf;
   var KEY_PREFIX = "triageWidget:";
 
   var base = new URL(".", script.src).href;
   var ds = script.dataset;
-
-  function cleanText(value, fallback) {
-    var s = typeof value === "string" ? value.trim() : "";
-    return s || fallback;
-  }
 
   var config = {
     serverUrl: cleanText(ds.serverUrl, window.location.origin),
@@ -59,26 +63,14 @@
     container: cleanText(ds.container, ""),
     open: ds.open === "true",
     storage: ds.storage === "session" ? "session" : "local",
-    sessionHours: parseFloat(ds.sessionHours) > 0 ? parseFloat(ds.sessionHours) : 24,
-    transports: cleanText(ds.transports, "websocket,polling").split(",").map(function (t) {
-      return t.trim();
-    }).filter(function (t) { return t === "websocket" || t === "polling"; }),
+    sessionHours: helpers.parseSessionHours(ds.sessionHours),
+    transports: helpers.parseTransports(ds.transports),
     // Same origin as this script: the widget never asks a third party for anything.
     cssHref: base + "triage-widget.css",
     socketioSrc: base + "vendor/socket.io.min.js"
   };
-  if (!config.transports.length) {
-    config.transports = ["websocket", "polling"];
-  }
 
   // ---------------------------------------------------------------- helpers
-
-  /** A tel: URL from a configured number: digits, and a + only in first place. */
-  function telHref(number) {
-    var s = String(number || "").replace(/[^0-9+]/g, "");
-    s = s.charAt(0) + s.slice(1).replace(/\+/g, "");
-    return /[0-9]/.test(s) ? "tel:" + s : null;
-  }
 
   /** Create an element. attrs go through setAttribute, text through textContent only. */
   function el(tag, attrs, children) {
@@ -118,10 +110,6 @@
       return el("span", { className: className, text: label });
     }
     return el("a", { className: className, href: href, "aria-label": ariaLabel || null, text: label });
-  }
-
-  function isLevel(level) {
-    return typeof level === "string" && LEVELS.indexOf(level) !== -1;
   }
 
   // ---------------------------------------------------------------- storage
@@ -168,42 +156,15 @@
 
   function loadSession() {
     var saved = readJson(sessionKey);
-    if (!saved || typeof saved.id !== "string" || !/^[A-Za-z0-9_-]{1,100}$/.test(saved.id)) {
+    if (!saved || !helpers.isSessionId(saved.id)) {
       return null;
     }
-    if (Date.now() - (saved.updated || 0) > config.sessionHours * 3600 * 1000) {
+    if (helpers.sessionExpired(saved.updated, Date.now(), config.sessionHours)) {
       storage.removeItem(sessionKey);
       storage.removeItem(transcriptKey(saved.id));
       return null;
     }
     return saved.id;
-  }
-
-  /** Keep only well-formed entries from storage; everything stays text. */
-  function sanitiseEntries(raw) {
-    if (!Array.isArray(raw)) {
-      return [];
-    }
-    var out = [];
-    raw.forEach(function (e) {
-      if (!e || typeof e !== "object") {
-        return;
-      }
-      if (e.kind === "user" && typeof e.text === "string") {
-        out.push({ kind: "user", text: e.text, payload: typeof e.payload === "string" ? e.payload : e.text,
-                   pending: !!e.pending });
-      } else if (e.kind === "bot" && typeof e.text === "string") {
-        var buttons = Array.isArray(e.buttons) ? e.buttons.filter(function (b) {
-          return b && typeof b.title === "string" && typeof b.payload === "string";
-        }).map(function (b) { return { title: b.title, payload: b.payload }; }) : [];
-        out.push({ kind: "bot", text: e.text, buttons: buttons,
-                   chosen: typeof e.chosen === "number" ? e.chosen : null,
-                   closed: !!e.closed, level: isLevel(e.level) ? e.level : null });
-      } else if (e.kind === "triage" && isLevel(e.level)) {
-        out.push({ kind: "triage", level: e.level });
-      }
-    });
-    return out.slice(-MAX_ENTRIES);
   }
 
   // ---------------------------------------------------------------- state
@@ -561,31 +522,6 @@
 
   var socket = null;
 
-  /** Pull a triage payload out of any of the shapes a Rasa channel may deliver. */
-  function triageOf(msg) {
-    var candidates = [
-      msg.custom && msg.custom.triage,
-      msg.triage,
-      msg.data && msg.data.triage,
-      msg.custom && msg.custom.data && msg.custom.data.triage
-    ];
-    for (var i = 0; i < candidates.length; i++) {
-      var t = candidates[i];
-      if (t && typeof t === "object" && isLevel(t.level)) {
-        return t;
-      }
-    }
-    return null;
-  }
-
-  function buttonsOf(msg) {
-    var list = Array.isArray(msg.quick_replies) ? msg.quick_replies
-      : Array.isArray(msg.buttons) ? msg.buttons : [];
-    return list.filter(function (b) {
-      return b && typeof b.title === "string" && (typeof b.payload === "string" || typeof b.payload === "number");
-    }).map(function (b) { return { title: b.title, payload: String(b.payload) }; }).slice(0, 12);
-  }
-
   function onBotUttered(msg) {
     if (!msg || typeof msg !== "object") {
       return;
@@ -644,8 +580,8 @@
   }
 
   function onSessionConfirm(data) {
-    var id = typeof data === "string" ? data : (data && typeof data.session_id === "string" ? data.session_id : null);
-    if (id && /^[A-Za-z0-9_-]{1,100}$/.test(id) && id !== state.sessionId) {
+    var id = helpers.sessionIdOf(data);
+    if (id && id !== state.sessionId) {
       if (state.sessionId) {
         storage.removeItem(transcriptKey(state.sessionId));
       }
@@ -898,4 +834,4 @@
   } else {
     start();
   }
-})();
+})(triageWidgetHelpers);

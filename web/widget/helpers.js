@@ -1,0 +1,141 @@
+/*
+ * The chat widget's pure helpers: no DOM, no storage, no network, no clock of their own.
+ * web/build.js bundles this file with triage-widget.js into the one file a clinic embeds
+ * (web/static/widget/triage-widget.js), inside the same closure, so nothing leaks into the
+ * clinic's page. Node imports it for the unit tests (web/test/helpers.test.js).
+ *
+ * Every function here is a safety rule of the widget, so each is tested on its own:
+ * - nothing from the network or storage becomes HTML or a link (telHref is the only link);
+ * - a malformed triage payload, button list or stored transcript is dropped, not shown.
+ */
+var triageWidgetHelpers = (function () {
+  "use strict";
+
+  var LEVELS = ["emergency", "urgent", "same_day", "routine", "self_care"];
+  var MAX_ENTRIES = 300;
+  var MAX_BUTTONS = 12;
+  var SESSION_ID = /^[A-Za-z0-9_-]{1,100}$/;
+  var TRANSPORTS = ["websocket", "polling"];
+
+  /** A trimmed string from a data- attribute, or the fallback when it is missing or blank. */
+  function cleanText(value, fallback) {
+    var s = typeof value === "string" ? value.trim() : "";
+    return s || fallback;
+  }
+
+  /** data-transports: a comma list of socket.io transports; unknown ones are dropped. */
+  function parseTransports(value) {
+    var list = cleanText(value, TRANSPORTS.join(",")).split(",").map(function (t) {
+      return t.trim();
+    }).filter(function (t) { return TRANSPORTS.indexOf(t) !== -1; });
+    return list.length ? list : TRANSPORTS.slice();
+  }
+
+  /** data-session-hours: how long a conversation survives a reload; 24 unless positive. */
+  function parseSessionHours(value) {
+    var hours = parseFloat(value);
+    return hours > 0 ? hours : 24;
+  }
+
+  /** A tel: URL from a configured number: digits, and a + only in first place. */
+  function telHref(number) {
+    var s = String(number || "").replace(/[^0-9+]/g, "");
+    s = s.charAt(0) + s.slice(1).replace(/\+/g, "");
+    return /[0-9]/.test(s) ? "tel:" + s : null;
+  }
+
+  function isLevel(level) {
+    return typeof level === "string" && LEVELS.indexOf(level) !== -1;
+  }
+
+  /** A session id the widget accepts from the server or from storage. */
+  function isSessionId(id) {
+    return typeof id === "string" && SESSION_ID.test(id);
+  }
+
+  /** The session id in Rasa's session_confirm (a string, or {session_id}), or null. */
+  function sessionIdOf(data) {
+    var id = typeof data === "string" ? data
+      : (data && typeof data.session_id === "string" ? data.session_id : null);
+    return isSessionId(id) ? id : null;
+  }
+
+  /** True when a saved session last updated at `updated` (ms) is too old at `now` (ms). */
+  function sessionExpired(updated, now, hours) {
+    return now - (updated || 0) > hours * 3600 * 1000;
+  }
+
+  /** Keep only well-formed entries from storage; everything stays text. */
+  function sanitiseEntries(raw) {
+    if (!Array.isArray(raw)) {
+      return [];
+    }
+    var out = [];
+    raw.forEach(function (e) {
+      if (!e || typeof e !== "object") {
+        return;
+      }
+      if (e.kind === "user" && typeof e.text === "string") {
+        out.push({ kind: "user", text: e.text, payload: typeof e.payload === "string" ? e.payload : e.text,
+                   pending: !!e.pending });
+      } else if (e.kind === "bot" && typeof e.text === "string") {
+        var buttons = Array.isArray(e.buttons) ? e.buttons.filter(function (b) {
+          return b && typeof b.title === "string" && typeof b.payload === "string";
+        }).map(function (b) { return { title: b.title, payload: b.payload }; }) : [];
+        out.push({ kind: "bot", text: e.text, buttons: buttons,
+                   chosen: typeof e.chosen === "number" ? e.chosen : null,
+                   closed: !!e.closed, level: isLevel(e.level) ? e.level : null });
+      } else if (e.kind === "triage" && isLevel(e.level)) {
+        out.push({ kind: "triage", level: e.level });
+      }
+    });
+    return out.slice(-MAX_ENTRIES);
+  }
+
+  /** Pull a triage payload out of any of the shapes a Rasa channel may deliver. */
+  function triageOf(msg) {
+    var candidates = [
+      msg.custom && msg.custom.triage,
+      msg.triage,
+      msg.data && msg.data.triage,
+      msg.custom && msg.custom.data && msg.custom.data.triage
+    ];
+    for (var i = 0; i < candidates.length; i++) {
+      var t = candidates[i];
+      if (t && typeof t === "object" && isLevel(t.level)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** The quick replies (or buttons) of a bot message: title and payload as text, at most 12. */
+  function buttonsOf(msg) {
+    var list = Array.isArray(msg.quick_replies) ? msg.quick_replies
+      : Array.isArray(msg.buttons) ? msg.buttons : [];
+    return list.filter(function (b) {
+      return b && typeof b.title === "string" && (typeof b.payload === "string" || typeof b.payload === "number");
+    }).map(function (b) { return { title: b.title, payload: String(b.payload) }; }).slice(0, MAX_BUTTONS);
+  }
+
+  return {
+    LEVELS: LEVELS,
+    MAX_ENTRIES: MAX_ENTRIES,
+    cleanText: cleanText,
+    parseTransports: parseTransports,
+    parseSessionHours: parseSessionHours,
+    telHref: telHref,
+    isLevel: isLevel,
+    isSessionId: isSessionId,
+    sessionIdOf: sessionIdOf,
+    sessionExpired: sessionExpired,
+    sanitiseEntries: sanitiseEntries,
+    triageOf: triageOf,
+    buttonsOf: buttonsOf
+  };
+})();
+
+/* node-only: web/build.js drops everything from this line on. */
+if (typeof module === "object" && module && module.exports) {
+  module.exports = triageWidgetHelpers;
+}

@@ -1,10 +1,15 @@
 """Shared fixtures. `bot` is one real trained bot (Rasa + action server, SQLite tracker store)
-for the whole test session; tests use their own sender ids so conversations never mix."""
+for the whole test session; tests use their own sender ids so conversations never mix.
+`chromium` is one headless Debian Chromium for the whole session, shared by the console's and
+the widget's browser tests (Playwright's sync API allows one running instance per thread)."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +21,30 @@ def bot(tmp_path_factory) -> Iterator[Bot]:
     running = start_bot(tmp_path_factory.mktemp("bot"))
     yield running
     running.stop()
+
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's /usr/bin/chromium driven by Playwright (never `playwright install`)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: apt-get install chromium (never `playwright install`)")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture

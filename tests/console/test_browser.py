@@ -15,7 +15,7 @@ import time
 import httpx
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from console.config import REPO_ROOT
 from console.tables import notes, reviews
@@ -25,15 +25,6 @@ from tests.support.servers import free_port
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 USER, PASSWORD = "nurse.browser", "browser test password"
 
 
@@ -80,56 +71,53 @@ def console_server(engine, cli, tmp_path):
         log.close()
 
 
-def test_nurse_reviews_the_urgent_case(console_server, write, engine):
+def test_nurse_reviews_the_urgent_case(console_server, write, engine, chromium: Browser):
     write("browser-routine", ev.simple_conversation("a question", "routine", time.time() - 200))
     write("browser-urgent", ev.urgent_conversation(time.time() - 100))
     errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(console_server + "/")
-            expect(page).to_have_url(console_server + "/login?next=%2F")
-            page.get_by_label("Username").fill(USER)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            expect(page).to_have_url(console_server + "/")
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(console_server + "/")
+        expect(page).to_have_url(console_server + "/login?next=%2F")
+        page.get_by_label("Username").fill(USER)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(console_server + "/")
 
-            first_row = page.locator("#queue-rows tr").first
-            expect(first_row).to_have_attribute("data-sender", "browser-urgent")
-            expect(first_row.locator(".level")).to_have_text("Urgent")
-            first_row.get_by_role("link").click()
-            expect(page.get_by_role("heading", level=1)).to_contain_text("browser-urgent")
-            expect(page.get_by_text("pressed:")).to_be_visible()
+        first_row = page.locator("#queue-rows tr").first
+        expect(first_row).to_have_attribute("data-sender", "browser-urgent")
+        expect(first_row.locator(".level")).to_have_text("Urgent")
+        first_row.get_by_role("link").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("browser-urgent")
+        expect(page.get_by_text("pressed:")).to_be_visible()
 
-            page.get_by_role("button", name="Mark reviewed").click()
-            expect(page.get_by_role("status")).to_have_text("Marked as reviewed.")
-            page.get_by_label("Note").fill("Phoned the patient; she is on her way to triage.")
-            page.get_by_role("button", name="Add note").click()
-            expect(page.get_by_role("status")).to_have_text("Note added.")
-            expect(page.locator(".note")).to_contain_text("she is on her way to triage")
+        page.get_by_role("button", name="Mark reviewed").click()
+        expect(page.get_by_role("status")).to_have_text("Marked as reviewed.")
+        page.get_by_label("Note").fill("Phoned the patient; she is on her way to triage.")
+        page.get_by_role("button", name="Add note").click()
+        expect(page.get_by_role("status")).to_have_text("Note added.")
+        expect(page.locator(".note")).to_contain_text("she is on her way to triage")
 
-            # back on the queue, a new emergency arrives and shows up without a reload
-            page.get_by_role("link", name="Queue", exact=True).click()
-            expect(
-                page.locator('tr[data-sender="browser-urgent"] .status-reviewed')
-            ).to_be_visible()
-            write(
-                "browser-new-emergency",
-                ev.simple_conversation("I fainted", "emergency", concerns=["collapse"], rule="E3"),
-            )
-            new_row = page.locator('tr[data-sender="browser-new-emergency"]')
-            expect(new_row).to_have_class("is-new needs-review", timeout=20000)
-            expect(page.locator("#queue-live")).to_contain_text(
-                "1 new urgent or emergency conversation"
-            )
-            expect(page.locator("#queue-rows tr").first).to_have_attribute(
-                "data-sender", "browser-new-emergency"
-            )
-        finally:
-            browser.close()
+        # back on the queue, a new emergency arrives and shows up without a reload
+        page.get_by_role("link", name="Queue", exact=True).click()
+        expect(page.locator('tr[data-sender="browser-urgent"] .status-reviewed')).to_be_visible()
+        write(
+            "browser-new-emergency",
+            ev.simple_conversation("I fainted", "emergency", concerns=["collapse"], rule="E3"),
+        )
+        new_row = page.locator('tr[data-sender="browser-new-emergency"]')
+        expect(new_row).to_have_class("is-new needs-review", timeout=20000)
+        expect(page.locator("#queue-live")).to_contain_text(
+            "1 new urgent or emergency conversation"
+        )
+        expect(page.locator("#queue-rows tr").first).to_have_attribute(
+            "data-sender", "browser-new-emergency"
+        )
+    finally:
+        context.close()
     assert errors == []
     with engine.connect() as conn:
         assert conn.execute(sa.select(reviews.c.sender_id)).scalars().all() == ["browser-urgent"]

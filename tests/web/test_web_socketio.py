@@ -18,6 +18,8 @@ import uuid
 from importlib.metadata import version
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -111,6 +113,7 @@ def test_project_socketio_channel_delivers_bot_uttered(scripted_bot):
     assert answers[0]["quick_replies"][0]["title"] == "Under 14 weeks"
 
 
+@pytest.mark.e2e
 def test_trained_bot_delivers_bot_uttered(real_bot):
     """The same regression check against the real bot started by tests/conftest.py."""
     answers = _assert_answered(real_bot.rasa_url, "hello", timeout=60)
@@ -133,6 +136,7 @@ def test_rasa_cors_lets_the_demo_page_poll(stock_rasa_bot, scripted_bot):
         assert _cors_header(bot.url, "http://localhost:8080") == "http://localhost:8080"
 
 
+@pytest.mark.e2e
 def test_trained_bot_allows_cross_origin_polling(real_bot):
     origin = "http://127.0.0.1:8080"
     assert _cors_header(real_bot.rasa_url, origin) in (origin, "*"), (

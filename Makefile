@@ -1,9 +1,14 @@
 # Two commands do everything: `make run` and `make test` (see README.md).
-.PHONY: run test setup train lock eval eval-nlu bench clean
+.PHONY: run test test-unit lint setup train lock eval eval-nlu bench clean
 run:
 	scripts/run.sh
 test:
 	scripts/test.sh
+# The fast tests (no model, servers, browser, PostgreSQL or Redis), and lint alone.
+test-unit:
+	scripts/test_unit.sh
+lint: setup
+	scripts/lint.sh
 setup:
 	scripts/setup.sh
 train: setup
@@ -17,4 +22,4 @@ eval-nlu: setup
 bench: setup
 	.venv/bin/python -m eval bench
 clean:
-	rm -rf models .rasa results reports var nlp/base_model
+	rm -rf models .rasa results reports var nlp/base_model web/static/widget .coverage .coverage.*

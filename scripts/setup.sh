@@ -24,9 +24,13 @@ ln -sfn "$VENV" .venv
 # and checked against their pinned SHA-256; linked as nlp/encoder_model.
 .venv/bin/python scripts/fetch_encoder.py
 
-# The chat widget's one dependency, socket.io-client, copied from npm's lock file into
-# web/static/vendor/ (served from our own origin, never a CDN: no third party sees a visit).
-if [ ! -f web/static/vendor/socket.io.min.js ] || [ web/package-lock.json -nt web/static/vendor/socket.io.min.js ]; then
-  command -v npm >/dev/null || { echo "setup: Node.js and npm are required to build the chat widget (apt-get install nodejs npm)" >&2; exit 1; }
-  npm ci --prefix web --no-audit --no-fund --silent && node web/build.js
+# The chat widget: npm installs web/package-lock.json (socket.io-client, the widget's one
+# runtime dependency, and the dev tools ESLint and its configs) when the lock changed; then
+# web/build.js copies socket.io-client into web/static/vendor/ (served from our own origin, never
+# a CDN: no third party sees a visit) and bundles web/widget/ into web/static/widget/ (a
+# fraction of a second, so it always runs and the served widget is never older than its source).
+command -v npm >/dev/null || { echo "setup: Node.js and npm are required to build the chat widget (apt-get install nodejs npm)" >&2; exit 1; }
+if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  npm ci --prefix web --no-audit --no-fund --silent
 fi
+node web/build.js >/dev/null

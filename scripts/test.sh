@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests, the real bot over REST and socket.io, the console against
 # SQLite and PostgreSQL, Redis, browser tests in Debian's Chromium, `rasa data validate` and
-# `rasa test` on the conversation test stories. Extra arguments go to pytest.
+# `rasa test` on the conversation test stories. Lint (scripts/lint.sh) and the widget's node tests
+# run first. pytest measures coverage of the product packages, the servers it starts included
+# ([tool.coverage] in pyproject.toml). Extra arguments go to pytest.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 scripts/setup.sh
+
+echo "== lint"
+scripts/lint.sh
+
+echo "== node --test (the widget's helpers and bundle)"
+node --test --test-reporter=spec web/test/*.test.js
+
 scripts/test_deps.sh
 scripts/services.sh
 MODEL=$(scripts/train.sh | tail -1)
@@ -20,5 +29,6 @@ RESULTS=$(mktemp -d)
   || { tail -60 "$RESULTS/rasa-test.log"; cat "$RESULTS/failed_test_stories.yml" 2>/dev/null; exit 1; }
 grep -E "Correct:|Accuracy" "$RESULTS/rasa-test.log" | head -4 || true
 
-echo "== pytest"
-"$PY" -m pytest "$@"
+echo "== pytest (with coverage)"
+rm -f .coverage .coverage.*
+"$PY" -m pytest --cov --cov-report=term-missing:skip-covered "$@"

@@ -193,8 +193,8 @@ def load(path: Path | str = VIGNETTES_FILE) -> list[Vignette]:
 def judge(v: Vignette, o: Outcome) -> Outcome:
     level = o.level if o.error is None else None
     if v.expect_triage:
-        bot_rank = RANK.get(level)
-        gold, safe = RANK[v.gold_level], RANK[v.min_safe]
+        bot_rank = RANK.get(level) if level else None
+        gold, safe = RANK[v.gold_level or "self_care"], RANK[v.min_safe or "self_care"]
         o.safe = (
             bot_rank if bot_rank is not None else RANK["self_care"]
         ) >= safe and o.error is None
@@ -265,7 +265,7 @@ async def play(client, url: str, v: Vignette, sender: str) -> Outcome:
         o.trace.append(step)
         found = triage_payloads(messages)
         if len(o.trace) == 1 and found:
-            levels = [d.get("level") for d in found if d.get("level") in RANK]
+            levels = [str(d["level"]) for d in found if d.get("level") in RANK]
             o.first_reply_level = max(levels, key=RANK.__getitem__) if levels else None
         o.decisions += len(found)
         if found:
@@ -309,7 +309,9 @@ def score(vignettes: Sequence[Vignette], outcomes: Sequence[Outcome]) -> dict[st
         return sum(1 for v, o in pairs if pred(v, o))
 
     emergencies = [(v, o) for v, o in pairs if v.expect_triage and v.gold_level == "emergency"]
-    urgent_plus = [(v, o) for v, o in pairs if v.expect_triage and RANK[v.gold_level] >= URGENT]
+    urgent_plus = [
+        (v, o) for v, o in pairs if v.expect_triage and RANK[v.gold_level or "self_care"] >= URGENT
+    ]
     with_concern = [(v, o) for v, o in pairs if v.expected_concern]
     info = [(v, o) for v, o in pairs if not v.expect_triage]
     triaged = [(v, o) for v, o in pairs if v.expect_triage]
@@ -349,7 +351,11 @@ def score(vignettes: Sequence[Vignette], outcomes: Sequence[Outcome]) -> dict[st
             len(first_floor),
         ),
         "emergency_below_urgent": frac(
-            sum(1 for v, o in triaged if o.level == "emergency" and RANK[v.gold_level] < URGENT),
+            sum(
+                1
+                for v, o in triaged
+                if o.level == "emergency" and RANK[v.gold_level or "self_care"] < URGENT
+            ),
             len(triaged),
         ),
         "errors": count(lambda v, o: o.error is not None),

@@ -347,7 +347,7 @@ def test_load_clinic_errors_on_a_missing_file(tmp_path):
 
 def test_clinic_is_frozen(clinic):
     with pytest.raises(AttributeError):
-        clinic.emergency_number = "000"  # type: ignore[misc]
+        clinic.emergency_number = "000"
 
 
 # -- safety-netting that closes the loop (issue: triage on real patients' words) -------------

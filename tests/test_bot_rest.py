@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -16,7 +17,8 @@ pytestmark = pytest.mark.e2e
 CLINIC = load_clinic()
 
 
-def triage_of(messages: list[dict]) -> dict | None:
+def triage_of(messages: list[dict]) -> Any:
+    """The one triage payload of a reply (a dict), or None."""
     found = [m["custom"]["triage"] for m in messages if (m.get("custom") or {}).get("triage")]
     assert len(found) <= 1, messages
     return found[0] if found else None

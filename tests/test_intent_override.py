@@ -170,7 +170,7 @@ def test_the_rasa_component_calls_it():
 
     from nlp.rasa_components import ClinicalEntityExtractor
 
-    extractor = ClinicalEntityExtractor({}, None, None, VOCAB)  # type: ignore[arg-type]
+    extractor = ClinicalEntityExtractor({}, None, None, VOCAB)
     message = Message(
         data={TEXT: "is spotting normal at 20 weeks? I'm spotting", INTENT: intent("ask_causes")}
     )

@@ -542,7 +542,7 @@ def test_findings_rejects_bad_values(bad):
 def test_findings_is_frozen_and_hashable():
     f = F("bleeding", weeks=20)
     with pytest.raises(AttributeError):
-        f.gestational_weeks = 30  # type: ignore[misc]
+        f.gestational_weeks = 30
     assert hash(f) == hash(F("bleeding", weeks=20))
 
 

@@ -1,7 +1,9 @@
 """Shared fixtures. `bot` is one real trained bot (Rasa + action server, SQLite tracker store)
 for the whole test session; tests use their own sender ids so conversations never mix.
-`chromium` is one headless Debian Chromium for the whole session, shared by the console's and
-the widget's browser tests (Playwright's sync API allows one running instance per thread)."""
+`chromium` is headless Debian Chromium for the console's and the widget's browser tests, one per
+test module: Playwright's sync API keeps an event loop running in the main thread while it is
+open (a second instance, or a later test's asyncio.run(), would fail), so it closes after its
+module."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     """Debian's /usr/bin/chromium driven by Playwright (never `playwright install`)."""
     sync_api = pytest.importorskip("playwright.sync_api")

@@ -1,5 +1,5 @@
 """Fixtures for the widget's tests: the demo server, a scripted Rasa socket.io channel, and
-headless Chromium (the session fixture `chromium` in tests/conftest.py).
+headless Chromium (the fixture `chromium` in tests/conftest.py).
 
 The real trained bot comes from the session fixture `bot` in tests/conftest.py (attributes
 `rasa_url`, `db_url`); `real_bot` below skips the test when that fixture is not defined.

@@ -1,5 +1,5 @@
 # Two commands do everything: `make run` and `make test` (see README.md).
-.PHONY: run test test-unit lint setup train lock eval eval-nlu bench clean
+.PHONY: run test test-unit lint setup train lock eval eval-sealed eval-nlu bench clean
 run:
 	scripts/run.sh
 test:
@@ -17,6 +17,8 @@ lock:
 	scripts/lock.sh
 eval: setup
 	.venv/bin/python -m eval vignettes
+eval-sealed: setup
+	.venv/bin/python -m eval sealed
 eval-nlu: setup
 	.venv/bin/python -m eval nlu
 bench: setup

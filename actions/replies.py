@@ -108,7 +108,10 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        dispatcher.utter_message(text=fallback_advice(clinic()))
+        dispatcher.utter_message(
+            text=fallback_advice(clinic()) + "\n\nRight now, do you have any of these?",
+            buttons=buttons("red_flag_check"),
+        )
         return []
 
 

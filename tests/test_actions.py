@@ -340,3 +340,17 @@ async def test_extract_findings_keeps_a_stopped_symptom():
     )
     assert SlotSet("symptoms", ["bleeding"]) in events
     assert SlotSet("symptoms_resolved", ["bleeding"]) in events
+
+
+async def test_not_understood_asks_the_life_threatening_signs_with_quick_replies():
+    """A message the bot did not understand may be an emergency in new words: the reply asks
+    about the red flags (NHS Pathways asks them first), each a button the patient can press."""
+    messages, _ = await run(ActionFallback(), tracker({}, intent="nlu_fallback"))
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert "Chest pain or hard to breathe" in titles and titles[-1] == "None of these"
+    payload = next(b["payload"] for b in messages[0]["buttons"] if b["title"] == "A fit")
+    assert payload == '/report_red_flag{"symptom": "seizure"}'
+    from actions.slot_updates import slot_updates
+
+    pressed = slot_updates({}, "report_red_flag", [{"entity": "symptom", "value": "seizure"}])
+    assert pressed["symptoms"] == ["seizure"]

@@ -361,7 +361,7 @@ def train_project(workdir: Path) -> dict[str, Any]:
 def start_project(
     workdir: Path, model: str, training: dict | None, postgres: dict | None = None
 ) -> Target:
-    from tests.support.servers import start_bot
+    from eval.servers import start_bot
 
     name = "project-postgres" if postgres else "project"
     folder = workdir / name
@@ -853,7 +853,7 @@ def run(
                 model = training["model"]
                 print(f"bench:   trained in {training['seconds']} s", flush=True)
             else:
-                from tests.support.servers import model_path
+                from eval.servers import model_path
 
                 training, model = None, model_path()
             if "project" in wanted:

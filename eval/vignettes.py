@@ -546,7 +546,7 @@ def evaluate(
         ]
     bot = None
     if not bot_url:
-        from tests.support.servers import start_bot
+        from eval.servers import start_bot
 
         if echo:
             print("vignettes: starting the bot (Rasa + action server, SQLite) ...", flush=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.servers import Bot, start_bot
+from eval.servers import Bot, start_bot
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.servers import Bot
+from eval.servers import Bot
 from triage import load_clinic
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,7 @@ import redis
 import sqlalchemy as sa
 import yaml
 
-from tests.support.servers import ROOT, start_bot
+from eval.servers import ROOT, start_bot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 REDIS_DB = 7

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.servers import start_bot
+from eval.servers import start_bot
 from triage import load_clinic
 
 pytestmark = pytest.mark.e2e

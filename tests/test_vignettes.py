@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from eval import vignettes as vg
-from tests.support.servers import Bot
+from eval.servers import Bot
 from triage import RULES
 
 # The kinds of patient the issue asks the vignettes to cover, and how many of each at least.

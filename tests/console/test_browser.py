@@ -21,7 +21,7 @@ from console.config import REPO_ROOT
 from console.tables import notes, reviews
 from tests.console import rasa_events as ev
 from tests.console.conftest import SECRET
-from tests.support.servers import free_port
+from eval.servers import free_port
 
 pytestmark = pytest.mark.browser
 

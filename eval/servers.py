@@ -1,4 +1,6 @@
-"""Starts the real bot (Rasa server + action server) for integration and browser tests.
+"""Starts the real bot (Rasa server + action server): for the evaluation (vignettes, bench)
+and for the integration and browser tests, which import it from here (the product never imports
+test code).
 
 Each test session trains nothing itself: scripts/train.sh (called by the test command, or here
 when TRIAGE_MODEL is unset) returns the model for the current data, cached by content hash.

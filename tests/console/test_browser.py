@@ -19,9 +19,9 @@ from playwright.sync_api import Browser, expect
 
 from console.config import REPO_ROOT
 from console.tables import notes, reviews
+from eval.servers import free_port
 from tests.console import rasa_events as ev
 from tests.console.conftest import SECRET
-from eval.servers import free_port
 
 pytestmark = pytest.mark.browser
 

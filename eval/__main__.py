@@ -2,7 +2,6 @@
 
     python -m eval vignettes [--bot-url URL]   triage safety on the vignettes, over REST
     python -m eval sealed [--bot-url URL]      the same on the sealed set (eval/sealed/cases.yml)
-    python -m eval redflags                    the semantic red-flag bank: recall, false alarms
     python -m eval nlu                         5-fold cross-validation (rasa test nlu) + entities
     python -m eval bench                       speed and memory: this bot, stock Rasa, a Sanic floor
     python -m eval all                         the three, one after the other
@@ -36,8 +35,6 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("sealed", help="the sealed cases (never tuned on) against the bot")
     p.add_argument("--bot-url", help="a running Rasa server (default: start one with start_bot)")
     p.add_argument("--concurrency", type=int, default=2, help="conversations at once (default 2)")
-
-    sub.add_parser("redflags", help="the semantic red-flag bank: recall and false alarms")
 
     p = sub.add_parser("nlu", help="rasa test nlu with 5-fold cross-validation, and entity P/R")
     p.add_argument("--folds", type=int, default=5)
@@ -106,10 +103,6 @@ def main(argv: list[str] | None = None) -> int:
             out_dir=vignettes.SEALED_OUT_DIR,
         )
         return 1 if vignettes.unsafe(result) else 0
-    if args.command == "redflags":
-        from . import redflags
-
-        return redflags.main()
     if args.command == "nlu":
         from . import nlu
 

@@ -49,7 +49,6 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 import nlp
 from nlp.codes import BLEEDING_AMOUNTS, CONTEXTS, RED_FLAGS, SYMPTOMS
 from nlp.intent_override import intent_override, words
-from nlp.red_flag_bank import MATCH_ATTRIBUTE, POSSIBLE_RED_FLAG
 
 logger = logging.getLogger(__name__)
 
@@ -254,29 +253,6 @@ class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
         return messages
 
 
-def semantic_red_flag_entities(
-    match: str | None, entities: List[Dict[str, Any]], extractor: str
-) -> List[Dict[str, Any]]:
-    """A ``possible_red_flag`` symptom entity when the sentence encoder put the message near an
-    emergency (nlp/red_flag_bank.py) and the lexicon found no red flag of the patient's own."""
-    if not match:
-        return []
-    for e in entities:
-        own = e.get("entity") == "symptom" and e.get("role") in (None, "resolved")
-        if own and e.get("value") in RED_FLAGS:
-            return []
-        if e.get("entity") == "bleeding_amount" and e.get("value") == "heavy":
-            return []
-    return [
-        {
-            "entity": "symptom",
-            "value": POSSIBLE_RED_FLAG,
-            "extractor": extractor,
-            "confidence_entity": 1.0,
-        }
-    ]
-
-
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
 class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Rule-based clinical entities (symptoms with negation/context, weeks, risk factors)."""
@@ -352,7 +328,6 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
         if extraction is None:
             return
         entities = nlp.to_rasa_entities(extraction)
-        entities += semantic_red_flag_entities(message.get(MATCH_ATTRIBUTE), entities, self.name)
         message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
         override = self._intent_override(message, entities)
         intent = dict(message.get(INTENT) or {})

@@ -22,7 +22,6 @@ from rasa.shared.nlu.training_data.message import Message
 
 from nlp.encoder import DEFAULT_DIR, SentenceEncoder, unpinned_files
 from nlp.rasa_components import SentenceRowFeaturizer
-from nlp.red_flag_bank import MATCH_ATTRIBUTE, RedFlagBank, load_bank
 
 _ENCODERS: Dict[Tuple[Path, int | None], SentenceEncoder] = {}
 
@@ -65,9 +64,7 @@ class SentenceEncoderFeaturizer(SentenceRowFeaturizer):
     def get_default_config() -> Dict[str, Any]:
         # model_dir None: nlp/encoder_model of the code that runs the model, wherever the
         # model was trained (the trained model stores its config, so no absolute path).
-        # red_flag_threshold: the semantic red-flag bank's threshold (None: off), chosen with
-        # `python -m eval redflags` (nlp/red_flag_bank.py).
-        return {"model_dir": None, "layers": None, "weight": 1.0, "red_flag_threshold": None}
+        return {"model_dir": None, "layers": None, "weight": 1.0}
 
     @classmethod
     def create(
@@ -78,33 +75,17 @@ class SentenceEncoderFeaturizer(SentenceRowFeaturizer):
         execution_context: ExecutionContext,
     ) -> SentenceEncoderFeaturizer:
         config = {**cls.get_default_config(), **config}
-        encoder = encoder_for(Path(config["model_dir"] or DEFAULT_DIR), config["layers"])
-        threshold = config["red_flag_threshold"]
         return cls(
             execution_context.node_name,
-            encoder,
+            encoder_for(Path(config["model_dir"] or DEFAULT_DIR), config["layers"]),
             float(config["weight"]),
-            None if threshold is None else (RedFlagBank(load_bank(), encoder.encode), threshold),
         )
 
-    def __init__(
-        self,
-        name: str,
-        encoder: SentenceEncoder,
-        weight: float = 1.0,
-        red_flags: tuple[RedFlagBank, float] | None = None,
-    ) -> None:
+    def __init__(self, name: str, encoder: SentenceEncoder, weight: float = 1.0) -> None:
         super().__init__(name, weight)
         self._encoder = encoder
-        self._red_flags = red_flags
 
     def row(self, message: Message, text: str) -> np.ndarray:
         if text.startswith("/"):  # a button payload: an all-zero row
             return np.zeros(self._encoder.dim, dtype=np.float32)
-        embedding = self._encoder.encode(text)
-        if self._red_flags is not None:
-            bank, threshold = self._red_flags
-            match = bank.match(embedding, float(threshold))
-            if match:  # read by ClinicalEntityExtractor, which adds possible_red_flag
-                message.set(MATCH_ATTRIBUTE, match[0], add_to_output=False)
-        return embedding
+        return self._encoder.encode(text)

@@ -239,7 +239,6 @@ SYMPTOM_WORDS: dict[str, str] = {
     "unspecified_red_flag": "something that sounded like an emergency",
     "unrecognised_symptom": "something I could not place",
     "unwell": "feeling that something is not right",
-    "possible_red_flag": "something that sounded like it could be an emergency",
 }
 CONTRACTION_WORDS = {
     "yes": "contractions",

@@ -71,17 +71,10 @@ OTHER_SYMPTOMS: frozenset[str] = frozenset(
 #: report, and no pattern named it (it is a problem the bot cannot place).
 DIALOGUE_SYMPTOMS: frozenset[str] = frozenset({"unrecognised_symptom"})
 
-#: Symptoms the sentence encoder adds: the message means something close to an emergency the
-#: lexicon did not name (nlp/red_flag_bank.py). Urgent with the 999 list (rule X3), never 999
-#: on its own.
-SEMANTIC_SYMPTOMS: frozenset[str] = frozenset({"possible_red_flag"})
-
 #: What the rule-based extractor (nlp/) may produce.
 EXTRACTED_SYMPTOMS: frozenset[str] = SEED_SYMPTOMS | RED_FLAGS | OTHER_SYMPTOMS
 
-ALL_SYMPTOMS: frozenset[str] = (
-    EXTRACTED_SYMPTOMS | CLASSIFIER_RED_FLAGS | DIALOGUE_SYMPTOMS | SEMANTIC_SYMPTOMS
-)
+ALL_SYMPTOMS: frozenset[str] = EXTRACTED_SYMPTOMS | CLASSIFIER_RED_FLAGS | DIALOGUE_SYMPTOMS
 
 #: Every code that means "call the emergency number now".
 ALL_RED_FLAGS: frozenset[str] = RED_FLAGS | CLASSIFIER_RED_FLAGS

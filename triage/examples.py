@@ -68,7 +68,6 @@ RULE_EXAMPLES: dict[str, Findings] = {
     "U22": F("calf_pain", weeks=26),
     "U23": F("abdominal_trauma", weeks=26),
     "X2": F("unwell", weeks=20),
-    "X3": F("possible_red_flag", weeks=20),
     "S1": F("burning_urination", weeks=20),
     "S2": F("bleeding", weeks=10, bleeding_amount="spotting"),
     "S3": F("abdominal_pain", weeks=10),

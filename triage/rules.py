@@ -464,12 +464,6 @@ def unrecognised_symptom(f: Findings) -> bool:
     return f.has("unrecognised_symptom", "unwell")
 
 
-def possible_red_flag(f: Findings) -> bool:
-    """possible_red_flag: the message means something close to an emergency that no word of
-    the lexicon named (the sentence encoder's red-flag bank)."""
-    return f.has("possible_red_flag")
-
-
 def itchy_discharge_or_burning(f: Findings) -> bool:
     """itchy_discharge or burning_urination, any weeks."""
     return f.has("itchy_discharge", "burning_urination")
@@ -1013,23 +1007,6 @@ RULES: tuple[Rule, ...] = (
         + PROJECT
         + " (no reassurance from what the bot did not understand)",
         frozenset({"unrecognised_symptom", "unwell"}),
-    ),
-    Rule(
-        "X3",
-        possible_red_flag,
-        U,
-        ("possible_emergency",),
-        "What you wrote sounds close to an emergency, although I could not tell which. If any "
-        "of the emergency signs is happening, call the emergency number; if not, a midwife "
-        "needs to hear about it now.",
-        SRC_EMERGENCY
-        + "; "
-        + SRC_SAFETY
-        + "; "
-        + PROJECT
-        + " (the meaning of a message, not only its words: NHS Pathways asks about the "
-        "life-threatening signs first)",
-        frozenset({"possible_red_flag"}),
     ),
     # ---- same day: midwife, GP or early pregnancy unit today ----
     Rule(

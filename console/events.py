@@ -13,7 +13,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-LEVELS: tuple[str, ...] = ("self_care", "routine", "same_day", "urgent", "emergency")
+from triage.decision import LEVEL_ORDER
+
+LEVELS: tuple[str, ...] = LEVEL_ORDER  # least urgent first (triage/decision.py)
 LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LEVELS, start=1)}
 LEVEL_LABELS: dict[str, str] = {
     "emergency": "Emergency",

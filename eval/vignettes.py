@@ -32,6 +32,8 @@ from typing import Any, Iterable, Sequence
 
 import yaml
 
+from triage.decision import LEVEL_ORDER
+
 from .common import (
     REPORTS,
     ROOT,
@@ -50,7 +52,7 @@ OUT_DIR = REPORTS / "vignettes"
 #: rule change, never edited (docs/evaluation.md records its SHA-256).
 SEALED_FILE = ROOT / "eval" / "sealed" / "cases.yml"
 SEALED_OUT_DIR = REPORTS / "sealed"
-LEVELS = ("self_care", "routine", "same_day", "urgent", "emergency")
+LEVELS = LEVEL_ORDER  # least urgent first (triage/decision.py)
 RANK = {level: i for i, level in enumerate(LEVELS)}
 URGENT = RANK["urgent"]
 

@@ -57,6 +57,10 @@ _RANK = {
     Level.EMERGENCY: 4,
 }
 
+#: The level names, least urgent first: the one order the evaluation, the console and (checked
+#: by a test) the widget use.
+LEVEL_ORDER: tuple[str, ...] = tuple(level.value for level in sorted(_RANK, key=_RANK.__getitem__))
+
 
 @dataclass(frozen=True)
 class Reason:

@@ -85,18 +85,15 @@ def load_secret(root: Path = REPO_ROOT) -> str:
 
 
 def _clinic_timezone(root: Path) -> str | None:
-    """The optional ``timezone:`` key of clinic.yml (the one file a clinic edits)."""
-    path = root / "clinic.yml"
-    if not path.exists():
-        return None
-    import yaml
+    """The clinic's time zone, read from clinic.yml by the same loader the bot uses
+    (triage.load_clinic; $CLINIC_CONFIG names another file). None if the file is missing or
+    invalid: the console still starts, showing times in UTC."""
+    from triage.clinic import ENV_VAR, ClinicConfigError, load_clinic
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError:
+        return load_clinic(os.environ.get(ENV_VAR) or root / "clinic.yml").timezone
+    except ClinicConfigError:
         return None
-    value = data.get("timezone") if isinstance(data, dict) else None
-    return str(value) if value else None
 
 
 @dataclass(frozen=True)

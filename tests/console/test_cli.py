@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -164,8 +165,14 @@ def test_default_database_is_var_conversations_db(tmp_path, monkeypatch):
 def test_timezone_from_clinic_file(tmp_path, monkeypatch):
     monkeypatch.delenv("CONSOLE_TIMEZONE", raising=False)
     monkeypatch.setenv("CONSOLE_SECRET_KEY", "k" * 40)
+    monkeypatch.delenv("CLINIC_CONFIG", raising=False)
+    repo_clinic = (Path(__file__).resolve().parents[2] / "clinic.yml").read_text()
+    clinic = repo_clinic.replace("timezone: Europe/London", "timezone: America/Toronto")
+    (tmp_path / "clinic.yml").write_text(clinic)
+    # The same loader as the bot's (triage.load_clinic): one reader of clinic.yml.
+    assert Settings.from_env(tmp_path).timezone == "America/Toronto"
     (tmp_path / "clinic.yml").write_text("clinic_name: X\ntimezone: Europe/London\n")
-    assert Settings.from_env(tmp_path).timezone == "Europe/London"
+    assert Settings.from_env(tmp_path).timezone == "UTC"  # invalid file: UTC, still starts
     monkeypatch.setenv("CONSOLE_TIMEZONE", "Europe/Dublin")
     assert Settings.from_env(tmp_path).timezone == "Europe/Dublin"
 

@@ -499,3 +499,13 @@ def test_no_answer_text_says_same_day_for_seed_symptoms():
     """Review 3.2: the answer to "do you get contractions with CI?" said "the same day"."""
     text = (Path(__file__).resolve().parent.parent / "content" / "answers.yml").read_text()
     assert "same day" not in text.lower()
+
+
+def test_a_scan_finding_without_symptoms_is_planned_with_the_team_not_an_emergency(clinic):
+    """Issue: a short cervix or funnelling on a scan, no symptoms -> routine, plan with the
+    team (ACOG PB 142: a short cervix alone is not the diagnosis)."""
+    findings = F(weeks=21, risk_factors=frozenset({"short_cervix"}))
+    decision = assess(findings)
+    assert decision.level is Level.ROUTINE
+    text = render_advice(decision, clinic, findings)
+    assert "not a diagnosis on its own" in text and "plan your care" in text

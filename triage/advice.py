@@ -112,6 +112,10 @@ RULE_TODO: dict[str, str] = {
 }
 #: What the rule R2 says to do depends on the history: a stitch already in is not "offered".
 R2_TODO = "Plan your care with them: you may be offered scans of your cervix, or a stitch."
+R2_TODO_SCAN = (
+    "A short cervix on a scan is not a diagnosis on its own. Your team will plan your care "
+    "with you, for example progesterone or a stitch."
+)
 R2_TODO_STITCH = (
     "If you get contractions, your waters break, or you bleed, call maternity triage "
     "straight away: the stitch may need to come out."
@@ -345,8 +349,13 @@ def _what_to_do(
     if decision.level < Level.URGENT:
         lines.extend(RULE_TODO[rule] for rule in decision.rules if rule in RULE_TODO)
         if "R2" in decision.rules:
-            stitch = findings is not None and "cerclage_in_place" in findings.risk_factors
-            lines.append(R2_TODO_STITCH if stitch else R2_TODO)
+            history = findings.risk_factors if findings is not None else frozenset()
+            if "cerclage_in_place" in history:
+                lines.append(R2_TODO_STITCH)
+            elif "short_cervix" in history:
+                lines.append(R2_TODO_SCAN)
+            else:
+                lines.append(R2_TODO)
     lines.extend(_concern_lines(decision, clinic))
     return lines
 

@@ -72,6 +72,7 @@ def utter_decision(
     *,
     provisional: bool = False,
     holds: Level | None = None,
+    findings: Findings | None = None,
 ) -> list[dict[str, Any]]:
     """One message with the advice text and the machine-readable decision together.
 
@@ -81,7 +82,7 @@ def utter_decision(
     Returns the slot events that record what was shown and what holds.
     """
     holds = decision.level if holds is None else holds
-    findings = findings_from_tracker(tracker)
+    findings = findings_from_tracker(tracker) if findings is None else findings
     text = render_advice(
         decision,
         clinic(),

@@ -120,9 +120,10 @@ class _AskQuestion:
     A mixin, not an Action, so the action server does not register it on its own.
 
     Advice comes first: when the floor (the level that holds whatever the answers turn out to
-    be) is urgent or an emergency and has not been advised yet, the advice and its payload
-    (marked provisional) go out before the question. Otherwise the question carries a one-line
-    interim safety net. Either way the floor is recorded for the nurse console.
+    be) is urgent or an emergency, or the decision as things stand is (an unanswered question
+    taking its more urgent branch), and that has not been shown yet, the advice and its payload
+    (marked provisional, with its floor) go out before the question. Otherwise the question
+    carries a one-line interim safety net. Either way the floor is recorded for the console.
     """
 
     question = ""
@@ -141,15 +142,17 @@ class _AskQuestion:
         # the decision as things stand (unknown answers take the more urgent branch), marked as
         # an assumption: a patient who leaves now has been told the safe thing.
         advise = lowest if lowest.level >= Level.URGENT else assess(findings)
-        shown = shown_level(tracker)
+        shown, earlier = shown_level(tracker), advised_level(tracker)
         text = _fill(answers()[f"ask_{self.question}"], place)
         if advise.level >= Level.URGENT and (shown is None or advise.level > shown):
+            holds = lowest.level if earlier is None else max(lowest.level, earlier)
             events += utter_decision(
                 dispatcher,
                 tracker,
-                hold(advise, advised_level(tracker)),
+                hold(advise, earlier),
                 provisional=True,
-                holds=lowest.level,
+                holds=holds,
+                findings=findings,
             )
         elif shown is None or shown < Level.URGENT:
             text = f"{text}\n\n{interim_safety_net(place)}"

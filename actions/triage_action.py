@@ -46,7 +46,7 @@ class ActionTriage(Action):
                 dispatcher.utter_message(text=ask_for_symptoms(clinic()))
             return []
         decision = hold(assess(findings), advised_level(tracker))
-        events = utter_decision(dispatcher, tracker, decision)
+        events = utter_decision(dispatcher, tracker, decision, findings=findings)
         return [
             SlotSet("triage_level", decision.level.value),
             SlotSet("triage_floor", decision.level.value),

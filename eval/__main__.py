@@ -39,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("nlu", help="rasa test nlu with 5-fold cross-validation, and entity P/R")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument(
+        "--heldout",
+        action="store_true",
+        help="only the trained model on the frozen held-out examples (tests/nlu_heldout.yml)",
+    )
+    p.add_argument(
         "--entities-only",
         action="store_true",
         help="only the entity precision/recall on eval/entity_gold.yml (seconds)",
@@ -106,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "nlu":
         from . import nlu
 
+        if args.heldout:
+            return nlu.heldout_main()
         return nlu.main(
             folds=args.folds, entities_only=args.entities_only, from_reports=args.from_reports
         )

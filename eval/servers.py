@@ -49,6 +49,7 @@ def server_env() -> dict:
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         LOG_LEVEL="INFO",
     )
+    env.setdefault("SANIC_HOST", "127.0.0.1")  # the action server: loopback only
     return env
 
 

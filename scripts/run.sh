@@ -12,7 +12,9 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-"$RASA" run actions --port 5055 --actions actions & pids+=($!)
+# rasa_sdk listens where SANIC_HOST says (its default is every interface): loopback unless the
+# deployment says otherwise (docs/deployment.md).
+SANIC_HOST="${SANIC_HOST:-127.0.0.1}" "$RASA" run actions --port 5055 --actions actions & pids+=($!)
 "$RASA" run --model "$MODEL" --port 5005 --interface "${RASA_INTERFACE:-127.0.0.1}" \
   --credentials credentials.yml --endpoints "$ENDPOINTS" \
   --cors ${RASA_CORS:-http://localhost:8080 http://127.0.0.1:8080} & pids+=($!)

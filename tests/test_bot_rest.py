@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -237,3 +238,19 @@ def test_a_problem_in_words_the_bot_cannot_place_is_never_reassured(bot: Bot, se
     decision = triage_of(reply)
     assert decision is not None and decision["level"] in ("urgent", "emergency")
     assert "did not find any warning signs" not in texts(reply)
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """The local IPv4 addresses listening on ``port`` (from /proc/net/tcp, no traffic sent)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.add(".".join(str(b) for b in reversed(bytes.fromhex(address))))
+    return found
+
+
+def test_the_action_server_listens_on_loopback_only(bot: Bot):
+    port = int(bot.actions_url.rsplit(":", 1)[1].split("/")[0])
+    assert _listening_addresses(port) == {"127.0.0.1"}

@@ -32,10 +32,12 @@ def combined(message: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def clean_user_text(text: Any) -> str:
-    """A message is always a string of bounded size; nothing else reaches the NLU."""
+    """A message is always a string of bounded size that encodes as UTF-8; nothing else
+    reaches the NLU. A lone UTF-16 surrogate (a cut emoji) becomes "?" instead of crashing the
+    extractor and losing the message's symptoms."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    return text[:MAX_MESSAGE_CHARS]
+    return text[:MAX_MESSAGE_CHARS].encode("utf-8", "replace").decode("utf-8")
 
 
 class CombinedCollectingOutputChannel(CollectingOutputChannel):

@@ -254,3 +254,26 @@ def _listening_addresses(port: int) -> set[str]:
 def test_the_action_server_listens_on_loopback_only(bot: Bot):
     port = int(bot.actions_url.rsplit(":", 1)[1].split("/")[0])
     assert _listening_addresses(port) == {"127.0.0.1"}
+
+
+def test_clean_user_text_keeps_the_words_around_a_cut_emoji():
+    """The widget's 1,000-character cut can split an emoji into a lone surrogate; the
+    channel makes the text encodable so the NLU reads the rest instead of failing."""
+    from channels.output import clean_user_text
+
+    cleaned = clean_user_text("bleeding heavily \ud83d")
+    assert cleaned.startswith("bleeding heavily") and cleaned.encode("utf-8")
+    assert clean_user_text(None) == "" and clean_user_text(12) == "12"
+
+
+def test_a_cut_emoji_does_not_lose_the_red_flag(bot: Bot, sender):
+    # What a browser's JSON.stringify sends for a lone surrogate: the escape, not UTF-8.
+    body = '{"sender": "%s", "message": "im bleeding heavily \\ud83d"}' % sender
+    response = httpx.post(
+        f"{bot.rasa_url}/webhooks/rest/webhook",
+        content=body,
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    decision = triage_of(response.json())
+    assert decision is not None and decision["level"] == "emergency"

@@ -268,7 +268,7 @@ def test_clean_user_text_keeps_the_words_around_a_cut_emoji():
 
 def test_a_cut_emoji_does_not_lose_the_red_flag(bot: Bot, sender):
     # What a browser's JSON.stringify sends for a lone surrogate: the escape, not UTF-8.
-    body = '{"sender": "%s", "message": "im bleeding heavily \\ud83d"}' % sender
+    body = json.dumps({"sender": sender, "message": "im bleeding heavily \ud83d"})  # ASCII
     response = httpx.post(
         f"{bot.rasa_url}/webhooks/rest/webhook",
         content=body,

@@ -197,26 +197,29 @@ def parse_outputs(out: Path = OUT_DIR, log: Path | None = None) -> dict[str, Any
     return result
 
 
-def run_cross_validation(folds: int = 5, out: Path = OUT_DIR) -> dict[str, Any]:
+def _rasa_test_nlu(args: list[str], out: Path) -> dict[str, Any]:
+    """Runs `rasa test nlu ARGS --out OUT` (old reports removed first) and reads its outputs."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob("*.json"):
         if stale.name.endswith("_report.json") or stale.name.endswith("_errors.json"):
             stale.unlink()
     log = out / "rasa-test-nlu.log"
-    cmd = [
-        str(VENV_BIN / "rasa"),
-        "test",
-        "nlu",
-        "--cross-validation",
-        "--folds",
-        str(folds),
-        "--config",
-        "config.yml",
-        "--nlu",
-        "data/nlu",
-        "--out",
-        str(out),
-    ]
+    cmd = [str(VENV_BIN / "rasa"), "test", "nlu", *args, "--out", str(out)]
+    started = time.perf_counter()
+    with log.open("w") as fh:
+        code = subprocess.run(
+            cmd, cwd=ROOT, env=rasa_env(), stdout=fh, stderr=subprocess.STDOUT
+        ).returncode
+    result = {
+        "command": "rasa " + " ".join(cmd[1:]),
+        "exit_code": code,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    result.update(parse_outputs(out, log))
+    return result
+
+
+def run_cross_validation(folds: int = 5, out: Path = OUT_DIR) -> dict[str, Any]:
     # The spaCy base model (nlp/base_model) is built by the training script; build it if needed.
     if not (ROOT / "nlp" / "base_model").exists():
         subprocess.run(
@@ -226,44 +229,14 @@ def run_cross_validation(folds: int = 5, out: Path = OUT_DIR) -> dict[str, Any]:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-    started = time.perf_counter()
-    with log.open("w") as fh:
-        code = subprocess.run(
-            cmd, cwd=ROOT, env=rasa_env(), stdout=fh, stderr=subprocess.STDOUT
-        ).returncode
-    seconds = time.perf_counter() - started
-    result = {
-        "command": "rasa " + " ".join(cmd[1:]),
-        "exit_code": code,
-        "seconds": round(seconds, 1),
-        "folds": folds,
-    }
-    result.update(parse_outputs(out, log))
-    return result
+    args = ["--cross-validation", "--folds", str(folds), "--config", "config.yml"]
+    result = _rasa_test_nlu([*args, "--nlu", "data/nlu"], out)
+    return {**result, "folds": folds}
 
 
 def run_heldout(model: str, out: Path = HELDOUT_DIR) -> dict[str, Any]:
     """`rasa test nlu` of the trained model on the frozen held-out examples."""
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in out.glob("*_report.json"):
-        stale.unlink()
-    log = out / "rasa-test-nlu.log"
-    cmd = [
-        str(VENV_BIN / "rasa"),
-        "test",
-        "nlu",
-        "--model",
-        model,
-        "--nlu",
-        str(HELDOUT_FILE),
-        "--out",
-        str(out),
-    ]
-    with log.open("w") as fh:
-        code = subprocess.run(
-            cmd, cwd=ROOT, env=rasa_env(), stdout=fh, stderr=subprocess.STDOUT
-        ).returncode
-    return {"exit_code": code, **parse_outputs(out, log)}
+    return _rasa_test_nlu(["--model", model, "--nlu", str(HELDOUT_FILE)], out)
 
 
 def heldout_main() -> int:

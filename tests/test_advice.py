@@ -509,3 +509,20 @@ def test_a_scan_finding_without_symptoms_is_planned_with_the_team_not_an_emergen
     assert decision.level is Level.ROUTINE
     text = render_advice(decision, clinic, findings)
     assert "not a diagnosis on its own" in text and "plan your care" in text
+
+
+@pytest.mark.parametrize(
+    "weeks,words",
+    [
+        (20, "20 weeks pregnant"),
+        (20 + 3 / 7, "20+3 weeks pregnant"),
+        (27.9, "13 to 27 weeks pregnant"),
+        (12.9, "under 13 weeks pregnant"),
+        (38.0, "37 weeks or more pregnant"),
+    ],
+)
+def test_the_read_back_says_the_weeks_as_given(clinic, weeks, words):
+    """A range button records its most cautious week; the read-back names the range, not
+    "about 28 weeks" for someone who pressed "13 to 27 weeks" (HZ-06, HZ-18)."""
+    findings = F("bleeding", weeks=weeks, contractions="no")
+    assert f"You told me: {words}," in render_advice(assess(findings), clinic, findings)

@@ -15,6 +15,7 @@ from datetime import datetime
 from .clinic import Clinic, Service
 from .decision import Decision, Level
 from .findings import Findings
+from .rules import GESTATION_RANGES
 
 BULLET = "• "
 
@@ -495,6 +496,18 @@ def _act_sooner(decision: Decision, clinic: Clinic) -> list[str]:
     ]
 
 
+def _weeks_words(weeks: float) -> str:
+    """ "20 weeks pregnant", "20+3 weeks pregnant", or the range a quick-reply button stood for
+    ("13 to 27 weeks pregnant": the button records its range's most cautious week)."""
+    for title, recorded in GESTATION_RANGES:
+        if abs(weeks - recorded) < 1e-9:
+            return title[:1].lower() + title[1:] + " pregnant"
+    whole, days = int(weeks), round((weeks - int(weeks)) * 7)
+    if days == 7:
+        whole, days = whole + 1, 0
+    return f"{whole}+{days} weeks pregnant" if days else f"{whole} weeks pregnant"
+
+
 def read_back(findings: Findings | None) -> list[str]:
     """What the bot understood, so the patient can correct a misreading (Almond 2009: check
     understanding). Empty when nothing was understood."""
@@ -502,12 +515,7 @@ def read_back(findings: Findings | None) -> list[str]:
         return []
     parts: list[str] = []
     if findings.gestational_weeks is not None:
-        weeks = findings.gestational_weeks
-        parts.append(
-            f"{weeks:g} weeks pregnant"
-            if weeks == int(weeks)
-            else f"about {weeks:.0f} weeks pregnant"
-        )
+        parts.append(_weeks_words(findings.gestational_weeks))
     symptoms = sorted(findings.symptoms - findings.resolved - {"contractions"})
     parts.extend(SYMPTOM_WORDS.get(code, code.replace("_", " ")) for code in symptoms)
     parts.extend(

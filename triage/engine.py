@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from .codes import CI_RISK_FACTORS, CONTRACTION_ANSWERS, SEED_SYMPTOMS
 from .decision import Decision, Level, Reason
 from .findings import Findings
-from .rules import TERM, WEEK_BOUNDARIES, Rule, fired_rules
+from .rules import EARLY_END, WEEK_BOUNDARIES, Rule, fired_rules
 
 #: Symptoms for which contractions decide between cervical insufficiency, preterm labour and
 #: (from 37 weeks) labour.
@@ -146,10 +146,10 @@ def missing_information(findings: Findings) -> list[str]:
     if (
         f.contraction_status == "unknown"
         and f.has(*_ASK_CONTRACTIONS_FOR)
-        and (weeks is None or weeks >= 13)
+        and (weeks is None or weeks >= EARLY_END)
     ):
         missing.append("contractions")
     return missing
 
 
-__all__ = ["HELD", "TERM", "assess", "completions", "floor", "hold", "missing_information"]
+__all__ = ["HELD", "assess", "completions", "floor", "hold", "missing_information"]

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -52,15 +51,10 @@ WEEKS_TOLERANCE = 0.15
 
 
 def rasa_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        PYTHONPATH=str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
-        TF_CPP_MIN_LOG_LEVEL="2",
-        RASA_TELEMETRY_ENABLED="false",
-        SQLALCHEMY_SILENCE_UBER_WARNING="1",
-        LOG_LEVEL="INFO",
-    )
-    return env
+    """The same environment as every other Rasa process the evaluation starts."""
+    from .servers import server_env
+
+    return server_env()
 
 
 # -- entities on the gold set -------------------------------------------------------------------

@@ -736,9 +736,8 @@ def test_gestation_buttons_record_the_most_cautious_week_of_their_range():
     """Choosing a range button never lowers the level below any week inside that range."""
     from triage.rules import GESTATION_RANGES, TERM
 
-    edges = [0.0] + [weeks for _, weeks in GESTATION_RANGES]
     bounds = [(0.0, 13.0), (13.0, 28.0), (28.0, TERM), (TERM, 42.0)]
-    assert len(bounds) == len(GESTATION_RANGES) and edges
+    assert len(bounds) == len(GESTATION_RANGES)
     for (lo, hi), (_title, recorded) in zip(bounds, GESTATION_RANGES, strict=False):
         assert lo <= recorded < hi
         for f in _all_findings():

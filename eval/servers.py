@@ -11,6 +11,7 @@ is never disturbed, and their logs are kept so tests can check that no patient t
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import time
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import httpx
 import yaml
+
+from actions.server import TOKEN_ENV, TOKEN_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -61,6 +64,7 @@ class Bot:
     db_url: str
     log_dir: Path
     processes: list = field(default_factory=list)
+    action_token: str = ""
 
     def logs(self) -> str:
         return "".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("*.log")))
@@ -102,6 +106,40 @@ def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> 
     )
 
 
+def action_server_command(port: int) -> list[str]:
+    """Our action server entry point (actions/server.py), as scripts/run.sh starts it."""
+    return [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(port)]
+
+
+def start_action_server(
+    workdir: Path, token: str | None = None, port: int | None = None
+) -> tuple[subprocess.Popen, str, Path]:
+    """Starts the action server alone (with ``token`` as its shared secret when given) and
+    waits for its health check; returns the process, its base URL and its log file."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    env = server_env()
+    env.pop(TOKEN_ENV, None)
+    if token:
+        env[TOKEN_ENV] = token
+    log = workdir / "actions.log"
+    proc = subprocess.Popen(
+        action_server_command(port),
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait(f"{url}/health", proc, log, timeout=60)
+    except Exception:
+        proc.kill()
+        proc.wait()
+        raise
+    return proc, url, log
+
+
 def start_bot(
     workdir: Path,
     tracker_store: dict | None = None,
@@ -122,10 +160,14 @@ def start_bot(
         }
         db_url = f"sqlite:///{db_file}"
     actions_port, rasa_port = free_port(), free_port()
+    # The action server's shared secret, as scripts/run.sh sets one per start: every test that
+    # talks to the bot also checks that Rasa's calls (channels/action_http.py) carry it.
+    token = secrets.token_urlsafe(24)
     endpoints = {
         "action_endpoint": {
             "url": f"http://127.0.0.1:{actions_port}/webhook",
             "enable_selective_domain": True,
+            "headers": {TOKEN_HEADER: token},
         },
         "tracker_store": tracker_store,
     }
@@ -139,22 +181,15 @@ def start_bot(
         actions_url=f"http://127.0.0.1:{actions_port}",
         db_url=db_url or "",
         log_dir=workdir,
+        action_token=token,
     )
     actions_log = workdir / "actions.log"
     actions = None
     if start_actions:
         actions = subprocess.Popen(
-            [
-                str(VENV_BIN / "rasa"),
-                "run",
-                "actions",
-                "--port",
-                str(actions_port),
-                "--actions",
-                "actions",
-            ],
+            action_server_command(actions_port),
             cwd=ROOT,
-            env=env,
+            env={**env, TOKEN_ENV: token},
             stdout=actions_log.open("w"),
             stderr=subprocess.STDOUT,
         )

@@ -12,9 +12,13 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-# rasa_sdk listens where SANIC_HOST says (its default is every interface): loopback unless the
-# deployment says otherwise (docs/deployment.md).
-SANIC_HOST="${SANIC_HOST:-127.0.0.1}" "$RASA" run actions --port 5055 --actions actions & pids+=($!)
+# The action server (actions/server.py: rasa_sdk's app) listens where SANIC_HOST says (its
+# default is every interface): loopback unless the deployment says otherwise. It refuses calls
+# without the shared secret ACTION_SERVER_TOKEN, which the Rasa server sends from the endpoints
+# file (action_endpoint.headers); a fresh one per start unless the deployment sets its own
+# (docs/deployment.md).
+export ACTION_SERVER_TOKEN="${ACTION_SERVER_TOKEN:-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')}"
+SANIC_HOST="${SANIC_HOST:-127.0.0.1}" "$PY" -m actions.server --port 5055 --actions actions & pids+=($!)
 "$RASA" run --model "$MODEL" --port 5005 --interface "${RASA_INTERFACE:-127.0.0.1}" \
   --credentials credentials.yml --endpoints "$ENDPOINTS" \
   --cors ${RASA_CORS:-http://localhost:8080 http://127.0.0.1:8080} & pids+=($!)

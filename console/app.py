@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from console import cases, views_admin, views_auth, views_case, views_queue
 from console.config import REPO_ROOT, Settings
 from console.db import make_engine
-from console.security import CSRFCheck, SecurityHeaders, SessionGate
+from console.security import CSRFCheck, ProxyHeaders, SecurityHeaders, SessionGate
 from console.web import HERE, make_templates
 
 CASE = "/conversation/{sender_id:path}"
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app = Starlette(
         routes=ROUTES,
         middleware=[
+            Middleware(ProxyHeaders),
             Middleware(SecurityHeaders),
             Middleware(SessionGate),
             Middleware(CSRFCheck),

@@ -39,6 +39,7 @@ ACTIONS = (
     "disable_user",
     "enable_user",
     "unlock_user",
+    "unlock_address",
 )
 
 

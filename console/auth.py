@@ -1,13 +1,14 @@
-"""Accounts, argon2 password hashes, and the lock-out after repeated failed logins.
+"""Accounts, argon2 password hashes, and the login check (throttled by console/throttle.py).
 
-Lock-out is computed from ``console_login_attempts`` rather than a counter on the user row,
-so it works the same for a username that does not exist: an attacker can neither tell real
-usernames from the responses nor avoid the lock by guessing names. A second, looser limit
-per client address slows down spraying one password over many usernames.
+The throttle counts a username whether or not it exists, so the answers do not reveal which
+accounts exist; the audit log keeps an unknown username only as a keyed hash
+(``audit_name``), because it is often a password typed in the wrong box.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import time
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.engine import Engine
 
-from console.tables import login_attempts, users
+from console import passwords, throttle
+from console.tables import sessions, users
 
 ROLES = ("nurse", "admin")
 MIN_PASSWORD_LENGTH = 12
@@ -59,6 +61,9 @@ def check_password_rules(username: str, password: str) -> None:
         raise AccountError(f"the password must be at most {MAX_PASSWORD_LENGTH} characters")
     if password.strip().lower() == username.strip().lower():
         raise AccountError("the password must not be the username")
+    reason = passwords.weakness(username, password)
+    if reason:
+        raise AccountError(reason)
 
 
 def _user(row) -> User:
@@ -101,7 +106,11 @@ def list_users(engine: Engine) -> list[User]:
         return [_user(r) for r in conn.execute(sa.select(users).order_by(users.c.username))]
 
 
-def set_password(engine: Engine, username: str, password: str) -> None:
+def set_password(
+    engine: Engine, username: str, password: str, keep_session: str | None = None
+) -> int:
+    """New password; every session of the account ends (but ``keep_session``, the token hash
+    of the session that changed it, if any), in the same transaction. Returns how many ended."""
     user = get_user(engine, username)
     if user is None:
         raise AccountError(f"no user named {username!r}")
@@ -112,6 +121,11 @@ def set_password(engine: Engine, username: str, password: str) -> None:
             .where(users.c.id == user.id)
             .values(password_hash=_hasher.hash(password))
         )
+        return conn.execute(
+            sa.delete(sessions).where(
+                sessions.c.user_id == user.id, sessions.c.token_hash != (keep_session or "")
+            )
+        ).rowcount
 
 
 def set_disabled(engine: Engine, username: str, disabled: bool) -> None:
@@ -122,101 +136,50 @@ def set_disabled(engine: Engine, username: str, disabled: bool) -> None:
         conn.execute(sa.update(users).where(users.c.id == user.id).values(disabled=disabled))
 
 
-def unlock(engine: Engine, username: str) -> int:
-    """Forget the failed attempts for ``username`` (an admin's answer to a locked nurse)."""
-    with engine.begin() as conn:
-        return conn.execute(
-            sa.delete(login_attempts).where(
-                login_attempts.c.username == username.lower(), login_attempts.c.success.is_(False)
-            )
-        ).rowcount
-
-
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None
-    locked_for: int = 0  # seconds until another try is allowed; 0 when not locked
-
-
-def _lock_remaining(
-    conn, column, value: str, threshold: int, window: int, duration: int, now: float
-) -> int:
-    """Seconds left on a lock for ``value``: ``threshold`` failures within ``window``,
-    counted since the last success, lock for ``duration`` after the latest failure."""
-    last_success = (
-        conn.execute(
-            sa.select(sa.func.max(login_attempts.c.at)).where(
-                column == value, login_attempts.c.success.is_(True)
-            )
-        ).scalar()
-        or 0
-    )
-    since = max(last_success, now - max(window, duration))
-    failures = (
-        conn.execute(
-            sa.select(login_attempts.c.at)
-            .where(
-                column == value,
-                login_attempts.c.success.is_(False),
-                login_attempts.c.at > since,
-            )
-            .order_by(login_attempts.c.at.desc())
-            .limit(threshold)
-        )
-        .scalars()
-        .all()
-    )
-    if len(failures) < threshold or failures[0] - failures[-1] > window:
-        return 0
-    return max(0, int(failures[0] + duration - now + 0.999))
+    wait: float = 0  # seconds before another try is allowed from here; 0 when not throttled
+    known: bool = False  # the username is an account (for the audit log only, never shown)
 
 
 def authenticate(engine: Engine, username: str, password: str, ip: str, settings) -> LoginResult:
-    """Check a login; records the attempt. A locked name is refused even with the right password."""
+    """Check a login. The attempt is counted (atomically) before the password is checked;
+    a throttled attempt is refused without checking it."""
     name = username.strip().lower()[:255]
-    ip = (ip or "unknown")[:64]
-    now = time.time()
     with engine.connect() as conn:
-        locked = max(
-            _lock_remaining(
-                conn,
-                login_attempts.c.username,
-                name,
-                settings.lockout_threshold,
-                settings.lockout_window,
-                settings.lockout_duration,
-                now,
-            ),
-            _lock_remaining(
-                conn,
-                login_attempts.c.ip,
-                ip,
-                settings.ip_threshold,
-                settings.lockout_window,
-                settings.lockout_duration,
-                now,
-            ),
-        )
         row = conn.execute(sa.select(users).where(sa.func.lower(users.c.username) == name)).first()
-    if locked:
-        return LoginResult(None, locked)
+    wait = throttle.reserve(engine, name, ip, settings)
+    if wait:
+        return LoginResult(None, wait, row is not None)
     ok = False
     try:
         ok = _hasher.verify(row.password_hash if row else _dummy(), password[:MAX_PASSWORD_LENGTH])
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     ok = ok and row is not None and not row.disabled
+    if not ok:
+        return LoginResult(None, 0, row is not None)
+    throttle.succeeded(engine, name, ip)
+    values: dict[str, object] = {"last_login_at": time.time()}
+    if _hasher.check_needs_rehash(row.password_hash):
+        values["password_hash"] = _hasher.hash(password)
     with engine.begin() as conn:
-        conn.execute(sa.insert(login_attempts).values(username=name, ip=ip, at=now, success=ok))
-        if ok:
-            values: dict[str, object] = {"last_login_at": now}
-            if _hasher.check_needs_rehash(row.password_hash):
-                values["password_hash"] = _hasher.hash(password)
-            conn.execute(sa.update(users).where(users.c.id == row.id).values(**values))
-    return LoginResult(_user(row) if ok else None)
+        conn.execute(sa.update(users).where(users.c.id == row.id).values(**values))
+    return LoginResult(_user(row), 0, True)
 
 
-def prune_attempts(engine: Engine, older_than: float) -> None:
-    """Login attempts are only needed for the lock-out window; the audit log keeps the rest."""
-    with engine.begin() as conn:
-        conn.execute(sa.delete(login_attempts).where(login_attempts.c.at < older_than))
+def audit_name(username: str, known: bool, secret: str) -> str:
+    """What the audit log keeps of an attempted username: a known one as typed; an unknown
+    one (often a password typed in the wrong box) as its first two characters and a keyed
+    hash, enough to see that the same wrong name was tried again, and not to read it."""
+    if known:
+        return username
+    if not username:
+        return "-"
+    digest = hmac.new(
+        secret.encode("utf-8"),
+        b"audit-username:" + username.lower().encode("utf-8"),
+        hashlib.sha256,
+    ).hexdigest()
+    return f"{username[:2]}…#{digest[:12]}"

@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 
-from console import audit, auth, migrate
+from console import audit, auth, migrate, throttle
 from console import purge as purge_mod
 from console.config import Settings
 from console.db import make_engine
@@ -65,7 +65,7 @@ def cmd_serve(args, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
-        proxy_headers=True,
+        proxy_headers=False,  # console/security.py reads them, from trusted proxies only
         server_header=False,
         access_log=False,
         ws="none",
@@ -91,9 +91,14 @@ def cmd_create_user(args, settings: Settings) -> int:
 
 def cmd_set_password(args, settings: Settings) -> int:
     engine = _engine(settings)
-    auth.set_password(engine, args.username, _read_password(args))
-    audit.record(engine, "set_password", username=_actor(), detail={"user": args.username})
-    print(f"password changed for {args.username!r}")
+    ended = auth.set_password(engine, args.username, _read_password(args))
+    audit.record(
+        engine,
+        "set_password",
+        username=_actor(),
+        detail={"user": args.username, "sessions_ended": ended},
+    )
+    print(f"password changed for {args.username!r}; {ended} session(s) ended")
     return 0
 
 
@@ -112,9 +117,17 @@ def cmd_disable_user(args, settings: Settings) -> int:
 
 def cmd_unlock_user(args, settings: Settings) -> int:
     engine = _engine(settings)
-    auth.unlock(engine, args.username)
+    cleared = throttle.clear_username(engine, args.username)
     audit.record(engine, "unlock_user", username=_actor(), detail={"user": args.username})
-    print(f"unlocked {args.username!r}")
+    print(f"cleared the login delays of {args.username!r} ({cleared} address(es))")
+    return 0
+
+
+def cmd_unlock_address(args, settings: Settings) -> int:
+    engine = _engine(settings)
+    cleared = throttle.clear_address(engine, args.address)
+    audit.record(engine, "unlock_address", username=_actor(), detail={"address": args.address})
+    print(f"cleared the login delays of address {args.address} ({cleared} counter(s))")
     return 0
 
 
@@ -171,9 +184,17 @@ def build_parser() -> argparse.ArgumentParser:
     disable.add_argument("--enable", action="store_true", help="enable it again instead")
     disable.set_defaults(func=cmd_disable_user)
 
-    unlock = sub.add_parser("unlock-user", help="clear the failed-login lock of an account")
+    unlock = sub.add_parser(
+        "unlock-user", help="clear the login delays of an account, from every address"
+    )
     unlock.add_argument("username")
     unlock.set_defaults(func=cmd_unlock_user)
+
+    unlock_ip = sub.add_parser(
+        "unlock-address", help="clear the login delays of a client address, for every username"
+    )
+    unlock_ip.add_argument("address")
+    unlock_ip.set_defaults(func=cmd_unlock_address)
 
     sub.add_parser("list-users", help="list accounts").set_defaults(func=cmd_list_users)
 

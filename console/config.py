@@ -7,6 +7,7 @@ and an operator can read in one place every knob the console has (docs/console.m
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import stat
@@ -28,11 +29,33 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name, "").strip().lower()
-    if not value:
-        return default
+def _env_cookie_secure() -> bool | None:
+    """``CONSOLE_COOKIE_SECURE``: 1 always, 0 never (plain-HTTP development only), unset or
+    ``auto``: follow the request's scheme (see console/security.py, ``ProxyHeaders``)."""
+    value = os.environ.get("CONSOLE_COOKIE_SECURE", "").strip().lower()
+    if value in ("", "auto"):
+        return None
     return value in ("1", "true", "yes", "on")
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(value: str) -> tuple[Network, ...]:
+    """``10.0.0.5, 10.1.0.0/16, ::1`` -> networks; an invalid entry is an error that names it
+    (a typo here would silently trust nobody, or worse, be read as something else)."""
+    networks = []
+    for item in value.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"CONSOLE_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR"
+            ) from None
+    return tuple(networks)
 
 
 def resolve_db_url(url: str, root: Path = REPO_ROOT) -> str:
@@ -104,13 +127,19 @@ class Settings:
     secret_key: str = field(repr=False)
     retention_days: int = 365
     timezone: str = "UTC"
-    cookie_secure: bool = False
+    #: None: Secure cookies and HSTS follow the request scheme, failing closed; True/False force
+    cookie_secure: bool | None = None
+    #: proxies whose X-Forwarded-For / X-Forwarded-Proto are believed; nobody's by default
+    trusted_proxies: tuple[Network, ...] = ()
     session_max_age: int = 12 * 3600  # absolute: one long shift
     session_idle: int = 60 * 60  # idle time-out
-    lockout_threshold: int = 5  # failed logins for one username ...
-    lockout_window: int = 15 * 60  # ... within this window ...
-    lockout_duration: int = 15 * 60  # ... lock that username for this long
-    ip_threshold: int = 30  # failed logins from one address in the window
+    # login throttling (console/throttle.py): failures allowed before a delay, then the delay
+    # doubles from `throttle_base` up to `throttle_cap`; counts are forgotten after a quiet day
+    pair_free_failures: int = 5  # one username from one address
+    ip_free_failures: int = 20  # any usernames from one address
+    throttle_base: int = 30
+    throttle_cap: int = 15 * 60
+    throttle_forget: int = 24 * 3600
     poll_seconds: int = 10
     gap_timeout: int = 60  # see console/sync.py
     page_size: int = 50
@@ -126,11 +155,12 @@ class Settings:
             timezone=os.environ.get("CONSOLE_TIMEZONE", "").strip()
             or _clinic_timezone(root)
             or "UTC",
-            cookie_secure=_env_bool("CONSOLE_COOKIE_SECURE", False),
+            cookie_secure=_env_cookie_secure(),
+            trusted_proxies=parse_networks(os.environ.get("CONSOLE_TRUSTED_PROXIES", "")),
             session_max_age=_env_int("CONSOLE_SESSION_HOURS", 12) * 3600,
             session_idle=_env_int("CONSOLE_IDLE_MINUTES", 60) * 60,
-            lockout_threshold=_env_int("CONSOLE_LOCKOUT_THRESHOLD", 5),
-            lockout_duration=_env_int("CONSOLE_LOCKOUT_MINUTES", 15) * 60,
+            pair_free_failures=_env_int("CONSOLE_LOGIN_FREE_FAILURES", 5),
+            throttle_cap=_env_int("CONSOLE_LOGIN_MAX_DELAY_MINUTES", 15) * 60,
             poll_seconds=max(2, _env_int("CONSOLE_POLL_SECONDS", 10)),
         )
 

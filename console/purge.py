@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from console import audit
 from console.db import events_table_exists
-from console.tables import PER_CONVERSATION, events, login_attempts, sync_state
+from console.tables import PER_CONVERSATION, events, login_throttle, sync_state
 
 BATCH = 100
 DAY = 86400
@@ -87,7 +87,7 @@ def purge(
                 )
             _lower_watermark(conn)
     with engine.begin() as conn:
-        conn.execute(sa.delete(login_attempts).where(login_attempts.c.at < cutoff))
+        conn.execute(sa.delete(login_throttle).where(login_throttle.c.last_failure_at < cutoff))
         audit.record(
             conn,
             "purge",

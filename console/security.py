@@ -1,4 +1,4 @@
-"""The three middlewares every request passes: headers, session gate, CSRF.
+"""The middlewares every request passes: proxy headers, headers, session gate, CSRF.
 
 Why middleware and not a decorator per view: they deny by default. A route added later is
 behind the login and the CSRF check without anyone remembering to protect it; only the
@@ -8,6 +8,7 @@ tests assert that list, and try every route of the app without a session).
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import parse_qs, quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -30,8 +31,75 @@ CSP = (
 )
 
 
+#: Requests that do not count as activity for the idle time-out: the queue's automatic poll
+#: (else an open queue tab would keep a session alive for ever).
+PASSIVE_PATHS = frozenset({"/queue/poll"})
+FORWARDED_HEADERS = (b"x-forwarded-for", b"x-forwarded-proto", b"forwarded")
+
+
 def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def _trusted(value: str, networks) -> bool:
+    address = _ip(value)
+    return address is not None and any(address in network for network in networks)
+
+
+class ProxyHeaders:
+    """The client address and scheme, believing ``X-Forwarded-For``/``-Proto`` only from the
+    proxies in ``CONSOLE_TRUSTED_PROXIES`` (none by default).
+
+    The client is the right-most ``X-Forwarded-For`` address that is not itself a trusted
+    proxy (entries further left are whatever the client chose to send). Also decides whether
+    the response is for HTTPS (``scope["state"]["secure"]``: Secure cookies and HSTS), failing
+    closed: HTTPS if the scheme says so; and also when unsure, that is when a trusted proxy
+    sends no recognisable ``X-Forwarded-Proto``, or forwarding headers arrive from a peer that
+    is not trusted (a proxy someone forgot to configure). ``CONSOLE_COOKIE_SECURE=1``/``0``
+    overrides the decision. Replaces uvicorn's own proxy handling, which trusts loopback.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        settings = scope["app"].state.settings
+        headers = Headers(scope=scope)
+        peer = scope["client"][0] if scope.get("client") else ""
+        scheme = scope.get("scheme", "http")
+        unsure = False
+        if peer and _trusted(peer, settings.trusted_proxies):
+            hops = [h.strip() for h in ",".join(headers.getlist("x-forwarded-for")).split(",")]
+            client = peer
+            for hop in reversed([h for h in hops if h]):
+                client = hop
+                if not _trusted(hop, settings.trusted_proxies):
+                    break
+            if _ip(client) is not None:
+                scope["client"] = (str(_ip(client)), 0)
+            proto = headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
+            if proto in ("http", "https"):
+                scheme = proto
+            else:
+                unsure = True
+            scope["scheme"] = scheme
+        elif any(k in FORWARDED_HEADERS for k, _ in scope["headers"]):
+            unsure = True
+        secure = scheme == "https" or unsure
+        if settings.cookie_secure is not None:
+            secure = settings.cookie_secure
+        scope.setdefault("state", {})["secure"] = secure
+        await self.app(scope, receive, send)
 
 
 class SecurityHeaders:
@@ -45,7 +113,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         static = scope["path"].startswith(PUBLIC_PREFIXES)
-        hsts = scope["app"].state.settings.cookie_secure  # HTTPS deployments only
+        hsts = scope.get("state", {}).get("secure", True)  # decided by ProxyHeaders
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -88,6 +156,7 @@ class SessionGate:
             state.engine,
             request.cookies.get(sessions.SESSION_COOKIE),
             state.settings,
+            scope["path"] not in PASSIVE_PATHS,
         )
         scope.setdefault("state", {})["session"] = session
         if session is not None or is_public(scope["path"]):

@@ -70,8 +70,11 @@ def _token(cookie: str | None, secret: str) -> str | None:
         return None
 
 
-def load(engine: Engine, cookie: str | None, settings) -> Session | None:
-    """The live session for a cookie, or None (expired, idle too long, user disabled...)."""
+def load(engine: Engine, cookie: str | None, settings, activity: bool = True) -> Session | None:
+    """The live session for a cookie, or None (expired, idle too long, user disabled...).
+
+    ``activity=False`` for requests the browser makes by itself (the queue's poll): they are
+    served but do not push back the idle time-out."""
     token = _token(cookie, settings.secret_key)
     if token is None:
         return None
@@ -92,7 +95,7 @@ def load(engine: Engine, cookie: str | None, settings) -> Session | None:
     if expired or row.disabled:
         delete(engine, cookie, settings.secret_key)
         return None
-    if now - row.last_seen_at > 30:  # keep writes rare: at most one per half minute
+    if activity and now - row.last_seen_at > 30:  # keep writes rare: at most one per half minute
         with engine.begin() as conn:
             conn.execute(
                 sa.update(sessions)

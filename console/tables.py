@@ -49,14 +49,16 @@ sessions = sa.Table(
     sa.Column("last_seen_at", sa.Float, nullable=False),
 )
 
-login_attempts = sa.Table(
-    "console_login_attempts",
+#: Failed-login counters (console/throttle.py): one row per (username, address) pair
+#: (kind "pair") and per address (kind "ip", username "").
+login_throttle = sa.Table(
+    "console_login_throttle",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("username", sa.String(255), nullable=False),
-    sa.Column("ip", sa.String(64), nullable=False),
-    sa.Column("at", sa.Float, nullable=False),
-    sa.Column("success", sa.Boolean, nullable=False),
+    sa.Column("kind", sa.String(8), primary_key=True),
+    sa.Column("username", sa.String(255), primary_key=True),
+    sa.Column("ip", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure_at", sa.Float, nullable=False),
 )
 
 conversations = sa.Table(
@@ -143,8 +145,7 @@ audit = sa.Table(
 )
 
 sa.Index("ix_console_sessions_user_id", sessions.c.user_id)
-sa.Index("ix_console_login_attempts_username_at", login_attempts.c.username, login_attempts.c.at)
-sa.Index("ix_console_login_attempts_ip_at", login_attempts.c.ip, login_attempts.c.at)
+sa.Index("ix_console_login_throttle_ip", login_throttle.c.ip)
 sa.Index("ix_console_conversations_queue", conversations.c.level_rank, conversations.c.last_at)
 sa.Index("ix_console_conversations_alert_seq", conversations.c.alert_seq)
 sa.Index("ix_console_conversation_concerns_concern", conversation_concerns.c.concern)

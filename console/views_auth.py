@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from console import audit, auth, sessions
-from console.web import client_ip, db, redirect, render
+from console import audit, auth, sessions, throttle
+from console.web import client_ip, db, is_secure, redirect, render
 
 LOGIN_CSRF_MAX_AGE = 3600
-ATTEMPTS_KEPT = 7 * 86400  # longer than any lock-out window; the audit log keeps the history
 
 
 def safe_next(target: str | None) -> str:
@@ -38,7 +35,7 @@ def _set_cookie(
         path=path,
         httponly=True,
         samesite="strict",
-        secure=request.app.state.settings.cookie_secure,
+        secure=is_secure(request),
     )
 
 
@@ -77,23 +74,27 @@ async def login_submit(request: Request) -> Response:
     ip = client_ip(request)
     settings = request.app.state.settings
     result = await db(request, auth.authenticate, username, password, ip, settings)
-    if result.locked_for:
-        await db(request, audit.record, "login_locked", username=username or "-", ip=ip)
-        minutes = max(1, -(-result.locked_for // 60))
-        return _login_form(
+    logged_name = auth.audit_name(username, result.known, settings.secret_key)
+    if result.wait:
+        await db(request, audit.record, "login_locked", username=logged_name, ip=ip)
+        seconds = int(-(-result.wait // 1))
+        when = f"{seconds} seconds" if seconds < 120 else f"{-(-seconds // 60)} minutes"
+        response = _login_form(
             request,
-            f"Too many failed attempts. Try again in {minutes} minute"
-            f"{'s' if minutes != 1 else ''}, or ask an admin to unlock the account.",
+            f"Too many failed attempts from here. Wait {when} and try again, "
+            "or ask an admin to clear the delay.",
             429,
             username,
         )
+        response.headers["retry-after"] = str(seconds)
+        return response
     if result.user is None:
-        await db(request, audit.record, "login_failed", username=username or "-", ip=ip)
+        await db(request, audit.record, "login_failed", username=logged_name, ip=ip)
         return _login_form(request, "Wrong username or password.", 401, username)
     old_cookie = request.cookies.get(sessions.SESSION_COOKIE)
     await db(request, sessions.delete, old_cookie, settings.secret_key)
-    await db(request, sessions.prune, settings)  # housekeeping: dead sessions, old attempts
-    await db(request, auth.prune_attempts, time.time() - ATTEMPTS_KEPT)
+    await db(request, sessions.prune, settings)  # housekeeping: dead sessions, old counters
+    await db(request, throttle.prune, settings)
     cookie = await db(request, sessions.create, result.user, settings.secret_key)
     await db(
         request, audit.record, "login", username=result.user.username, user_id=result.user.id, ip=ip
@@ -107,7 +108,7 @@ async def login_submit(request: Request) -> Response:
         path="/",
         httponly=True,
         samesite="strict",
-        secure=settings.cookie_secure,
+        secure=is_secure(request),
     )
     return response
 
@@ -132,7 +133,7 @@ async def logout(request: Request) -> Response:
         path="/",
         httponly=True,
         samesite="strict",
-        secure=settings.cookie_secure,
+        secure=is_secure(request),
     )
     return response
 

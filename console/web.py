@@ -99,7 +99,14 @@ def redirect(url: str) -> RedirectResponse:
 
 
 def client_ip(request: Request) -> str:
+    """The client's address (from X-Forwarded-For only behind a trusted proxy: see
+    console/security.py, ``ProxyHeaders``)."""
     return request.client.host if request.client else "unknown"
+
+
+def is_secure(request: Request) -> bool:
+    """Whether cookies get ``Secure`` (decided once per request by ``ProxyHeaders``)."""
+    return bool(getattr(request.state, "secure", True))
 
 
 async def db(request: Request, fn, *args, **kwargs):

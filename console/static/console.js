@@ -61,7 +61,11 @@
       headers: { "Accept": "application/json" }
     }).then(function (response) {
       if (response.status === 401 || response.type === "opaqueredirect") {
-        stop("Your session has ended. Reload the page to log in again.");
+        // the session ended (the poll itself never extends it): off to the login page, which
+        // brings the nurse back here afterwards
+        stop("Your session has ended. Going to the login page.");
+        window.location.assign("/login?next=" + encodeURIComponent(
+          window.location.pathname + window.location.search));
         return null;
       }
       if (!response.ok) {

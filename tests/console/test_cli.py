@@ -7,10 +7,11 @@ import stat
 from pathlib import Path
 
 import sqlalchemy as sa
+from starlette.testclient import TestClient
 
-from console import audit
+from console import audit, migrate, throttle
 from console.config import Settings, load_secret, resolve_db_url
-from tests.console.conftest import csrf_of, login
+from tests.console.conftest import ADMIN, NURSE, SECRET, csrf_of, login
 
 
 def test_create_user_from_stdin_and_log_in(cli, client, engine):
@@ -124,10 +125,10 @@ def test_set_password_disable_unlock_list(cli, client):
     assert "nurse.pat\tnurse\tactive" in listing.stdout
 
 
-def test_migrate_command(cli):
+def test_migrate_command(cli, engine):
     result = cli("migrate")
     assert result.returncode == 0
-    assert "revision 0001" in result.stdout
+    assert f"revision {migrate.head_revision(engine)}" in result.stdout
 
 
 def test_no_default_account(engine, client):
@@ -180,3 +181,27 @@ def test_timezone_from_clinic_file(tmp_path, monkeypatch):
 def test_logout_form_is_on_every_page(nurse_client):
     page = nurse_client.get("/")
     assert 'action="/logout"' in page.text and csrf_of(page.text)
+
+
+def test_set_password_ends_the_accounts_sessions(cli, client, users):
+    """Before issue 14 a stolen session outlived the password reset meant to stop it."""
+    assert login(client, *NURSE).status_code == 303
+    with TestClient(client.app, base_url="http://testserver") as admin:
+        assert login(admin, *ADMIN).status_code == 303
+        assert client.get("/", follow_redirects=False).status_code == 200
+        changed = cli("set-password", NURSE[0], "--password-stdin", stdin="a brand new password\n")
+        assert changed.returncode == 0, changed.stderr
+        assert "1 session(s) ended" in changed.stdout
+        assert client.get("/", follow_redirects=False).status_code == 401  # logged out
+        assert admin.get("/", follow_redirects=False).status_code == 200  # others unaffected
+
+
+def test_unlock_address(cli, engine):
+    settings = Settings(db_url="sqlite://", secret_key=SECRET, ip_free_failures=1)
+    throttle.reserve(engine, "someone", "198.51.100.5", settings)
+    assert throttle.reserve(engine, "someone.else", "198.51.100.5", settings) > 0
+    result = cli("unlock-address", "198.51.100.5")
+    assert result.returncode == 0, result.stderr
+    assert throttle.reserve(engine, "someone.else", "198.51.100.5", settings) == 0
+    rows, _ = audit.entries(engine, action="unlock_address")
+    assert rows[0].detail == {"address": "198.51.100.5"}

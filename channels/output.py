@@ -9,8 +9,6 @@ from rasa.core.channels.channel import CollectingOutputChannel
 
 from triage import fallback_advice, load_clinic
 
-MAX_MESSAGE_CHARS = 20_000
-
 
 @functools.lru_cache(maxsize=1)
 def safety_net_text() -> str:
@@ -29,15 +27,6 @@ def combined(message: Dict[str, Any]) -> Dict[str, Any]:
         if message.get(key):
             out[key] = message[key]
     return out
-
-
-def clean_user_text(text: Any) -> str:
-    """A message is always a string of bounded size that encodes as UTF-8; nothing else
-    reaches the NLU. A lone UTF-16 surrogate (a cut emoji) becomes "?" instead of crashing the
-    extractor and losing the message's symptoms."""
-    if not isinstance(text, str):
-        text = "" if text is None else str(text)
-    return text[:MAX_MESSAGE_CHARS].encode("utf-8", "replace").decode("utf-8")
 
 
 class CombinedCollectingOutputChannel(CollectingOutputChannel):

@@ -259,7 +259,7 @@ def test_the_action_server_listens_on_loopback_only(bot: Bot):
 def test_clean_user_text_keeps_the_words_around_a_cut_emoji():
     """The widget's 1,000-character cut can split an emoji into a lone surrogate; the
     channel makes the text encodable so the NLU reads the rest instead of failing."""
-    from channels.output import clean_user_text
+    from channels.handling import clean_user_text
 
     cleaned = clean_user_text("bleeding heavily \ud83d")
     assert cleaned.startswith("bleeding heavily") and cleaned.encode("utf-8")

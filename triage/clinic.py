@@ -79,6 +79,11 @@ class Clinic:
     domestic_abuse: Service | None = None
     #: The clinic's time zone: opening hours are read in it.
     timezone: str = "UTC"
+    #: How long the website chat keeps a conversation on the patient's device after the last
+    #: message: 0 (the default) only while the browser tab is open, at most 24 hours.
+    chat_kept_hours: float = 0
+    #: Where the chat's "Leave quickly" button takes a patient who may be watched.
+    quick_exit_url: str = "https://www.bbc.co.uk/weather"
 
     def local_time(self, at: datetime | None = None) -> datetime:
         """``at`` (or now) in the clinic's time zone."""
@@ -181,7 +186,25 @@ def clinic_from_dict(data: Mapping[str, Any], source: str = "clinic config") -> 
         **{key: _service(data, key, source) for key in _SERVICES},
         **{key: _service(data, key, source) for key in _OPTIONAL_SERVICES if data.get(key)},
         timezone=_timezone(data, source),
+        chat_kept_hours=_kept_hours(data, source),
+        quick_exit_url=_https_url(data, "quick_exit_url", source) or Clinic.quick_exit_url,
     )
+
+
+def _kept_hours(data: Mapping[str, Any], source: str) -> float:
+    value = data.get("chat_kept_hours", 0)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 24:
+        raise ClinicConfigError(f"{source}: chat_kept_hours must be a number from 0 to 24")
+    return float(value)
+
+
+def _https_url(data: Mapping[str, Any], key: str, source: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"https://[^\s\"'<>]+", value):
+        raise ClinicConfigError(f"{source}: {key} must be an https:// address")
+    return value
 
 
 def load_clinic(path: str | os.PathLike[str] | None = None) -> Clinic:

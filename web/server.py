@@ -60,6 +60,8 @@ class DemoClinic:
     maternity_triage: Service
     contacts: tuple[Service, ...]
     address: str | None = None
+    chat_kept_hours: float = 0
+    quick_exit_url: str = "https://www.bbc.co.uk/weather"
 
 
 def load_demo_clinic(path: str | os.PathLike[str] | None = None) -> DemoClinic:
@@ -70,6 +72,8 @@ def load_demo_clinic(path: str | os.PathLike[str] | None = None) -> DemoClinic:
         maternity_triage=c.maternity_triage,
         contacts=(c.maternity_triage, c.early_pregnancy_unit, c.midwife_team, c.out_of_hours),
         address=c.maternity_triage.address,
+        chat_kept_hours=c.chat_kept_hours,
+        quick_exit_url=c.quick_exit_url,
     )
 
 

@@ -101,7 +101,14 @@ class Proc:
 class ScriptedBot:
     """tests/web/scripted_bot.py: a real socket.io channel answering from a script."""
 
-    def __init__(self, workdir: Path, cors: str = "*", channel: str = "project") -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        cors: str = "*",
+        channel: str = "project",
+        settings: dict | None = None,
+        delay: float | None = None,
+    ) -> None:
         self.port = free_port()
         self.channel = channel
         self.url = f"http://127.0.0.1:{self.port}"
@@ -118,6 +125,8 @@ class ScriptedBot:
                 str(self.received_log),
                 "--channel",
                 channel,
+                *(["--settings", json.dumps(settings)] if settings is not None else []),
+                *(["--delay", str(delay)] if delay is not None else []),
             ],
             workdir / f"scripted-bot-{channel}-{self.port}.log",
             f"{self.url}/socket.io/?EIO=4&transport=polling",

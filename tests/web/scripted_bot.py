@@ -123,7 +123,15 @@ async def answer(message: Any) -> None:
         await out.send_response(rid, {"text": f"You said: {text}"})
 
 
-def build_app(port: int, cors: str, log_path: Path | None, channel_kind: str):
+def build_app(
+    port: int,
+    cors: str,
+    log_path: Path | None,
+    channel_kind: str,
+    settings: Dict[str, Any] | None = None,
+):
+    """``settings``: extra credentials (rate_limits, max_turns, require_token) for the
+    project's channels; with them, the project's REST channel is mounted too."""
     global CHANNEL
     from sanic import Sanic
 
@@ -132,6 +140,7 @@ def build_app(port: int, cors: str, log_path: Path | None, channel_kind: str):
         "user_message_evt": "user_uttered",
         "bot_message_evt": "bot_uttered",
         "session_persistence": True,
+        **(settings or {}),
     }
     from rasa.core.channels.socketio import SocketIOInput
 
@@ -162,19 +171,29 @@ def build_app(port: int, cors: str, log_path: Path | None, channel_kind: str):
 
         configure_cors(app, cors)
     app.blueprint(channel.blueprint(on_new_message))
+    if settings is not None and channel_kind == "project":
+        from channels.rest import SafetyNetRestInput
+
+        rest = SafetyNetRestInput.from_credentials(settings)
+        app.blueprint(rest.blueprint(on_new_message), url_prefix="/webhooks/rest")
     return app
 
 
 def main() -> None:
+    global DELAY
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--cors", default="*", help="like `rasa run --cors`; 'none' for no CORS")
     parser.add_argument("--log", type=Path, default=None)
     parser.add_argument("--channel", choices=["project", "rasa"], default="project")
+    parser.add_argument("--settings", default=None, help="JSON: extra channel credentials")
+    parser.add_argument("--delay", type=float, default=DELAY, help="seconds before answering")
     args = parser.parse_args()
+    DELAY = args.delay
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project's channels/
-    app = build_app(args.port, args.cors, args.log, args.channel)
+    settings = json.loads(args.settings) if args.settings else None
+    app = build_app(args.port, args.cors, args.log, args.channel, settings)
     print(f"scripted bot ({args.channel} channel) on http://{args.host}:{args.port}", flush=True)
     app.run(host=args.host, port=args.port, access_log=False, workers=1)
 

@@ -72,8 +72,9 @@ async def _converse(url: str, text: str, timeout: float) -> tuple[str, list[dict
     )
     try:
         await client.emit("session_request", {"session_id": session_id})
-        confirmed_id = await asyncio.wait_for(confirmed, timeout)
-        await client.emit("user_uttered", {"message": text, "session_id": session_id})
+        got = await asyncio.wait_for(confirmed, timeout)
+        confirmed_id = got["session_id"] if isinstance(got, dict) else got
+        await client.emit("user_uttered", {"message": text, "session_id": confirmed_id})
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(answered.wait(), timeout)
         await asyncio.sleep(0.5)  # the rest of a multi-message answer

@@ -304,8 +304,7 @@ def test_new_chat_clears_the_device(chromium, site):
         expect(s.page.locator(".tw-msg")).to_have_count(0)
         s.say("hello")
         assert s.session_id() not in (None, old)
-        keys = s.page.evaluate("() => Object.keys(localStorage)")
-        assert not any(old in k for k in keys)
+        assert not any(old in k for k in s.stored_keys())
     finally:
         s.context.close()
 

@@ -14,6 +14,12 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 BOT_MESSAGES = ".tw-msg--bot"
 USER_MESSAGES = ".tw-msg--user"
 TRIAGE_CARDS = ".tw-triage"
+# The widget's saved conversation ({id, token, updated}) as a JS expression: in sessionStorage
+# by default, in localStorage when the clinic keeps conversations (data-storage="local").
+SAVED_SESSION = (
+    "[sessionStorage, localStorage].map(st => st.getItem(Object.keys(st).find("
+    "k => k.startsWith('triageWidget:session:')) || '')).find(v => v)"
+)
 
 
 def digits(number: str) -> str:
@@ -42,15 +48,19 @@ class Session:
     def wait_connected(self, timeout: float = 20_000) -> None:
         self.page.wait_for_function(
             "() => { const h = document.getElementById('triage-widget');"
-            " return h && h.shadowRoot && !!localStorage.getItem("
-            " Object.keys(localStorage).find(k => k.startsWith('triageWidget:session:')) || '') }",
+            f" return h && h.shadowRoot && !!({SAVED_SESSION}) }}",
             timeout=timeout,
         )
 
     def session_id(self) -> str | None:
         return self.page.evaluate(
-            "() => { const k = Object.keys(localStorage).find(k => k.startsWith('triageWidget:session:'));"
-            " return k ? JSON.parse(localStorage.getItem(k)).id : null }"
+            f"() => {{ const saved = {SAVED_SESSION}; return saved ? JSON.parse(saved).id : null }}"
+        )
+
+    def stored_keys(self) -> list[str]:
+        """Every key in the page's localStorage and sessionStorage."""
+        return self.page.evaluate(
+            "() => Object.keys(localStorage).concat(Object.keys(sessionStorage))"
         )
 
     # ---------------------------------------------------------------- conversation

@@ -142,3 +142,28 @@ test("buttonsOf reads quick_replies or buttons, as text, at most 12", () => {
   const many = Array.from({ length: 20 }, (_, i) => ({ title: `b${i}`, payload: `/b${i}` }));
   assert.equal(h.buttonsOf({ buttons: many }).length, 12);
 });
+
+test("sessionOf: the id and its resume token from session_confirm", () => {
+  const token = "A".repeat(43);
+  assert.deepEqual(h.sessionOf({ session_id: "web-" + "a".repeat(32), resume_token: token }),
+                   { id: "web-" + "a".repeat(32), token });
+  assert.deepEqual(h.sessionOf({ session_id: "abc", resume_token: "<script>" }), { id: "abc", token: null });
+  assert.equal(h.sessionOf({ session_id: "a b", resume_token: token }), null);
+  assert.equal(h.isResumeToken("short"), false);
+});
+
+test("messageId: 32 hex digits from 16 bytes", () => {
+  assert.equal(h.messageId([0, 1, 255, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 171]),
+               "0001ff100000000000000000000000ab");
+});
+
+test("exitUrl: an https address, else an everyday page", () => {
+  assert.equal(h.exitUrl("https://example.org/news"), "https://example.org/news");
+  assert.equal(h.exitUrl("javascript:alert(1)"), "https://www.bbc.co.uk/weather");
+  assert.equal(h.exitUrl("http://example.org"), "https://www.bbc.co.uk/weather");
+  assert.equal(h.exitUrl(undefined), "https://www.bbc.co.uk/weather");
+});
+
+test("parseSessionHours: never more than 24", () => {
+  assert.equal(h.parseSessionHours("48"), 24);
+});

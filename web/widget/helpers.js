@@ -16,6 +16,8 @@ var triageWidgetHelpers = (function () {
   var MAX_BUTTONS = 12;
   var SESSION_ID = /^[A-Za-z0-9_-]{1,100}$/;
   var TRANSPORTS = ["websocket", "polling"];
+  var RESUME_TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
+  var DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather";
 
   /** A trimmed string from a data- attribute, or the fallback when it is missing or blank. */
   function cleanText(value, fallback) {
@@ -31,10 +33,41 @@ var triageWidgetHelpers = (function () {
     return list.length ? list : TRANSPORTS.slice();
   }
 
-  /** data-session-hours: how long a conversation survives a reload; 24 unless positive. */
+  /** data-session-hours: how long a stored conversation survives (data-storage="local"):
+   * 24 unless a positive number, and never more than 24. */
   function parseSessionHours(value) {
     var hours = parseFloat(value);
-    return hours > 0 ? hours : 24;
+    return hours > 0 ? Math.min(hours, 24) : 24;
+  }
+
+  /** data-exit-url: where "Leave quickly" goes; an https address, else an everyday page. */
+  function exitUrl(value) {
+    var s = cleanText(value, "");
+    return /^https:\/\/[^\s"'<>]+$/.test(s) ? s : DEFAULT_EXIT_URL;
+  }
+
+  /** A resume token as the server issues it (base64url of an HMAC). */
+  function isResumeToken(token) {
+    return typeof token === "string" && RESUME_TOKEN.test(token);
+  }
+
+  /** The conversation in a session_confirm: {id, token}, or null. */
+  function sessionOf(data) {
+    var id = sessionIdOf(data);
+    if (!id) {
+      return null;
+    }
+    var token = data && typeof data === "object" && isResumeToken(data.resume_token) ? data.resume_token : null;
+    return { id: id, token: token };
+  }
+
+  /** A message id (32 hex digits) from 16 random bytes, so a retry is processed once. */
+  function messageId(bytes) {
+    var out = "";
+    for (var i = 0; i < bytes.length; i++) {
+      out += (bytes[i] + 0x100).toString(16).slice(1);
+    }
+    return out;
   }
 
   /** A tel: URL from a configured number: digits, and a + only in first place. */
@@ -128,6 +161,10 @@ var triageWidgetHelpers = (function () {
     isLevel: isLevel,
     isSessionId: isSessionId,
     sessionIdOf: sessionIdOf,
+    sessionOf: sessionOf,
+    isResumeToken: isResumeToken,
+    messageId: messageId,
+    exitUrl: exitUrl,
     sessionExpired: sessionExpired,
     sanitiseEntries: sanitiseEntries,
     triageOf: triageOf,

@@ -62,8 +62,11 @@
     initPayload: cleanText(ds.initPayload, ""),
     container: cleanText(ds.container, ""),
     open: ds.open === "true",
-    storage: ds.storage === "session" ? "session" : "local",
+    // A shared phone: the conversation stays only while the tab is open, unless the clinic
+    // chose to keep it (clinic.yml chat_kept_hours, rendered as data-storage="local").
+    storage: ds.storage === "local" ? "local" : "session",
     sessionHours: helpers.parseSessionHours(ds.sessionHours),
+    exitUrl: helpers.exitUrl(ds.exitUrl),
     transports: helpers.parseTransports(ds.transports),
     // Same origin as this script: the widget never asks a third party for anything.
     cssHref: base + "triage-widget.css",
@@ -154,9 +157,11 @@
     return KEY_PREFIX + "transcript:" + id;
   }
 
+  /** The stored conversation {id, token}, or null. Without its resume token the server
+   * would start a new conversation anyway, so an id alone is not kept. */
   function loadSession() {
     var saved = readJson(sessionKey);
-    if (!saved || !helpers.isSessionId(saved.id)) {
+    if (!saved || !helpers.isSessionId(saved.id) || !helpers.isResumeToken(saved.token)) {
       return null;
     }
     if (helpers.sessionExpired(saved.updated, Date.now(), config.sessionHours)) {
@@ -164,13 +169,47 @@
       storage.removeItem(transcriptKey(saved.id));
       return null;
     }
-    return saved.id;
+    return { id: saved.id, token: saved.token };
+  }
+
+  /** Remove everything this widget stored, in both storages. */
+  function forgetAll() {
+    [window.localStorage, window.sessionStorage, storage].forEach(function (s) {
+      try {
+        var keys = [];
+        for (var i = 0; i < s.length; i++) {
+          keys.push(s.key(i));
+        }
+        keys.forEach(function (k) {
+          if (k && k.indexOf(KEY_PREFIX) === 0) {
+            s.removeItem(k);
+          }
+        });
+      } catch (e) {
+        /* blocked storage: nothing was kept there */
+      }
+    });
+  }
+
+  function newMessageId() {
+    var bytes = new window.Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < bytes.length; i++) {
+        bytes[i] = Math.floor(Math.random() * 256);
+      }
+    }
+    return helpers.messageId(bytes);
   }
 
   // ---------------------------------------------------------------- state
 
+  var savedSession = loadSession();
   var state = {
-    sessionId: loadSession(),
+    sessionId: savedSession ? savedSession.id : null,
+    resumeToken: savedSession ? savedSession.token : null,
+    awaiting: null,       // {entry, retried, timer}: the message waiting for its reply
     entries: [],
     queue: [],            // user entries typed while not connected
     connected: false,     // socket connected AND session confirmed
@@ -192,7 +231,7 @@
     if (state.entries.length > MAX_ENTRIES) {
       state.entries = state.entries.slice(-MAX_ENTRIES);
     }
-    writeJson(sessionKey, { id: state.sessionId, updated: Date.now() });
+    writeJson(sessionKey, { id: state.sessionId, token: state.resumeToken, updated: Date.now() });
     writeJson(transcriptKey(state.sessionId), state.entries);
   }
 
@@ -232,6 +271,9 @@
   var newChatButton = el("button", { type: "button", className: "tw-text-button tw-new",
                                      "aria-label": "New chat: clear this conversation from this device",
                                      text: "New chat" });
+  var exitButton = el("button", { type: "button", className: "tw-text-button tw-exit",
+                                  "aria-label": "Leave quickly: clear the chat and leave this page",
+                                  text: "Leave quickly" });
 
   var emergencyLink = config.emergencyNumber
     ? callLink(config.emergencyNumber, "Call " + config.emergencyNumber, "tw-strip__call tw-strip__call--emergency",
@@ -254,7 +296,8 @@
       el("h2", { className: "tw-title", id: ids.title, text: config.clinicName }),
       el("p", { className: "tw-subtitle", text: config.title })
     ]),
-    el("div", { className: "tw-header__actions" }, [newChatButton, inline ? null : closeButton])
+    el("div", { className: "tw-header__actions" },
+       [exitButton, newChatButton, inline ? null : closeButton])
   ]);
 
   var disclaimerText = config.disclaimer ||
@@ -365,7 +408,7 @@
           }
           entry.chosen = i;
           closeButtons();
-          sendUser(b.title, b.payload);
+          sendUser(b.title, b.payload, true);
           input.focus();
         });
         group.appendChild(btn);
@@ -526,6 +569,7 @@
     if (!msg || typeof msg !== "object") {
       return;
     }
+    answered();
     hideTyping();
     var text = typeof msg.text === "string" ? msg.text : "";
     var buttons = buttonsOf(msg);
@@ -542,17 +586,45 @@
     }
   }
 
+  var RETRY_AFTER_MS = 20000;
+
+  /** Send a message with its id; if no reply comes in RETRY_AFTER_MS, send it once more with
+   * the same id (the server answers a repeat from its stored reply, never twice). */
   function emitUser(entry) {
-    socket.emit("user_uttered", { message: entry.payload, session_id: state.sessionId });
+    if (!entry.messageId) {
+      entry.messageId = newMessageId();
+    }
+    socket.emit("user_uttered", { message: entry.payload, session_id: state.sessionId,
+                                  message_id: entry.messageId, button: !!entry.button });
     showTyping();
+    answered();
+    var waiting = { entry: entry, retried: false, timer: null };
+    waiting.timer = window.setTimeout(function retry() {
+      if (state.awaiting !== waiting || waiting.retried) {
+        return;
+      }
+      waiting.retried = true;
+      if (state.connected) {
+        socket.emit("user_uttered", { message: entry.payload, session_id: state.sessionId,
+                                      message_id: entry.messageId, button: !!entry.button });
+      }
+    }, RETRY_AFTER_MS);
+    state.awaiting = waiting;
   }
 
-  function sendUser(displayText, payload) {
+  function answered() {
+    if (state.awaiting) {
+      window.clearTimeout(state.awaiting.timer);
+      state.awaiting = null;
+    }
+  }
+
+  function sendUser(displayText, payload, fromButton) {
     var text = String(displayText).slice(0, MAX_INPUT);
     state.turnLevel = null;
     closeButtons();
     var entry = addEntry({ kind: "user", text: text, payload: String(payload).slice(0, MAX_INPUT),
-                           pending: !state.connected });
+                           pending: !state.connected, button: !!fromButton });
     if (state.connected) {
       emitUser(entry);
     } else {
@@ -580,13 +652,18 @@
   }
 
   function onSessionConfirm(data) {
-    var id = helpers.sessionIdOf(data);
-    if (id && id !== state.sessionId) {
+    var session = helpers.sessionOf(data);
+    if (session && session.id !== state.sessionId) {
+      // A new conversation: the stored one was not ours to resume (or there was none).
       if (state.sessionId) {
         storage.removeItem(transcriptKey(state.sessionId));
       }
-      state.sessionId = id;
+      state.sessionId = session.id;
     }
+    if (session) {
+      state.resumeToken = session.token;
+    }
+    var unanswered = state.awaiting && state.awaiting.entry;
     var firstEver = !state.entries.length;
     state.connected = true;
     if (state.lost) {
@@ -597,10 +674,14 @@
     state.lost = false;
     state.everConfirmed = true;
     save();
+    if (unanswered && !unanswered.pending) {
+      emitUser(unanswered); // sent before the connection dropped: the same id again
+    }
     flushQueue();
     if (firstEver && config.initPayload && !state.initSent) {
       state.initSent = true;
-      socket.emit("user_uttered", { message: config.initPayload, session_id: state.sessionId });
+      socket.emit("user_uttered", { message: config.initPayload, session_id: state.sessionId,
+                                    message_id: newMessageId(), button: true });
       showTyping();
     }
   }
@@ -629,7 +710,7 @@
     });
     socket.on("connect", function () {
       state.connected = false;
-      socket.emit("session_request", { session_id: state.sessionId });
+      socket.emit("session_request", { session_id: state.sessionId, resume_token: state.resumeToken });
     });
     socket.on("session_confirm", onSessionConfirm);
     socket.on("bot_uttered", onBotUttered);
@@ -719,7 +800,9 @@
       storage.removeItem(transcriptKey(state.sessionId));
     }
     storage.removeItem(sessionKey);
+    answered();
     state.sessionId = null;
+    state.resumeToken = null;
     state.entries = [];
     state.queue = [];
     state.turnLevel = null;
@@ -745,6 +828,23 @@
   });
   closeButton.addEventListener("click", close);
   newChatButton.addEventListener("click", newChat);
+
+  /** "Leave quickly": for a patient who may be watched. Clears the chat from the page and
+   * from storage, closes the connection, and replaces this page with an everyday one
+   * (location.replace: the clinic's page is not left as the page "Back" returns to). */
+  function leaveQuickly() {
+    answered();
+    forgetAll();
+    state.entries = [];
+    while (log.firstChild) {
+      log.removeChild(log.firstChild);
+    }
+    if (socket) {
+      socket.disconnect();
+    }
+    window.location.replace(config.exitUrl);
+  }
+  exitButton.addEventListener("click", leaveQuickly);
   panel.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && !inline) {
       event.preventDefault();
@@ -826,6 +926,7 @@
     open: function () { open(); },
     close: close,
     newChat: newChat,
+    leaveQuickly: leaveQuickly,
     version: "1.0.0"
   };
 

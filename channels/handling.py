@@ -1,0 +1,209 @@
+"""One way to take a message in, shared by the REST and socket.io channels.
+
+``Gate`` decides whether a message may go to Rasa (rate limits, the conversation's length);
+``process`` hands it over with its text made safe, and never lets an exception or a timeout
+leave the patient without a reply (the channel adds the safety net when nothing was sent).
+Neither ever logs message text.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from asyncio import CancelledError
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, Mapping, Tuple
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+
+from .guard import (
+    MAX_MESSAGE_CHARS,
+    MAX_TURNS,
+    ROOT,
+    Rate,
+    RateLimiter,
+    message_text,
+)
+from .output import safety_net_text
+
+logger = logging.getLogger(__name__)
+
+CountTurns = Callable[[str], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A message that was not processed, and the calm reply (with the safety net) it gets."""
+
+    status: int
+    message: Dict[str, Any]
+    retry_after: int = 0
+
+
+def refusal_message(text: str, **custom: Any) -> Dict[str, Any]:
+    return {
+        "text": f"{text}\n\n{safety_net_text()}",
+        "custom": {"safety_net": True, **custom},
+    }
+
+
+class Gate:
+    """Rate limits per conversation and per client address, and a cap on a conversation's
+    user messages. State is per process: with several Rasa servers, a conversation stays on
+    one server (docs/deployment.md), and an address spread over servers gets each one's limit."""
+
+    def __init__(
+        self,
+        conversation_rate: Rate,
+        address_rate: Rate,
+        max_turns: int = MAX_TURNS,
+        max_conversations: int = 100_000,
+    ) -> None:
+        self.per_conversation = RateLimiter(conversation_rate, max_conversations)
+        self.per_address = RateLimiter(address_rate, max_conversations)
+        self.max_turns = max_turns
+        self._turns: OrderedDict[str, int] = OrderedDict()
+        self._max_conversations = max_conversations
+
+    @classmethod
+    def from_credentials(
+        cls, credentials: Mapping[str, Any] | None, conversation: Rate, address: Rate
+    ) -> Gate:
+        credentials = credentials or {}
+        limits = credentials.get("rate_limits") or {}
+        return cls(
+            Rate.parse(limits.get("per_conversation"), conversation),
+            Rate.parse(limits.get("per_address"), address),
+            int(credentials.get("max_turns", MAX_TURNS)),
+        )
+
+    async def admit(
+        self, sender_id: str, address: str, count_turns: CountTurns | None = None
+    ) -> Refusal | None:
+        if not self.per_address.allow(f"ip:{address}"):
+            return self._too_fast(self.per_address.retry_after(f"ip:{address}"))
+        if not self.per_conversation.allow(sender_id):
+            return self._too_fast(self.per_conversation.retry_after(sender_id))
+        turns = self._turns.pop(sender_id, None)
+        if turns is None:
+            turns = await _existing_turns(sender_id, count_turns)
+        if turns >= self.max_turns:
+            self._remember(sender_id, turns)
+            return Refusal(
+                429,
+                refusal_message(
+                    "This conversation has become too long for me to follow. Please press "
+                    "\u201cNew chat\u201d to start again.",
+                    conversation_full=True,
+                ),
+            )
+        self._remember(sender_id, turns + 1)
+        return None
+
+    def _remember(self, sender_id: str, turns: int) -> None:
+        self._turns[sender_id] = turns
+        while len(self._turns) > self._max_conversations:
+            self._turns.popitem(last=False)
+
+    @staticmethod
+    def _too_fast(retry_after: int) -> Refusal:
+        return Refusal(
+            429,
+            refusal_message(
+                "Messages are arriving faster than I can read them, so I did not read your "
+                f"last one. Please wait {retry_after} second{'s' if retry_after != 1 else ''} "
+                "and send it again.",
+                rate_limited=True,
+                retry_after=retry_after,
+            ),
+            retry_after,
+        )
+
+
+async def _existing_turns(sender_id: str, count_turns: CountTurns | None) -> int:
+    """User messages already stored for a conversation this process has not seen yet (a
+    resumed conversation); 0 when the store cannot say."""
+    if count_turns is None:
+        return 0
+    try:
+        return await count_turns(sender_id)
+    except Exception as error:  # the cap is a guard, never a reason to drop a message
+        logger.warning("could not count a conversation's messages: %s", type(error).__name__)
+        return 0
+
+
+def tracker_turn_counter(app: Any) -> CountTurns | None:
+    """Counts a conversation's user messages in the Rasa agent's tracker store, if the app
+    has an agent (the tests' scripted bots have none)."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return None
+
+    async def count(sender_id: str) -> int:
+        tracker = await store.retrieve(sender_id)
+        if tracker is None:
+            return 0
+        return sum(1 for event in tracker.events if getattr(event, "type_name", "") == "user")
+
+    return count
+
+
+def domain_terms(app: Any) -> Tuple[frozenset, frozenset]:
+    """The intents and entities a button's command may name: the loaded model's domain, or
+    the repository's domain.yml when the app has no agent."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    domain = getattr(agent, "domain", None)
+    if domain is not None:
+        return frozenset(domain.intents), frozenset(domain.entities)
+    return _file_domain_terms()
+
+
+@functools.lru_cache(maxsize=1)
+def _file_domain_terms() -> Tuple[frozenset, frozenset]:
+    from rasa.shared.core.domain import Domain
+
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    return frozenset(domain.intents), frozenset(domain.entities)
+
+
+def clean_user_text(text: Any) -> str:
+    """A message is always a string of bounded size that encodes as UTF-8; nothing else
+    reaches the NLU. A lone UTF-16 surrogate (an emoji cut by the widget's limit) becomes "?"
+    instead of crashing the extractor and losing the message's symptoms."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    return text[:MAX_MESSAGE_CHARS].encode("utf-8", "replace").decode("utf-8")
+
+
+async def process(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    *,
+    text: Any,
+    from_button: bool,
+    terms: Tuple[frozenset, frozenset],
+    output: OutputChannel,
+    sender_id: str,
+    input_channel: str,
+    metadata: Dict[str, Any] | None = None,
+    message_id: str | None = None,
+) -> None:
+    """Hand one message to Rasa. Exceptions and timeouts are logged by type only; the caller
+    adds the safety net when nothing was sent."""
+    intents, entities = terms
+    try:
+        await on_new_message(
+            UserMessage(
+                message_text(clean_user_text(text), from_button, intents, entities),
+                output,
+                sender_id,
+                input_channel=input_channel,
+                metadata=metadata or {},
+                message_id=message_id,
+            )
+        )
+    except CancelledError:
+        logger.error("%s message processing timed out", input_channel)
+    except Exception as error:
+        logger.error("%s message processing failed: %s", input_channel, type(error).__name__)

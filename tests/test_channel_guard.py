@@ -1,0 +1,176 @@
+"""The channels' checks as pure functions (channels/guard.py, channels/idempotency.py): resume
+tokens, conversation ids, Rasa commands, rate limits, client addresses, origins, and the
+stored reply of a repeated message. The same checks over real servers are in
+tests/web/test_channel_security.py."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+from channels import guard
+from channels.guard import (
+    Rate,
+    RateLimiter,
+    ResumeTokens,
+    client_address,
+    is_web_session_id,
+    message_text,
+    new_web_session_id,
+    origin_allowed,
+    parse_networks,
+    rest_sender_problem,
+    valid_command,
+)
+from channels.idempotency import message_id_problem, replies_after
+
+INTENTS = {"deny", "inform_gestational_age", "report_red_flag"}
+ENTITIES = {"gestational_age", "symptom"}
+
+
+def test_resume_token_binds_the_id_and_the_secret():
+    tokens = ResumeTokens(b"k" * 32)
+    sid = new_web_session_id()
+    assert is_web_session_id(sid)
+    token = tokens.issue(sid)
+    assert tokens.valid(sid, token)
+    assert not tokens.valid(new_web_session_id(), token)  # another conversation
+    assert not ResumeTokens(b"j" * 32).valid(sid, token)  # another installation
+    assert not tokens.valid(sid, token[:-1])
+    assert not tokens.valid(sid, None)
+    assert not tokens.valid("not-a-web-id", tokens.issue("not-a-web-id"))
+    with pytest.raises(ValueError):
+        ResumeTokens(b"short")
+
+
+def test_secret_file_is_created_once_owner_only(tmp_path, monkeypatch):
+    path = tmp_path / "var" / "channel_secret"
+    monkeypatch.delenv("CHANNEL_SECRET", raising=False)
+    monkeypatch.setenv("CHANNEL_SECRET_FILE", str(path))
+    first = guard.channel_secret()
+    assert len(first) == 32 and guard.channel_secret() == first
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    monkeypatch.setenv("CHANNEL_SECRET", "configured-for-the-whole-cluster")
+    assert guard.channel_secret() == b"configured-for-the-whole-cluster"
+
+
+@pytest.mark.parametrize(
+    "sender, ok",
+    [
+        ("vignette-001", True),
+        ("a" * 64, True),
+        ("a" * 65, False),
+        ("", False),
+        ("has space", False),
+        ("line\nbreak", False),
+        ("web-" + "0" * 32, False),  # the website chat's form
+        ("-leading-dash", False),
+        (123, False),
+        (None, False),
+    ],
+)
+def test_rest_sender_ids(sender, ok):
+    assert (rest_sender_problem(sender) is None) is ok
+
+
+@pytest.mark.parametrize(
+    "text, ok",
+    [
+        ("/deny", True),
+        ('/inform_gestational_age{"gestational_age": 27.9}', True),
+        ('/report_red_flag{"symptom": "bleeding"}', True),
+        ("/greet_the_world", False),  # not in the domain
+        ('/inform_gestational_age{"gestational_age": {"weeks": 20}}', False),  # a dict value
+        ('/inform_gestational_age{"gestational_age": [20]}', False),
+        ('/inform_gestational_age{"gestational_age": 1e400}', False),  # infinite
+        ('/inform_gestational_age{"slot_we_do_not_have": 1}', False),
+        ('/report_red_flag{"symptom": "' + "x" * 101 + '"}', False),
+        ("/deny{not json}", False),
+        ("deny", False),
+    ],
+)
+def test_valid_commands(text, ok):
+    assert valid_command(text, INTENTS, ENTITIES) is ok
+
+
+def test_typed_text_is_never_a_command():
+    assert message_text("/deny", False, INTENTS, ENTITIES) == "deny"
+    assert message_text("  //deny", False, INTENTS, ENTITIES) == "deny"
+    assert message_text("/deny", True, INTENTS, ENTITIES) == "/deny"
+    bad = '/inform_gestational_age{"gestational_age": {"a": 1}}'
+    assert message_text(bad, True, INTENTS, ENTITIES) == bad[1:]
+    assert message_text("I am bleeding / spotting", False, INTENTS, ENTITIES) == (
+        "I am bleeding / spotting"
+    )
+
+
+def test_token_bucket_refills_and_stays_bounded():
+    now = [0.0]
+    limiter = RateLimiter(Rate(burst=3, per_minute=60), max_keys=2, clock=lambda: now[0])
+    assert [limiter.allow("a") for _ in range(4)] == [True, True, True, False]
+    assert limiter.retry_after("a") == 1
+    now[0] += 1.0  # one token back
+    assert limiter.allow("a") and not limiter.allow("a")
+    limiter.allow("b")
+    limiter.allow("c")  # "a" is the least recently used: dropped
+    assert len(limiter._buckets) == 2
+    assert RateLimiter(Rate(0, 0)).allow("anything")
+
+
+def test_rate_from_credentials():
+    default = Rate(20, 60)
+    assert Rate.parse({"burst": 5}, default) == Rate(5, 60)
+    assert Rate.parse("off", default).off
+    assert Rate.parse(None, default) == default
+
+
+def test_forwarded_for_counts_only_from_a_trusted_proxy():
+    proxies = parse_networks("10.0.0.2, 192.168.1.0/24")
+    assert client_address("203.0.113.9", "198.51.100.1", proxies) == "203.0.113.9"
+    assert client_address("10.0.0.2", "198.51.100.1", proxies) == "198.51.100.1"
+    # the client wrote the left part itself; the proxy appended the real peer
+    assert client_address("10.0.0.2", "1.2.3.4, 198.51.100.1", proxies) == "198.51.100.1"
+    assert client_address("10.0.0.2", "198.51.100.1, 192.168.1.7", proxies) == "198.51.100.1"
+    assert client_address("10.0.0.2", "garbage", proxies) == "10.0.0.2"
+    assert client_address("127.0.0.1", "198.51.100.1", []) == "127.0.0.1"
+
+
+def test_origins_follow_rasa_cors():
+    allowed = ["http://localhost:8080", "http://127.0.0.1:8080"]
+    assert origin_allowed("http://localhost:8080", allowed, "bot:5005")
+    assert not origin_allowed("https://evil.example", allowed, "bot:5005")
+    assert origin_allowed("https://evil.example", ["*"], "bot:5005")
+    assert origin_allowed("http://bot:5005", [""], "bot:5005")  # its own origin
+    assert not origin_allowed("https://evil.example", None, "bot:5005")
+    assert origin_allowed(None, allowed, "bot:5005")  # not a browser page
+
+
+def test_message_ids():
+    assert message_id_problem(None) is None
+    assert message_id_problem("0123456789abcdef") is None
+    assert message_id_problem("short") and message_id_problem("x" * 65)
+    assert message_id_problem("has space here") and message_id_problem(12345678)
+
+
+def test_a_repeat_is_answered_with_the_replies_that_followed_it():
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("pressure", message_id="m-first-0001"),
+        BotUttered("How many weeks?", {"buttons": [{"title": "Under 14", "payload": "/x"}]}),
+        ActionExecuted("action_listen"),
+        UserUttered("20 weeks", message_id="m-second-002"),
+        BotUttered("Call now", {"custom": {"triage": {"level": "urgent"}}}),
+        BotUttered("If it gets worse call 999"),
+        UserUttered("thanks", message_id="m-third-0003"),
+    ]
+    replies = replies_after(events, "m-second-002", "r1")
+    assert replies == [
+        {"recipient_id": "r1", "text": "Call now", "custom": {"triage": {"level": "urgent"}}},
+        {"recipient_id": "r1", "text": "If it gets worse call 999"},
+    ]
+    assert replies_after(events, "m-first-0001", "r1")[0]["buttons"][0]["title"] == "Under 14"
+    assert replies_after(events, "m-third-0003", "r1") is None  # no answer yet: process it
+    assert replies_after(events, "m-unknown-01", "r1") is None

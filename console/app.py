@@ -24,9 +24,9 @@ from console import cases, views_admin, views_auth, views_case, views_queue
 from console.config import REPO_ROOT, Settings
 from console.db import make_engine
 from console.security import CSRFCheck, ProxyHeaders, SecurityHeaders, SessionGate
-from console.web import HERE, make_templates
+from console.web import HERE, LongIds, make_templates
 
-CASE = "/conversation/{sender_id:path}"
+CASE = "/conversation/{sender_id:anytext}"  # any stored id: see console/web.py, case_url
 
 ROUTES = [
     Route("/login", views_auth.login_page, methods=["GET"], name="login"),
@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Middleware(SecurityHeaders),
             Middleware(SessionGate),
             Middleware(CSRFCheck),
+            Middleware(LongIds),
         ],
     )
     app.state.settings = settings

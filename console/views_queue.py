@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from console import audit, queue, sync
 from console.events import level_label
-from console.web import case_url, client_ip, db, error_page, render
+from console.web import case_url, client_ip, db, error_page, render, short_id
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,12 @@ async def queue_poll(request: Request) -> Response:
             "html": html,
             "fresh": fresh,
             "alerts": [
-                {"id": sid, "level": level, "label": level_label(level), "url": case_url(sid)}
+                {
+                    "id": short_id(sid, 64),
+                    "level": level,
+                    "label": level_label(level),
+                    "url": case_url(sid),
+                }
                 for sid, level in alerts
             ],
             "updated_at": datetime.fromtimestamp(time.time(), request.app.state.tz).strftime(

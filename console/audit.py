@@ -31,6 +31,7 @@ ACTIONS = (
     "flag_triage",
     "export_nlu",
     "export_triage_csv",
+    "export_fhir",
     "view_audit",
     "purge",
     "purge_conversation",

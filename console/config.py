@@ -119,6 +119,90 @@ def _clinic_timezone(root: Path) -> str | None:
         return None
 
 
+TLS_MODES = ("none", "starttls", "tls")
+SMTP_DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+
+
+def _env_str(name: str) -> str:
+    return os.environ.get(name, "").strip()
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Alerts by email and webhook (console/notify.py); off until a mail host or a webhook URL
+    is set. Every variable is listed in docs/console.md ("Alerts")."""
+
+    base_url: str = ""  # the console as nurses reach it: the links in alerts start with it
+    smtp_host: str = ""
+    smtp_port: int = 0  # 0: 25, 587 or 465 by smtp_tls
+    smtp_tls: str = "starttls"  # "none" | "starttls" | "tls" (implicit TLS)
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    email_from: str = ""
+    email_to: tuple[str, ...] = ()
+    webhook_url: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    ca_file: str = ""  # CA bundle trusted instead of the system's (SMTP TLS and HTTPS)
+    interval: int = 10  # seconds between two cycles of the background task
+    retry_base: int = 30  # first retry after this, then doubling ...
+    retry_cap: int = 3600  # ... up to this
+    max_attempts: int = 8
+    max_age: int = 24 * 3600  # conversations quiet for longer are not alerted (first start)
+    timeout: int = 10  # per connection
+
+    @property
+    def port(self) -> int:
+        return self.smtp_port or SMTP_DEFAULT_PORTS.get(self.smtp_tls, 25)
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return tuple(
+            name
+            for name, on in (("email", bool(self.smtp_host)), ("webhook", bool(self.webhook_url)))
+            if on
+        )
+
+    def check(self) -> None:
+        """Refuse a half-made configuration, naming the variable, rather than alert nobody."""
+        problems = []
+        if self.smtp_tls not in TLS_MODES:
+            problems.append(f"CONSOLE_SMTP_TLS must be one of {', '.join(TLS_MODES)}")
+        if self.smtp_host and not (self.email_from and self.email_to):
+            problems.append("CONSOLE_ALERT_FROM and CONSOLE_ALERT_TO are needed for email alerts")
+        if self.smtp_username and self.smtp_tls == "none":
+            problems.append("CONSOLE_SMTP_USERNAME needs CONSOLE_SMTP_TLS starttls or tls")
+        if self.webhook_url and not self.webhook_url.lower().startswith(("https://", "http://")):
+            problems.append("CONSOLE_WEBHOOK_URL must be an http(s) URL")
+        if self.webhook_url and len(self.webhook_secret) < 16:
+            problems.append("CONSOLE_WEBHOOK_SECRET (16 characters or more) signs the webhook")
+        if self.channels and not self.base_url.lower().startswith(("https://", "http://")):
+            problems.append("CONSOLE_BASE_URL (http(s)://...) is needed for the links in alerts")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    @classmethod
+    def from_env(cls) -> AlertSettings:
+        alerts = cls(
+            base_url=_env_str("CONSOLE_BASE_URL"),
+            smtp_host=_env_str("CONSOLE_SMTP_HOST"),
+            smtp_port=_env_int("CONSOLE_SMTP_PORT", 0),
+            smtp_tls=_env_str("CONSOLE_SMTP_TLS").lower() or "starttls",
+            smtp_username=_env_str("CONSOLE_SMTP_USERNAME"),
+            smtp_password=os.environ.get("CONSOLE_SMTP_PASSWORD", ""),
+            email_from=_env_str("CONSOLE_ALERT_FROM"),
+            email_to=tuple(a.strip() for a in _env_str("CONSOLE_ALERT_TO").split(",") if a.strip()),
+            webhook_url=_env_str("CONSOLE_WEBHOOK_URL"),
+            webhook_secret=os.environ.get("CONSOLE_WEBHOOK_SECRET", ""),
+            ca_file=_env_str("CONSOLE_ALERT_CA_FILE"),
+            interval=max(2, _env_int("CONSOLE_ALERT_SECONDS", 10)),
+            retry_base=max(1, _env_int("CONSOLE_ALERT_RETRY_SECONDS", 30)),
+            max_attempts=max(1, _env_int("CONSOLE_ALERT_MAX_ATTEMPTS", 8)),
+            max_age=_env_int("CONSOLE_ALERT_MAX_AGE_HOURS", 24) * 3600,
+        )
+        alerts.check()
+        return alerts
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every knob of the console. Times are in seconds unless the name says otherwise."""
@@ -143,6 +227,7 @@ class Settings:
     poll_seconds: int = 10
     gap_timeout: int = 60  # see console/sync.py
     page_size: int = 50
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     @classmethod
     def from_env(cls, root: Path = REPO_ROOT) -> Settings:
@@ -162,6 +247,7 @@ class Settings:
             pair_free_failures=_env_int("CONSOLE_LOGIN_FREE_FAILURES", 5),
             throttle_cap=_env_int("CONSOLE_LOGIN_MAX_DELAY_MINUTES", 15) * 60,
             poll_seconds=max(2, _env_int("CONSOLE_POLL_SECONDS", 10)),
+            alerts=AlertSettings.from_env(),
         )
 
     def with_(self, **changes) -> Settings:

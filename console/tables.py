@@ -144,6 +144,58 @@ audit = sa.Table(
     sa.Column("ip", sa.String(64)),
 )
 
+#: One alert per conversation and level (console/notify.py); the unique constraint is what
+#: stops two console processes from both sending it.
+notifications = sa.Table(
+    "console_notifications",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("level", sa.String(32), nullable=False),
+    sa.Column("reached_at", sa.Float, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("sender_id", "level", name="uq_console_notifications_sender_level"),
+)
+
+#: One row per channel ("email", "webhook") of a notification: its delivery state.
+notification_deliveries = sa.Table(
+    "console_notification_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "notification_id",
+        sa.Integer,
+        sa.ForeignKey("console_notifications.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # "pending" | "sent" | "failed"
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.Float, nullable=False),
+    sa.Column("claimed_until", sa.Float),
+    sa.Column("sent_at", sa.Float),
+    sa.Column("last_error", sa.String(255)),
+    sa.UniqueConstraint(
+        "notification_id", "channel", name="uq_console_notification_deliveries_channel"
+    ),
+)
+
+#: Every delivery attempt, successful or not.
+notification_attempts = sa.Table(
+    "console_notification_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "delivery_id",
+        sa.Integer,
+        sa.ForeignKey("console_notification_deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("error", sa.String(255)),
+)
+
 sa.Index("ix_console_sessions_user_id", sessions.c.user_id)
 sa.Index("ix_console_login_throttle_ip", login_throttle.c.ip)
 sa.Index("ix_console_conversations_queue", conversations.c.level_rank, conversations.c.last_at)
@@ -153,6 +205,13 @@ sa.Index("ix_console_notes_sender_id", notes.c.sender_id)
 sa.Index("ix_console_flags_sender_id", flags.c.sender_id)
 sa.Index("ix_console_audit_at", audit.c.at)
 sa.Index("ix_console_audit_sender_id", audit.c.sender_id)
+sa.Index(
+    "ix_console_notification_deliveries_due",
+    notification_deliveries.c.status,
+    notification_deliveries.c.next_attempt_at,
+)
+sa.Index("ix_console_notification_attempts_delivery_id", notification_attempts.c.delivery_id)
 
 #: Tables holding data about one conversation: the purge deletes a conversation's rows here.
-PER_CONVERSATION = (conversations, conversation_concerns, reviews, notes, flags)
+#: A notification's deliveries and attempts go with it (ON DELETE CASCADE).
+PER_CONVERSATION = (conversations, conversation_concerns, reviews, notes, flags, notifications)

@@ -277,3 +277,76 @@ def test_a_cut_emoji_does_not_lose_the_red_flag(bot: Bot, sender):
     )
     decision = triage_of(response.json())
     assert decision is not None and decision["level"] == "emergency"
+
+
+def test_a_forged_command_with_a_dict_value_cannot_crash_the_actions(bot: Bot, sender):
+    """A button payload with a dict-valued entity (it once crashed action_extract_findings) is
+    read as patient text; the conversation goes on and the red flag after it is caught."""
+    forged = '/inform_gestational_age{"gestational_age": {"weeks": 20}}'
+    first = bot.send(sender, forged)
+    assert texts(first) and not all((m.get("custom") or {}).get("safety_net") for m in first)
+    decision = triage_of(bot.send(sender, "I'm bleeding heavily"))
+    assert decision is not None and decision["level"] == "emergency"
+    assert "Traceback" not in bot.logs()
+
+
+def test_a_repeated_message_id_is_stored_once(bot: Bot, sender):
+    import sqlalchemy as sa
+
+    body = {
+        "sender": sender,
+        "message": "20 weeks, pressure down below",
+        "message_id": uuid.uuid4().hex,
+    }
+    url = f"{bot.rasa_url}/webhooks/rest/webhook"
+    first = httpx.post(url, json=body, timeout=30).json()
+    again = httpx.post(url, json=body, timeout=30).json()
+    assert first == again and texts(first)
+    engine = sa.create_engine(bot.db_url)
+    with engine.connect() as conn:
+        users = conn.execute(
+            sa.text("select data from events where sender_id = :s and type_name = 'user'"),
+            {"s": sender},
+        ).fetchall()
+    assert [json.loads(d)["message_id"] for (d,) in users] == [body["message_id"]]
+
+
+def test_a_repeat_after_a_restart_is_answered_from_the_tracker(tmp_path):
+    """The path a repeat takes on another Rasa server (or after a restart): not in the
+    process's cache, so the stored conversation is read under the conversation's lock."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from rasa.core.lock_store import InMemoryLockStore
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from channels.idempotency import Replies
+
+    async def scenario() -> tuple[Any, Any]:
+        store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+        tracker = DialogueStateTracker("rest-1", [])
+        for event in (
+            ActionExecuted("action_listen"),
+            UserUttered("pressure", message_id="0123456789abcdef"),
+            BotUttered("How many weeks pregnant are you?"),
+        ):
+            tracker.update(event)
+        await store.save(tracker)
+        app = SimpleNamespace(
+            ctx=SimpleNamespace(
+                agent=SimpleNamespace(tracker_store=store, lock_store=InMemoryLockStore())
+            )
+        )
+        replies = Replies()
+        async with replies.once(app, "rest-1", "0123456789abcdef") as seen:
+            pass
+        async with replies.once(app, "rest-1", "fedcba9876543210") as new:
+            pass
+        return seen.stored, new.stored
+
+    seen, new = asyncio.run(scenario())
+    assert seen == [{"recipient_id": "rest-1", "text": "How many weeks pregnant are you?"}]
+    assert new is None

@@ -325,3 +325,46 @@ def test_rasa_stock_channel_format(chromium, demo_server, stock_rasa_bot):
         assert s.page.locator(".tw-bubble--emergency").count() == 2
     finally:
         s.context.close()
+
+
+def test_a_shared_device_keeps_the_chat_only_in_its_tab(chromium, site):
+    """clinic.yml's chat_kept_hours is 0: the conversation survives a reload of its tab
+    (sessionStorage), but another tab of the same browser starts empty and nothing is kept
+    in localStorage."""
+    base, bot = site
+    s = new_session(chromium, base, bot, width=360)
+    try:
+        s.open_chat()
+        s.say("hello")
+        assert s.page.evaluate("() => Object.keys(localStorage)") == []
+        other = s.context.new_page()
+        other.goto(base)
+        other.get_by_role("button", name=re.compile("Worried about a symptom")).click()
+        expect(other.locator(".tw-panel")).to_be_visible()
+        expect(other.locator(".tw-msg")).to_have_count(0)
+        other.close()
+    finally:
+        s.context.close()
+
+
+def test_leave_quickly_clears_the_chat_and_replaces_the_page(chromium, site):
+    base, bot = site
+    s = new_session(chromium, base, bot, width=360)
+    exit_page = "https://www.bbc.co.uk/weather"
+    s.page.route(
+        exit_page, lambda route: route.fulfill(body="<h1>Weather</h1>", content_type="text/html")
+    )
+    try:
+        s.open_chat()
+        s.say("pressure down below")
+        assert s.stored_keys()
+        history = s.page.evaluate("() => history.length")
+        s.page.get_by_role("button", name=re.compile("Leave quickly")).click()
+        s.page.wait_for_url(exit_page)
+        assert s.page.evaluate("() => history.length") == history  # replaced, not pushed
+        s.page.goto(base)  # the same tab: its sessionStorage would still hold the chat
+        assert not [k for k in s.stored_keys() if k.startswith("triageWidget:")]
+        s.open_chat()
+        expect(s.page.locator(".tw-msg")).to_have_count(0)
+    finally:
+        s.context.close()

@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from console import cases, views_admin, views_auth, views_case, views_queue
 from console.config import REPO_ROOT, Settings
 from console.db import make_engine
-from console.security import CSRFCheck, ProxyHeaders, SecurityHeaders, SessionGate
+from console.security import CSRFCheck, ProxyHeaders, RefuseNul, SecurityHeaders, SessionGate
 from console.web import HERE, LongIds, make_templates
 
 CASE = "/conversation/{sender_id:anytext}"  # any stored id: see console/web.py, case_url
@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         middleware=[
             Middleware(ProxyHeaders),
             Middleware(SecurityHeaders),
+            Middleware(RefuseNul),
             Middleware(SessionGate),
             Middleware(CSRFCheck),
             Middleware(LongIds),

@@ -30,6 +30,11 @@ STATUS_LABELS = {
 LEVEL_CHOICES = (*reversed(LEVELS), "none")
 CONCERN_RE = re.compile(r"^[a-z0-9_]{1,64}$")
 MAX_QUERY = 200
+MAX_PAGE = 100_000
+#: Dates outside these are clamped: a day either side of year 1 or 9999 overflows the
+#: arithmetic (``to=9999-12-31`` gave a 500), and no message is older than the epoch.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(9999, 12, 30)
 
 
 class FilterError(ValueError):
@@ -63,9 +68,10 @@ def _date(value: str, name: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise FilterError(f"{name} must be a date (YYYY-MM-DD)") from None
+    return min(max(day, FIRST_DAY), LAST_DAY)
 
 
 def parse_filters(params) -> Filters:
@@ -83,7 +89,7 @@ def parse_filters(params) -> Filters:
     if len(q) > MAX_QUERY:
         raise FilterError(f"the search text is limited to {MAX_QUERY} characters")
     try:
-        page = max(1, min(int(params.get("page", "1") or 1), 100000))
+        page = max(1, min(int(params.get("page", "1") or 1), MAX_PAGE))
     except ValueError:
         raise FilterError("page must be a number") from None
     return Filters(

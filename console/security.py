@@ -102,6 +102,22 @@ class ProxyHeaders:
         await self.app(scope, receive, send)
 
 
+class RefuseNul:
+    """A NUL character in the path or the query is refused (400): PostgreSQL cannot store or
+    compare text with one, so it ended as a 500 (CSRFCheck does the same for form bodies)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
+        ):
+            await PlainTextResponse("NUL characters are not accepted.", 400)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 class SecurityHeaders:
     """CSP, no framing, no referrer to other sites, no sniffing, and no caching of pages with health data."""
 
@@ -209,6 +225,9 @@ class CSRFCheck:
             if len(body) > MAX_FORM_BYTES:
                 await PlainTextResponse("Form too large.", 413)(scope, receive, send)
                 return
+        if b"%00" in body or b"\x00" in body:
+            await PlainTextResponse("NUL characters are not accepted.", 400)(scope, receive, send)
+            return
         submitted = parse_qs(body.decode("utf-8", "replace")).get("csrf_token", [""])[0]
         if not self._token_ok(scope, submitted):
             await PlainTextResponse(

@@ -11,6 +11,7 @@ from console import audit, exports
 from console.web import client_ip, db, error_page, render
 
 AUDIT_PAGE = 100
+MAX_AUDIT_PAGE = 1_000_000  # beyond it the offset overflowed the database's integers (a 500)
 
 
 async def exports_page(request: Request) -> Response:
@@ -70,7 +71,7 @@ async def audit_page(request: Request) -> Response:
     if action and action not in audit.ACTIONS:
         return error_page(request, 400, "Unknown action.")
     try:
-        page = max(1, int(params.get("page", "1") or 1))
+        page = min(max(1, int(params.get("page", "1") or 1)), MAX_AUDIT_PAGE)
     except ValueError:
         return error_page(request, 400, "page must be a number.")
     rows, total = await db(

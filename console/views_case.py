@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from console import audit, cases
 from console.events import LEVELS
-from console.web import case_url, client_ip, db, error_page, redirect, render
+from console.web import MAX_DB_INT, case_url, client_ip, db, error_page, redirect, render
 
 DONE_MESSAGES = {
     "reviewed": "Marked as reviewed.",
@@ -51,11 +51,19 @@ async def case_page(request: Request) -> Response:
     )
 
 
-def _event_id(form) -> int:
+def _form_int(form, name: str, what: str) -> int:
+    """A positive id from a form, within the database's integer range (a larger one gave a 500)."""
     try:
-        return int(str(form.get("event_id", "")))
+        value = int(str(form.get(name, "")))
     except ValueError:
-        raise cases.ActionError("missing message id") from None
+        raise cases.ActionError(f"missing {what}") from None
+    if not 0 < value <= MAX_DB_INT:
+        raise cases.ActionError(f"no such {what}")
+    return value
+
+
+def _event_id(form) -> int:
+    return _form_int(form, "event_id", "message id")
 
 
 async def _act(request: Request, done: str, action) -> Response:
@@ -75,10 +83,7 @@ async def _act(request: Request, done: str, action) -> Response:
 
 async def mark_reviewed(request: Request) -> Response:
     def action(engine, sender_id, user, form, ip):
-        try:
-            through = int(str(form.get("through_event_id", "")))
-        except ValueError:
-            raise cases.ActionError("missing review position") from None
+        through = _form_int(form, "through_event_id", "review position")
         cases.mark_reviewed(engine, sender_id, user, through, ip)
 
     return await _act(request, "reviewed", action)

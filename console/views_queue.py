@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from console import audit, queue, sync
 from console.events import level_label
-from console.web import case_url, client_ip, db, error_page, render, short_id
+from console.web import MAX_DB_INT, case_url, client_ip, db, error_page, render, short_id
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +103,12 @@ async def queue_poll(request: Request) -> Response:
 
 
 def _int_param(request: Request, name: str) -> int | None:
+    """A cursor from the page's script: an integer within the database's range, else None."""
     try:
-        return int(request.query_params.get(name, ""))
+        value = int(request.query_params.get(name, ""))
     except ValueError:
         return None
+    return value if 0 <= value <= MAX_DB_INT else None
 
 
 def _audit_filters(filters: queue.Filters, page: int) -> dict:

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 
 
+#: The largest value of an INTEGER column on PostgreSQL (ids, cursors): a number from a
+#: request beyond it is refused before it reaches the database (it gave a 500).
+MAX_DB_INT = 2**31 - 1
+
 #: Ids longer than this are linked by their SHA-256 instead (see ``LongIds``). Ids the channel
 #: issues are at most 64 characters; longer ones were stored before it checked (issue 14).
 MAX_ID_IN_URL = 200

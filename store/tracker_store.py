@@ -19,7 +19,15 @@ This store keeps the schema and the event JSON exactly as Rasa writes them (the 
   in a worker thread, so a slow database holds up one conversation, not the event loop;
 - SQLite keeps a small pool of connections open and runs in WAL mode with
   ``synchronous=FULL``: one fsync per commit instead of several, still durable when the
-  machine loses power, and the console can read while the bot writes.
+  machine loses power, and the console can read while the bot writes;
+- **fencing**, when the conversation's lock comes from ``store.lock_store.FencedRedisLockStore``
+  (several Rasa servers): the save's transaction first records the lock's fencing token in
+  ``triage_conversation_fences`` (one row per conversation, created on first use), refusing
+  the save if a larger token has saved already, then checks that the conversation's last
+  stored event is still the one this tracker was loaded with. Either failure raises
+  ``StaleConversationWrite`` and writes nothing, so the stored events are always those of
+  one message after another, even when a lock expired under a slow holder. Without that lock
+  store (``make run``'s in-memory lock) the save is as above, with no extra statement.
 
 Configured in endpoints.yml (``type: store.tracker_store.TriageTrackerStore``). If Rasa cannot
 import this class it silently uses an in-memory store, losing every conversation, so
@@ -38,12 +46,32 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from store.lock_store import current_fence
 
 logger = logging.getLogger(__name__)
 
 #: The attribute a loaded tracker carries: how many of its events are already in the table.
 STORED = "_triage_stored_events"
+#: And the largest event id stored for its conversation when it was loaded (0: none).
+LAST_ID = "_triage_last_event_id"
+
+FENCES = "triage_conversation_fences"
+#: Records the holder's fence, unless a larger one has saved: rowcount 0 means a stale holder.
+#: Also locks the conversation's row until commit, so two saves of one conversation serialize.
+FENCE_UPSERT = sa.text(
+    f"INSERT INTO {FENCES} (sender_id, fence) VALUES (:sender_id, :fence) "
+    f"ON CONFLICT (sender_id) DO UPDATE SET fence = excluded.fence "
+    f"WHERE {FENCES}.fence <= excluded.fence"
+)
+
+
+class StaleConversationWrite(RasaException):
+    """A save refused by the fence: another lock holder has loaded or saved the conversation
+    since this one loaded it. Nothing of this message is stored."""
+
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",  # persistent in the file; readers never block the writer
@@ -83,9 +111,15 @@ class TriageTrackerStore(SQLTrackerStore):
             .where(table.c.sender_id == sender, table.c.type_name == SessionStarted.type_name)
             .scalar_subquery()
         )
+        # The conversation's largest event id, read in the same statement as its events.
+        self._max_id = (
+            sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))
+            .where(table.c.sender_id == sender)
+            .scalar_subquery()
+        )
         # Rasa's own query (SQLTrackerStore._event_query): the events of the latest session.
         self._select_session = (
-            sa.select(table.c.data)
+            sa.select(table.c.data, self._max_id)
             .where(
                 table.c.sender_id == sender,
                 sa.or_(table.c.timestamp >= session_start, session_start.is_(None)),
@@ -93,9 +127,18 @@ class TriageTrackerStore(SQLTrackerStore):
             .order_by(table.c.id)
         )
         self._select_all = (
-            sa.select(table.c.data).where(table.c.sender_id == sender).order_by(table.c.id)
+            sa.select(table.c.data, self._max_id)
+            .where(table.c.sender_id == sender)
+            .order_by(table.c.id)
         )
         self._insert = table.insert()
+        self._fences = sa.Table(
+            FENCES,
+            sa.MetaData(),
+            sa.Column("sender_id", sa.String(255), primary_key=True),
+            sa.Column("fence", sa.BigInteger, nullable=False),
+        )
+        self._fences_ready = False
 
     def _reopen_sqlite(self) -> None:
         """A small pool of open connections with the pragmas, not a new file handle per session."""
@@ -136,6 +179,37 @@ class TriageTrackerStore(SQLTrackerStore):
         with self.engine.begin() as connection:
             connection.execute(self._insert, rows)
 
+    def _create_fences(self) -> None:
+        try:
+            self._fences.create(self.engine, checkfirst=True)
+        except sa.exc.DBAPIError:  # another server created it at the same moment
+            if not sa.inspect(self.engine).has_table(FENCES):
+                raise
+        self._fences_ready = True
+
+    def _insert_fenced(self, rows: list, sender_id: str, fence: int, expected: int | None) -> int:
+        """Inserts ``rows`` if ``fence`` is the newest and nothing was stored since the tracker
+        was loaded (its last event id ``expected``; None: unknown); returns the new last id."""
+        if not self._fences_ready:
+            self._create_fences()
+        params = {"sender_id": sender_id}
+        with self.engine.begin() as connection:
+            if connection.execute(FENCE_UPSERT, {**params, "fence": fence}).rowcount != 1:
+                raise StaleConversationWrite("a newer lock holder has saved this conversation")
+            if (
+                expected is not None
+                and connection.execute(sa.select(self._max_id), params).scalar() != expected
+            ):
+                raise StaleConversationWrite("events were stored since this holder loaded them")
+            connection.execute(self._insert, rows)
+            return int(connection.execute(sa.select(self._max_id), params).scalar() or 0)
+
+    def init_tracker(self, sender_id: str) -> DialogueStateTracker:
+        """A new conversation's tracker: nothing stored yet (what a fenced save checks)."""
+        tracker = super().init_tracker(sender_id)
+        setattr(tracker, LAST_ID, 0)
+        return tracker
+
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
@@ -144,10 +218,11 @@ class TriageTrackerStore(SQLTrackerStore):
         if not rows or not self.domain:
             return None
         tracker = DialogueStateTracker.from_dict(
-            sender_id, [json.loads(data) for (data,) in rows], self.domain.slots
+            sender_id, [json.loads(data) for data, _ in rows], self.domain.slots
         )
         if not fetch_events_from_all_sessions and len(tracker.events) == len(rows):
             setattr(tracker, STORED, len(rows))
+        setattr(tracker, LAST_ID, int(rows[0][1]))
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -172,6 +247,22 @@ class TriageTrackerStore(SQLTrackerStore):
                     "data": json.dumps(data),
                 }
             )
-        if rows:
+        fence = current_fence(tracker.sender_id)
+        if rows and fence is not None:
+            try:
+                last = await self._off_loop(
+                    self._insert_fenced,
+                    rows,
+                    tracker.sender_id,
+                    fence,
+                    getattr(tracker, LAST_ID, None),
+                )
+            except StaleConversationWrite as refused:
+                logger.warning("Refused a stale save of a conversation: %s.", refused)
+                raise
+            setattr(tracker, LAST_ID, last)
+        elif rows:
             await self._off_loop(self._insert_rows, rows)
+            # The last id is unknown now: a later fenced save checks the fence only.
+            setattr(tracker, LAST_ID, None)
         setattr(tracker, STORED, len(tracker.events))

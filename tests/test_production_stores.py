@@ -47,7 +47,7 @@ def stores(database: str, prefix: str) -> dict:
             "password": "",
         },
         "lock_store": {
-            "type": "redis",
+            "type": "store.lock_store.FencedRedisLockStore",
             "url": "127.0.0.1",
             "port": 6379,
             "db": REDIS_DB,
@@ -59,7 +59,7 @@ def stores(database: str, prefix: str) -> dict:
 def test_production_endpoints_file_names_the_same_stores():
     production = yaml.safe_load((ROOT / "endpoints.postgresql.yml").read_text())
     assert production["tracker_store"]["dialect"] == "postgresql"
-    assert production["lock_store"]["type"] == "redis"
+    assert production["lock_store"]["type"] == stores("db", "p")["lock_store"]["type"]
 
 
 def test_postgresql_tracker_store_and_redis_lock_store(tmp_path, pg_database):

@@ -47,6 +47,7 @@ async def _open_and_review(app, sender_id: str) -> None:
         assert page.status_code == 200, page.text[:300]
         assert "Vaginal pressure at 20 weeks" in page.text
         form = re.search(r'<form method="post" action="([^"]+/review)"', page.text)
+        assert form is not None
         done = await c.post(
             html.unescape(form.group(1)),
             data={"csrf_token": csrf_of(page.text), "through_event_id": "999999"},

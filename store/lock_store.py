@@ -1,0 +1,183 @@
+"""A per-conversation Redis lock that several Rasa servers can trust, with a fencing token.
+
+Rasa 3.6's ``RedisLockStore`` (``rasa/core/lock_store.py``, targets Rasa 3.6.21) issues a
+ticket by reading the conversation's ticket list from Redis, appending to it in Python and
+writing it back: two servers that read at the same time both write "their" ticket with the same
+number, and both are served at once (the race RasaHQ/rasa PR 11256 fixed in the paid edition
+only). Its waiters also poll once a second, so a queue of messages for one conversation moves
+at one message a second at best. Two servers holding one conversation at once would each save
+"the events after the count I loaded" (``store/tracker_store.py``): overlapping turns.
+
+This lock store replaces it with the standard single-Redis lock, and a fence:
+
+- **acquire**: ``SET lock NX PX lifetime`` with a random token, in one Lua script that also
+  issues a **fencing token**: a number that grows with every acquisition of that conversation
+  (Redis's own clock in microseconds, or the last fence + 1 if that is not larger), so it keeps
+  growing across a Redis restart that lost every key. Waiters retry with a short, jittered
+  back-off (5 to 50 ms) instead of a 1 s poll.
+- **release**: compare-and-delete in Lua: a holder whose lock expired never deletes the lock
+  that another server now holds.
+- **fencing**: the fence of the lock this task holds is put in a context variable (``FENCE``);
+  ``TriageTrackerStore.save`` writes only if, in the same database transaction, no save with a
+  larger fence has happened for that conversation and no event was stored since this holder
+  loaded the conversation. A holder whose lock expired (a pause longer than the lifetime) is
+  refused instead of writing over its successor: its message gets the channels' safety-net
+  answer and nothing of it is stored.
+
+Configured in ``endpoints.postgresql.yml`` (``lock_store: type: store.lock_store.FencedRedisLockStore``,
+with the same ``url``/``port``/``db``/``password``/``key_prefix`` keys as Rasa's ``redis`` type).
+Only ``lock()`` is used by Rasa 3.6 (``Agent.handle_message``, reminders and the HTTP API);
+the ticket methods of the base class are not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import random
+import time
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, AsyncGenerator
+
+import redis.asyncio as aioredis
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
+from rasa.utils.endpoints import EndpointConfig
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_KEY_PREFIX = "triage"
+#: How long Redis keeps a conversation's last fence: only to order acquisitions that fall in
+#: the same microsecond or across a step back of Redis's clock; the clock orders the rest.
+FENCE_KEY_TTL_MS = 24 * 3600 * 1000
+MIN_BACKOFF_S = 0.005
+MAX_BACKOFF_S = 0.05
+
+# KEYS: lock, fence; ARGV: token, lifetime ms, fence key ttl ms. Returns the fence or nil.
+_ACQUIRE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+  local fence = string.format('%.0f', math.max(now, last + 1))
+  redis.call('SET', KEYS[2], fence, 'PX', ARGV[3])
+  return fence
+end
+return false
+"""
+# KEYS: lock; ARGV: token. Deletes the lock only if this token still holds it.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Fence:
+    """The lock this task holds: its conversation and its fencing token."""
+
+    conversation_id: str
+    token: int
+
+
+#: Set while a task holds a conversation's lock; read by TriageTrackerStore.save.
+FENCE: contextvars.ContextVar[Fence | None] = contextvars.ContextVar("triage_fence", default=None)
+
+
+def current_fence(conversation_id: str) -> int | None:
+    """The fencing token this task holds for ``conversation_id``, if it holds its lock."""
+    fence = FENCE.get()
+    return fence.token if fence and fence.conversation_id == conversation_id else None
+
+
+class FencedRedisLockStore(LockStore):
+    """One Redis key per conversation lock, released only by its holder, with a fence."""
+
+    def __init__(
+        self,
+        endpoint_config: EndpointConfig | None = None,
+        host: str = "localhost",
+        port: int = 6379,
+        db: int = 1,
+        password: str | None = None,
+        username: str | None = None,
+        use_ssl: bool = False,
+        key_prefix: str | None = None,
+        socket_timeout: float = 10,
+    ) -> None:
+        if endpoint_config is not None:  # how Rasa creates a lock store of a custom type
+            kwargs: dict[str, Any] = dict(endpoint_config.kwargs)
+            host = endpoint_config.url or host
+            port = int(kwargs.get("port", port))
+            db = int(kwargs.get("db", db))
+            password = kwargs.get("password", password) or None
+            username = kwargs.get("username", username) or None
+            use_ssl = bool(kwargs.get("use_ssl", use_ssl))
+            key_prefix = kwargs.get("key_prefix", key_prefix)
+            socket_timeout = float(kwargs.get("socket_timeout", socket_timeout))
+        self.red = aioredis.Redis(
+            host=host,
+            port=int(port),
+            db=int(db),
+            password=password,
+            username=username,
+            ssl=use_ssl,
+            socket_timeout=socket_timeout,
+        )
+        prefix = str(key_prefix or DEFAULT_KEY_PREFIX)
+        self.lock_prefix = f"{prefix}:lock:"
+        self.fence_prefix = f"{prefix}:fence:"
+        self._acquire = self.red.register_script(_ACQUIRE)
+        self._release = self.red.register_script(_RELEASE)
+        super().__init__()
+
+    async def try_acquire(self, conversation_id: str, token: str, lifetime_s: float) -> int | None:
+        """One attempt: the fence if this ``token`` now holds the lock, else None."""
+        fence = await self._acquire(
+            keys=[self.lock_prefix + conversation_id, self.fence_prefix + conversation_id],
+            args=[token, max(1, int(lifetime_s * 1000)), FENCE_KEY_TTL_MS],
+        )
+        return int(fence) if fence is not None else None
+
+    async def release(self, conversation_id: str, token: str) -> bool:
+        """Deletes the lock if ``token`` still holds it (not if it expired and was taken)."""
+        return bool(await self._release(keys=[self.lock_prefix + conversation_id], args=[token]))
+
+    @asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = 1,
+    ) -> AsyncGenerator[TicketLock, None]:
+        """Holds the conversation's lock (waiting up to ``lock_lifetime`` for it) and sets
+        ``FENCE`` for the tracker store while the body runs."""
+        token = uuid.uuid4().hex
+        deadline = time.monotonic() + lock_lifetime
+        backoff = MIN_BACKOFF_S
+        cap = min(MAX_BACKOFF_S, wait_time_in_seconds)
+        while True:
+            fence = await self.try_acquire(conversation_id, token, lock_lifetime)
+            if fence is not None:
+                break
+            if time.monotonic() > deadline:
+                raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+            await asyncio.sleep(backoff * random.uniform(0.5, 1.5))
+            backoff = min(cap, backoff * 2)
+        reset = FENCE.set(Fence(conversation_id, fence))
+        try:
+            # Rasa's callers ignore what the lock yields; a TicketLock keeps the type.
+            yield TicketLock(conversation_id)
+        finally:
+            FENCE.reset(reset)
+            if not await self.release(conversation_id, token):
+                logger.warning(
+                    "A conversation lock expired before its holder finished (lifetime %s s); "
+                    "a save after another server took it was refused (fenced).",
+                    lock_lifetime,
+                )

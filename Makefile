@@ -1,5 +1,5 @@
 # Two commands do everything: `make run` and `make test` (see README.md).
-.PHONY: run test test-unit lint setup train lock eval eval-sealed eval-nlu bench clean
+.PHONY: run test test-unit lint setup train lock eval eval-sealed eval-nlu bench clean cluster cluster-stop
 run:
 	scripts/run.sh
 test:
@@ -25,3 +25,8 @@ bench: setup
 	.venv/bin/python -m eval bench
 clean:
 	rm -rf models .rasa results reports var nlp/base_model web/static/widget .coverage .coverage.*
+# Scale-out on this machine: HAProxy, two Rasa servers, two action servers, PostgreSQL, Redis.
+cluster:
+	scripts/cluster.sh
+cluster-stop:
+	scripts/cluster_stop.sh

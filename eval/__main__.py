@@ -4,6 +4,9 @@
     python -m eval sealed [--bot-url URL]      the same on the sealed set (eval/sealed/cases.yml)
     python -m eval nlu                         5-fold cross-validation (rasa test nlu) + entities
     python -m eval bench                       speed and memory: this bot, stock Rasa, a Sanic floor
+    python -m eval cluster [--messages N]      N messages for one conversation at once, two Rasa
+                                               servers behind HAProxy: stored in sequence?
+    python -m eval lock [--lock stock]         the same with the lock and tracker stores alone
     python -m eval all                         the three, one after the other
 
 See docs/evaluation.md for what each figure means.
@@ -82,6 +85,15 @@ def main(argv: list[str] | None = None) -> int:
         help="rounds at each concurrency, the targets taking turns (default 3; 1 with --quick)",
     )
 
+    p = sub.add_parser(
+        "cluster", help="N messages for one conversation at once through make cluster's HAProxy"
+    )
+    p.add_argument("--messages", type=int, default=100)
+
+    p = sub.add_parser("lock", help="the same through the lock and tracker stores, no Rasa")
+    p.add_argument("--messages", type=int, default=100)
+    p.add_argument("--lock", choices=["fenced", "stock"], default="fenced")
+
     p = sub.add_parser("all", help="vignettes, nlu and bench")
     p.add_argument("--bot-url", help="a running Rasa server for the vignettes")
 
@@ -126,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
             quick=args.quick,
             rounds=args.rounds,
         )
+    if args.command in ("cluster", "lock"):
+        from . import cluster
+
+        return cluster.main(args.command, args.messages, getattr(args, "lock", "fenced"))
     if args.command == "all":
         from . import bench, nlu, vignettes
 

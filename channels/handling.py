@@ -8,12 +8,14 @@ Neither ever logs message text.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from asyncio import CancelledError
 from collections import OrderedDict
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Mapping, Tuple
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Mapping, Tuple
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
@@ -65,6 +67,7 @@ class Gate:
         self.max_turns = max_turns
         self._turns: OrderedDict[str, int] = OrderedDict()
         self._max_conversations = max_conversations
+        self.long_messages = LongMessages()
 
     @classmethod
     def from_credentials(
@@ -79,8 +82,14 @@ class Gate:
         )
 
     async def admit(
-        self, sender_id: str, address: str, count_turns: CountTurns | None = None
+        self,
+        sender_id: str,
+        address: str,
+        count_turns: CountTurns | None = None,
+        text: Any = None,
     ) -> Refusal | None:
+        if self.long_messages.is_long(clean_user_text(text)) and self.long_messages.full():
+            return busy()
         if not self.per_address.allow(f"ip:{address}"):
             return self._too_fast(self.per_address.retry_after(f"ip:{address}"))
         if not self.per_conversation.allow(sender_id):
@@ -177,6 +186,59 @@ def clean_user_text(text: Any) -> str:
     return text[:MAX_MESSAGE_CHARS].encode("utf-8", "replace").decode("utf-8")
 
 
+class LongMessages:
+    """At most ``concurrency`` long messages are processed at a time, in arrival order, and at
+    most ``max_waiting`` wait; more are refused (429 with the safety net).
+
+    Rasa's NLU runs on the server's one event loop and blocks it while it reads a message, for
+    a time that grows with the message's length. Without this, ten clients sending
+    1,000-character messages back to back keep the loop busy with several of them at once and
+    every other patient waits behind all of them; with it, another patient waits behind at most
+    one. Patients' messages are nearly always short (a long one still goes through, in turn).
+    """
+
+    def __init__(self, threshold: int = 400, concurrency: int = 1, max_waiting: int = 32) -> None:
+        self.threshold = threshold
+        self.max_waiting = max_waiting
+        self._slots = asyncio.Semaphore(concurrency)
+        self._waiting = 0
+
+    def is_long(self, text: Any) -> bool:
+        return isinstance(text, str) and len(text) > self.threshold
+
+    def full(self) -> bool:
+        return self._waiting >= self.max_waiting
+
+    @asynccontextmanager
+    async def turn(self, text: Any) -> AsyncIterator[None]:
+        if not self.is_long(text):
+            yield
+            return
+        self._waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self._waiting -= 1
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+def busy() -> Refusal:
+    """The answer to a long message when too many long messages are waiting."""
+    return Refusal(
+        429,
+        refusal_message(
+            "Many long messages are arriving at the moment, so I could not read yours. Please "
+            "send it again in a minute, or in fewer words.",
+            rate_limited=True,
+            retry_after=30,
+        ),
+        30,
+    )
+
+
 async def process(
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
     *,
@@ -188,21 +250,24 @@ async def process(
     input_channel: str,
     metadata: Dict[str, Any] | None = None,
     message_id: str | None = None,
+    long_messages: LongMessages | None = None,
 ) -> None:
     """Hand one message to Rasa. Exceptions and timeouts are logged by type only; the caller
     adds the safety net when nothing was sent."""
     intents, entities = terms
+    cleaned = message_text(clean_user_text(text), from_button, intents, entities)
     try:
-        await on_new_message(
-            UserMessage(
-                message_text(clean_user_text(text), from_button, intents, entities),
-                output,
-                sender_id,
-                input_channel=input_channel,
-                metadata=metadata or {},
-                message_id=message_id,
+        async with (long_messages or LongMessages(threshold=MAX_MESSAGE_CHARS)).turn(cleaned):
+            await on_new_message(
+                UserMessage(
+                    cleaned,
+                    output,
+                    sender_id,
+                    input_channel=input_channel,
+                    metadata=metadata or {},
+                    message_id=message_id,
+                )
             )
-        )
     except CancelledError:
         logger.error("%s message processing timed out", input_channel)
     except Exception as error:

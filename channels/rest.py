@@ -98,7 +98,7 @@ class SafetyNetRestInput(RestInput):
                 if attempt.stored is not None:
                     return response.json(attempt.stored)
                 turns = tracker_turn_counter(request.app)
-                refusal = await self.gate.admit(sender_id, address, turns)
+                refusal = await self.gate.admit(sender_id, address, turns, body.get("message"))
                 if refusal is not None:
                     headers = (
                         {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else {}
@@ -119,6 +119,7 @@ class SafetyNetRestInput(RestInput):
                     input_channel=self.name(),
                     metadata=self.get_metadata(request),
                     message_id=message_id,
+                    long_messages=self.gate.long_messages,
                 )
                 messages = collector.with_safety_net(sender_id)
                 attempt.record(messages)

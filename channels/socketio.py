@@ -212,7 +212,9 @@ class SafetyNetSocketIOInput(SocketIOInput):
                         await sio.emit(self.bot_message_evt, socket_payload(message), room=sid)
                     return
                 turns = tracker_turn_counter(self.app)
-                refusal = await self.gate.admit(sender_id, client["address"], turns)
+                refusal = await self.gate.admit(
+                    sender_id, client["address"], turns, data.get("message")
+                )
                 if refusal is not None:
                     await sio.emit(self.bot_message_evt, refusal.message, room=sid)
                     return
@@ -228,6 +230,7 @@ class SafetyNetSocketIOInput(SocketIOInput):
                     input_channel=self.name(),
                     metadata=metadata if isinstance(metadata, dict) else {},
                     message_id=message_id,
+                    long_messages=self.gate.long_messages,
                 )
                 if output.sent == 0:
                     await output.send_response(sender_id, safety_net_message())

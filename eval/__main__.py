@@ -4,6 +4,7 @@
     python -m eval sealed [--bot-url URL]      the same on the sealed set (eval/sealed/cases.yml)
     python -m eval nlu                         5-fold cross-validation (rasa test nlu) + entities
     python -m eval bench                       speed and memory: this bot, stock Rasa, a Sanic floor
+    python -m eval flood                       a patient's p95 while 10 long-message floods run
     python -m eval cluster [--messages N]      N messages for one conversation at once, two Rasa
                                                servers behind HAProxy: stored in sequence?
     python -m eval lock [--lock stock]         the same with the lock and tracker stores alone
@@ -85,10 +86,20 @@ def main(argv: list[str] | None = None) -> int:
         help="rounds at each concurrency, the targets taking turns (default 3; 1 with --quick)",
     )
 
+    p = sub.add_parser("flood", help="a patient's reply time while long-message floods run")
+    p.add_argument("--bot-url", help="a running Rasa server (default: start one with start_bot)")
+    p.add_argument("--floods", type=int, default=10, help="flooding clients (default 10)")
+    p.add_argument("--seconds", type=float, default=30, help="length of the flood phase")
+
     p = sub.add_parser(
         "cluster", help="N messages for one conversation at once through make cluster's HAProxy"
     )
     p.add_argument("--messages", type=int, default=100)
+    p.add_argument(
+        "--kill",
+        action="store_true",
+        help="instead: kill a Rasa server under load; how fast HAProxy takes it out",
+    )
 
     p = sub.add_parser("lock", help="the same through the lock and tracker stores, no Rasa")
     p.add_argument("--messages", type=int, default=100)
@@ -138,10 +149,19 @@ def main(argv: list[str] | None = None) -> int:
             quick=args.quick,
             rounds=args.rounds,
         )
+    if args.command == "flood":
+        from . import flood
+
+        return flood.main(bot_url=args.bot_url, floods=args.floods, seconds=args.seconds)
     if args.command in ("cluster", "lock"):
         from . import cluster
 
-        return cluster.main(args.command, args.messages, getattr(args, "lock", "fenced"))
+        return cluster.main(
+            args.command,
+            args.messages,
+            getattr(args, "lock", "fenced"),
+            kill=getattr(args, "kill", False),
+        )
     if args.command == "all":
         from . import bench, nlu, vignettes
 

@@ -490,13 +490,22 @@ class LevelResult:
 
 async def _conversation(session, target: Target, result: LevelResult | None) -> None:
     sender = f"bench-{uuid.uuid4().hex[:12]}"
+    # Each simulated patient comes from an address of her own, as through the clinic's proxy
+    # (the bot trusts X-Forwarded-For from loopback in the bench: see main), so the bench
+    # measures the bot and not the per-address rate limit of one loopback client.
+    patient = uuid.UUID(sender[-12:].rjust(32, "0")).int
+    forwarded = {
+        "X-Forwarded-For": f"10.{patient >> 16 & 255}.{patient >> 8 & 255}.{patient & 255}"
+    }
     replies: list = []
     failed = None
     for turn in target.conversation:
         started = time.perf_counter()
         try:
             async with session.post(
-                f"{target.url}/webhooks/rest/webhook", json={"sender": sender, "message": turn}
+                f"{target.url}/webhooks/rest/webhook",
+                json={"sender": sender, "message": turn},
+                headers=forwarded,
             ) as response:
                 if response.status != 200:
                     failed, last = f"HTTP {response.status}", []
@@ -944,6 +953,9 @@ def main(
     rounds: int | None = None,
 ) -> int:
     prev = previous_summary(OUT_DIR)
+    # The servers this starts believe X-Forwarded-For from loopback, where the bench's clients
+    # are (each simulated patient sends an address of her own: see _conversation).
+    os.environ.setdefault("BOT_TRUSTED_PROXIES", "127.0.0.1")
     data = run(concurrency, targets, train, quick, rounds)
     out = OUT_DIR / ("quick" if quick else "")
     png = plot(data, out / f"bench-{stamp()}.png")

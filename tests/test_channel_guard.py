@@ -174,3 +174,34 @@ def test_a_repeat_is_answered_with_the_replies_that_followed_it():
     assert replies_after(events, "m-first-0001", "r1")[0]["buttons"][0]["title"] == "Under 14"
     assert replies_after(events, "m-third-0003", "r1") is None  # no answer yet: process it
     assert replies_after(events, "m-unknown-01", "r1") is None
+
+
+def test_long_messages_take_turns_and_the_queue_is_bounded():
+    import asyncio
+
+    from channels.handling import LongMessages
+
+    async def scenario() -> tuple[int, bool, bool]:
+        long = LongMessages(threshold=10, concurrency=1, max_waiting=2)
+        inside, most = 0, 0
+
+        async def work(text: str) -> None:
+            nonlocal inside, most
+            async with long.turn(text):
+                if long.is_long(text):
+                    inside += 1
+                    most = max(most, inside)
+                await asyncio.sleep(0.01)
+                if long.is_long(text):
+                    inside -= 1
+
+        tasks = [asyncio.create_task(work("x" * 50)) for _ in range(3)]
+        await asyncio.sleep(0)
+        full = long.full()  # one inside, two waiting
+        short_done = asyncio.create_task(work("short"))
+        await asyncio.wait_for(short_done, 0.05)  # a short message never waits for a slot
+        await asyncio.gather(*tasks)
+        return most, full, long.full()
+
+    most, full_then, full_after = asyncio.run(scenario())
+    assert most == 1 and full_then and not full_after

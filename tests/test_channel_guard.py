@@ -205,3 +205,27 @@ def test_long_messages_take_turns_and_the_queue_is_bounded():
 
     most, full_then, full_after = asyncio.run(scenario())
     assert most == 1 and full_then and not full_after
+
+
+def test_credentials_files_build_the_channels():
+    """credentials.yml (REST and the widget) and credentials.production.yml (the widget only)
+    build the project's channels with the defaults of channels/*.py."""
+    from pathlib import Path
+
+    import yaml
+
+    from channels.rest import CONVERSATION_RATE, SafetyNetRestInput
+    from channels.socketio import ADDRESS_RATE, SafetyNetSocketIOInput
+
+    root = Path(__file__).resolve().parents[1]
+    dev = yaml.safe_load((root / "credentials.yml").read_text())
+    prod = yaml.safe_load((root / "credentials.production.yml").read_text())
+    rest = SafetyNetRestInput.from_credentials(dev["channels.rest.SafetyNetRestInput"])
+    assert rest.require_token is False
+    assert rest.gate.per_conversation.rate == CONVERSATION_RATE
+    assert "channels.rest.SafetyNetRestInput" not in prod
+    widget = SafetyNetSocketIOInput.from_credentials(
+        prod["channels.socketio.SafetyNetSocketIOInput"]
+    )
+    assert widget.session_persistence is True
+    assert widget.gate.per_address.rate == ADDRESS_RATE

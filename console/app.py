@@ -20,7 +20,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console import cases, views_admin, views_auth, views_case, views_queue
+from console import cases, notify, views_admin, views_auth, views_case, views_fhir, views_queue
 from console.config import REPO_ROOT, Settings
 from console.db import make_engine
 from console.security import CSRFCheck, ProxyHeaders, RefuseNul, SecurityHeaders, SessionGate
@@ -46,6 +46,7 @@ ROUTES = [
     Route(CASE + "/flag-nlu", views_case.flag_nlu, methods=["POST"], name="flag_nlu"),
     Route(CASE + "/flag-triage", views_case.flag_triage, methods=["POST"], name="flag_triage"),
     Route(CASE, views_case.case_page, methods=["GET"], name="case"),
+    Route(views_fhir.PREFIX + CASE, views_fhir.download_fhir, methods=["GET"], name="export_fhir"),
     Route("/exports", views_admin.exports_page, methods=["GET"], name="exports"),
     Route("/exports/flagged-nlu.yml", views_admin.export_nlu, methods=["GET"], name="export_nlu"),
     Route(
@@ -103,8 +104,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or Settings.from_env()
     engine = engine or make_engine(settings.db_url)
     tz = ZoneInfo(settings.timezone)
+    # alerts by email and webhook run in this process while it serves (console/notify.py)
+    notifier = (
+        notify.Notifier(engine, settings.alerts, tz, settings.gap_timeout)
+        if settings.alerts.channels
+        else None
+    )
     app = Starlette(
         routes=ROUTES,
+        lifespan=notify.lifespan(notifier),
         middleware=[
             Middleware(ProxyHeaders),
             Middleware(SecurityHeaders),
@@ -119,4 +127,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.tz = tz
     app.state.templates = make_templates(tz)
     app.state.intents = IntentNames(engine)
+    app.state.notifier = notifier
+    app.state.templates.env.globals.update(
+        alert_health=notifier.status if notifier else None, fhir_url=views_fhir.fhir_url
+    )
     return app

@@ -7,12 +7,22 @@ data: it is never logged, and the response is ``no-store`` like every console pa
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from console import audit, cases, fhir
-from console.web import case_url, client_ip, db, error_page, long_id_by_digest
+from console.web import (
+    CASE_PREFIX,
+    MAX_ID_IN_URL,
+    case_url,
+    client_ip,
+    db,
+    error_page,
+    id_digest,
+    long_id_by_digest,
+)
 
 ALLOWED_ROLES = ("nurse", "admin")
 #: The download lives beside the case URLs, not under them: ``/conversation/<id>/fhir`` would
@@ -21,31 +31,29 @@ PREFIX = "/fhir"
 
 
 def fhir_url(sender_id: str) -> str:
-    """``/fhir/conversation/<id>``, or ``/fhir/conversation-sha256/<digest>`` for a long id."""
+    """``/fhir/conversation/<id>`` (percent-encoded whole), or, for an id too long for a URL,
+    ``/fhir/conversation/?sha256=<digest>`` (an empty id: no conversation has one)."""
+    if len(sender_id) > MAX_ID_IN_URL:
+        return f"{PREFIX}{CASE_PREFIX}?{urlencode({'sha256': id_digest(sender_id)})}"
     return PREFIX + case_url(sender_id)
 
 
 async def download_fhir(request: Request) -> Response:
-    return await _download(request, request.path_params["sender_id"])
-
-
-async def download_fhir_long(request: Request) -> Response:
-    """A conversation id too long for a URL, by its SHA-256 (console/web.py, ``LongIds``)."""
-    sender_id = await db(request, long_id_by_digest, request.path_params["digest"])
-    if sender_id is None:
-        return error_page(request, 404, "There is no conversation with this id.")
-    return await _download(request, sender_id)
-
-
-async def _download(request: Request, sender_id: str) -> Response:
     user = request.state.session.user
     if user.role not in ALLOWED_ROLES:
         return error_page(request, 403, "The FHIR handover is for nurses and admins.")
+    sender_id: str | None = request.path_params["sender_id"]
+    if not sender_id:  # a long id, by its SHA-256 (as console/web.py's LongIds does)
+        digest = request.query_params.get("sha256", "")
+        sender_id = await db(request, long_id_by_digest, digest)
+        if sender_id is None:
+            return error_page(request, 404, "There is no conversation with this id.")
     case = await db(request, cases.load_case, sender_id)
     if case is None:
         return error_page(request, 404, "There is no conversation with this id.")
     now = time.time()
     body = fhir.bundle(case, now)
+    level = fhir.triage_level(case)
     await db(
         request,
         audit.record,
@@ -53,10 +61,7 @@ async def _download(request: Request, sender_id: str) -> Response:
         username=user.username,
         user_id=user.id,
         sender_id=sender_id,
-        detail={
-            "level": fhir.triage_level(case),
-            "priority": fhir.task_priority(fhir.triage_level(case)),
-        },
+        detail={"level": level, "priority": fhir.task_priority(level)},
         ip=client_ip(request),
     )
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now))

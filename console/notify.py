@@ -386,12 +386,14 @@ def deliver_due(engine: Engine, cfg: AlertSettings, tz: ZoneInfo, now: float) ->
 
 @dataclass(frozen=True)
 class Health:
-    """Deliveries failing now: retrying after a failed attempt, or given up within a day."""
+    """Deliveries failing now: retrying after a failed attempt, or given up within a day; or
+    the alert task itself failing (``task_error``: the database is unreachable, say)."""
 
     retrying: int
     failed: int
     last_error: str | None
     channels: tuple[str, ...]
+    task_error: str | None = None
 
     @property
     def failing(self) -> int:
@@ -471,6 +473,7 @@ class Notifier:
             except Exception as error:  # noqa: BLE001 - keep alerting after a database hiccup
                 # the class only: a database error's text can hold the SQL parameters
                 log.error("alert cycle failed: %s", type(error).__name__)
+                self.current = Health(0, 0, None, (), task_error=type(error).__name__)
             await asyncio.sleep(self.cfg.interval)
 
 

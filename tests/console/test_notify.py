@@ -5,6 +5,7 @@ that alerts while nobody has the console open."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import ipaddress
@@ -356,6 +357,33 @@ def test_giving_up_shows_on_the_status_bar(settings, engine, write, users):
         assert 'id="alert-status"' in page
         assert "Alerts are not getting through: 1 alert not delivered" in page
         assert "ConnectionRefusedError" in page
+
+
+def test_a_failing_alert_task_shows_on_the_status_bar(settings, engine, users, tmp_path):
+    """The alert task cannot reach its database (a file in a folder that does not exist): the
+    cycle fails, the console keeps running, and every page says alerts are not running."""
+    broken = make_engine(f"sqlite:///{tmp_path / 'missing-folder' / 'x.db'}")
+    notifier = notify.Notifier(broken, config(free_port(), interval=3600), TZ, 0)
+
+    async def one_cycle() -> None:
+        task = asyncio.create_task(notifier.run())
+        while notifier.status() is None:
+            await asyncio.sleep(0.05)
+        task.cancel()
+
+    asyncio.run(asyncio.wait_for(one_cycle(), 30))
+    assert notifier.status() == notify.Health(0, 0, None, (), task_error="OperationalError")
+    broken.dispose()
+
+    app = create_app(settings.with_(alerts=config(free_port(), interval=3600)), engine)
+    with TestClient(app, base_url="http://testserver") as c:
+        deadline = time.time() + 30
+        while app.state.notifier.cycles < 1 and time.time() < deadline:
+            time.sleep(0.1)  # its first (good) cycle is over; the next is an hour away
+        app.state.notifier.current = notifier.status()  # what the failing task would leave
+        assert login(c, *NURSE).status_code == 303
+        page = c.get("/").text
+        assert "Alerts are not running: the alert task failed (OperationalError)" in page
 
 
 def test_no_status_bar_when_alerts_are_fine(nurse_client):

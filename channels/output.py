@@ -15,6 +15,18 @@ def safety_net_text() -> str:
     return fallback_advice(load_clinic())
 
 
+@functools.lru_cache(maxsize=1)
+def clinic_contacts() -> Dict[str, str]:
+    """The numbers the widget keeps on screen, from clinic.yml (the one place they are kept):
+    sent with every session_confirm, so the embed tag's copies are only a first paint."""
+    clinic = load_clinic()
+    return {
+        "emergency_number": clinic.emergency_number,
+        "triage_phone": clinic.maternity_triage.phone,
+        "triage_name": clinic.maternity_triage.name,
+    }
+
+
 def safety_net_message() -> Dict[str, Any]:
     """The reply sent when the bot could not answer: never leave a patient without advice."""
     return {"text": safety_net_text(), "custom": {"safety_net": True}}

@@ -38,7 +38,7 @@ from .guard import (
 )
 from .handling import Gate, domain_terms, process, tracker_turn_counter
 from .idempotency import Replies, message_id_problem
-from .output import combined, safety_net_message
+from .output import clinic_contacts, combined, safety_net_message
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +188,11 @@ class SafetyNetSocketIOInput(SocketIOInput):
                     await entered
             await sio.emit(
                 "session_confirm",
-                {"session_id": session_id, "resume_token": self.tokens.issue(session_id)},
+                {
+                    "session_id": session_id,
+                    "resume_token": self.tokens.issue(session_id),
+                    "clinic": clinic_contacts(),
+                },
                 room=sid,
             )
 

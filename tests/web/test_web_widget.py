@@ -9,7 +9,7 @@ import re
 import pytest
 from conftest import ScriptedBot
 from playwright.sync_api import expect
-from web_helpers import CONTRAST_JS, UNLABELLED_JS, new_session
+from web_helpers import CONTRAST_JS, UNLABELLED_JS, digits, new_session
 
 pytestmark = pytest.mark.browser
 
@@ -368,3 +368,36 @@ def test_leave_quickly_clears_the_chat_and_replaces_the_page(chromium, site):
         expect(s.page.locator(".tw-msg")).to_have_count(0)
     finally:
         s.context.close()
+
+
+def test_the_numbers_on_screen_come_from_the_bots_clinic_yml(chromium, site, tmp_path):
+    """An embed tag with a stale triage number (a page not updated after clinic.yml changed)
+    shows it only until the bot confirms the session; then the bot's number replaces it."""
+    import sys
+
+    import yaml
+    from conftest import REPO, Proc, free_port
+
+    _, bot = site
+    stale = yaml.safe_load((REPO / "clinic.yml").read_text())
+    real_phone = stale["maternity_triage"]["phone"]
+    stale["maternity_triage"]["phone"] = "01632 960 999"
+    (tmp_path / "clinic.yml").write_text(yaml.safe_dump(stale))
+    port = free_port()
+    page = Proc(
+        ["env", f"CLINIC_CONFIG={tmp_path / 'clinic.yml'}", sys.executable, "-m", "web"]
+        + ["--port", str(port), "--bot-url", bot, "--log-level", "warning"],
+        tmp_path / "web.log",
+        f"http://127.0.0.1:{port}/healthz",
+        timeout=30,
+    ).start()
+    s = new_session(chromium, f"http://127.0.0.1:{port}", bot, width=360)
+    try:
+        s.open_chat()
+        s.wait_connected()
+        strip = s.page.locator(".tw-strip")
+        expect(strip.locator(f"a[href='tel:{digits(real_phone)}']")).to_be_visible()
+        expect(strip.locator("a[href='tel:01632960999']")).to_have_count(0)
+    finally:
+        s.context.close()
+        page.stop()

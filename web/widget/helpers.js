@@ -61,6 +61,26 @@ var triageWidgetHelpers = (function () {
     return { id: id, token: token };
   }
 
+  /** The clinic's contacts from a session_confirm ({emergency_number, triage_phone,
+   * triage_name}), as widget settings; only non-blank strings that make a tel: link (numbers)
+   * are kept; null when there is nothing usable. */
+  function clinicOf(info) {
+    if (!info || typeof info !== "object") {
+      return null;
+    }
+    var out = {};
+    if (typeof info.emergency_number === "string" && telHref(info.emergency_number)) {
+      out.emergencyNumber = info.emergency_number.trim().slice(0, 40);
+    }
+    if (typeof info.triage_phone === "string" && telHref(info.triage_phone)) {
+      out.triagePhone = info.triage_phone.trim().slice(0, 40);
+    }
+    if (typeof info.triage_name === "string" && info.triage_name.trim()) {
+      out.triageName = info.triage_name.trim().slice(0, 100);
+    }
+    return Object.keys(out).length ? out : null;
+  }
+
   /** A message id (32 hex digits) from 16 random bytes, so a retry is processed once. */
   function messageId(bytes) {
     var out = "";
@@ -164,6 +184,7 @@ var triageWidgetHelpers = (function () {
     sessionOf: sessionOf,
     isResumeToken: isResumeToken,
     messageId: messageId,
+    clinicOf: clinicOf,
     exitUrl: exitUrl,
     sessionExpired: sessionExpired,
     sanitiseEntries: sanitiseEntries,

@@ -275,21 +275,27 @@
                                   "aria-label": "Leave quickly: clear the chat and leave this page",
                                   text: "Leave quickly" });
 
-  var emergencyLink = config.emergencyNumber
-    ? callLink(config.emergencyNumber, "Call " + config.emergencyNumber, "tw-strip__call tw-strip__call--emergency",
-               "Emergency: call " + config.emergencyNumber)
-    : null;
-  var triageLink = config.triagePhone
-    ? callLink(config.triagePhone, config.triagePhone, "tw-strip__call",
-               "Call " + config.triageName + " on " + config.triagePhone)
-    : null;
+  /** The always-visible numbers. They come first from the embed tag (so they show even when
+   * the bot cannot be reached), then from the bot's clinic.yml on every session_confirm
+   * (applyClinic), so a number changed in clinic.yml reaches every page that embeds the chat. */
+  function stripRows() {
+    var emergencyLink = config.emergencyNumber
+      ? callLink(config.emergencyNumber, "Call " + config.emergencyNumber,
+                 "tw-strip__call tw-strip__call--emergency", "Emergency: call " + config.emergencyNumber)
+      : null;
+    var triageLink = config.triagePhone
+      ? callLink(config.triagePhone, config.triagePhone, "tw-strip__call",
+                 "Call " + config.triageName + " on " + config.triagePhone)
+      : null;
+    return [
+      emergencyLink ? el("p", { className: "tw-strip__row tw-strip__row--emergency" },
+                         [el("span", { text: "Emergency? " }), emergencyLink]) : null,
+      triageLink ? el("p", { className: "tw-strip__row" },
+                      [el("span", { text: config.triageName + ": " }), triageLink]) : null
+    ];
+  }
 
-  var strip = el("div", { className: "tw-strip" }, [
-    emergencyLink ? el("p", { className: "tw-strip__row tw-strip__row--emergency" },
-                       [el("span", { text: "Emergency? " }), emergencyLink]) : null,
-    triageLink ? el("p", { className: "tw-strip__row" },
-                    [el("span", { text: config.triageName + ": " }), triageLink]) : null
-  ]);
+  var strip = el("div", { className: "tw-strip" }, stripRows());
 
   var header = el("div", { className: "tw-header" }, [
     el("div", { className: "tw-header__titles" }, [
@@ -300,17 +306,47 @@
        [exitButton, newChatButton, inline ? null : closeButton])
   ]);
 
-  var disclaimerText = config.disclaimer ||
-    ("This chat is an automated symptom checker from " + config.clinicName + ". It gives general " +
-     "advice, not a diagnosis, and staff do not read it as you type. " +
-     (config.emergencyNumber
-       ? "If you think you or your baby are in danger, do not wait for the chat: call " +
-         config.emergencyNumber + " now."
-       : "If you think you or your baby are in danger, call the emergency services now."));
+  function disclaimerText() {
+    return config.disclaimer ||
+      ("This chat is an automated symptom checker from " + config.clinicName + ". It gives general " +
+       "advice, not a diagnosis, and staff do not read it as you type. " +
+       (config.emergencyNumber
+         ? "If you think you or your baby are in danger, do not wait for the chat: call " +
+           config.emergencyNumber + " now."
+         : "If you think you or your baby are in danger, call the emergency services now."));
+  }
+  var disclaimerBody = el("p", { text: disclaimerText() });
   var disclaimer = el("div", { className: "tw-disclaimer", id: ids.disclaimer }, [
     el("p", { className: "tw-disclaimer__heading", text: "Before you start" }),
-    el("p", { text: disclaimerText })
+    disclaimerBody
   ]);
+
+  /** The clinic's numbers as the bot sends them (clinic.yml), replacing the embed tag's. */
+  function applyClinic(info) {
+    var next = helpers.clinicOf(info);
+    if (!next) {
+      return;
+    }
+    var changed = false;
+    Object.keys(next).forEach(function (key) {
+      if (config[key] !== next[key]) {
+        config[key] = next[key];
+        changed = true;
+      }
+    });
+    if (!changed) {
+      return;
+    }
+    while (strip.firstChild) {
+      strip.removeChild(strip.firstChild);
+    }
+    stripRows().forEach(function (row) {
+      if (row) {
+        strip.appendChild(row);
+      }
+    });
+    disclaimerBody.textContent = disclaimerText();
+  }
 
   var log = el("div", {
     className: "tw-log",
@@ -662,6 +698,9 @@
     }
     if (session) {
       state.resumeToken = session.token;
+    }
+    if (data && typeof data === "object") {
+      applyClinic(data.clinic);
     }
     var unanswered = state.awaiting && state.awaiting.entry;
     var firstEver = !state.entries.length;

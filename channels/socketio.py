@@ -26,6 +26,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from triage.clinic import check_live, load_clinic
+
 from .guard import (
     MAX_BODY_BYTES,
     Rate,
@@ -141,6 +143,7 @@ class SafetyNetSocketIOInput(SocketIOInput):
         webhook = SocketBlueprint(sio, self.socketio_path, "safety_net_socketio_webhook", __name__)
         self.sio = sio
         self.tokens = ResumeTokens(channel_secret())
+        check_live(load_clinic())  # a live deployment never starts with the demo's numbers
 
         @webhook.listener("before_server_start")
         async def _keep_app(app: Sanic, _: Any) -> None:

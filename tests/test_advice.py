@@ -526,3 +526,32 @@ def test_the_read_back_says_the_weeks_as_given(clinic, weeks, words):
     "about 28 weeks" for someone who pressed "13 to 27 weeks" (HZ-06, HZ-18)."""
     findings = F("bleeding", weeks=weeks, contractions="no")
     assert f"You told me: {words}," in render_advice(assess(findings), clinic, findings)
+
+
+def test_a_live_deployment_refuses_the_demo_numbers(monkeypatch):
+    """HZ-12: the demo clinic.yml uses Ofcom's drama numbers, which reach nobody. With
+    CLINIC_LIVE=1 the bot and the page refuse to start with them; the demo runs without it."""
+    import dataclasses
+
+    from triage.clinic import ClinicConfigError, check_live, fictional_numbers
+
+    clinic = load_clinic()
+    assert "maternity_triage: 01632 960 111" in fictional_numbers(clinic)
+    monkeypatch.delenv("CLINIC_LIVE", raising=False)
+    check_live(clinic)  # the demo
+    monkeypatch.setenv("CLINIC_LIVE", "1")
+    with pytest.raises(ClinicConfigError, match="maternity_triage: 01632 960 111"):
+        check_live(clinic)
+    real = dataclasses.replace(
+        clinic,
+        **{
+            key: dataclasses.replace(getattr(clinic, key), phone="0300 123 4567")
+            for key in ("maternity_triage", "early_pregnancy_unit", "midwife_team")
+        },
+    )
+    assert fictional_numbers(real) == []
+    check_live(real)
+    drama_mobile = dataclasses.replace(
+        real, midwife_team=dataclasses.replace(real.midwife_team, phone="+44 7700 900 123")
+    )
+    assert fictional_numbers(drama_mobile) == ["midwife_team: +44 7700 900 123"]

@@ -229,3 +229,19 @@ def test_credentials_files_build_the_channels():
     )
     assert widget.session_persistence is True
     assert widget.gate.per_address.rate == ADDRESS_RATE
+
+
+def test_the_widget_channel_refuses_to_start_live_with_the_demo_numbers(monkeypatch, tmp_path):
+    from channels.socketio import SafetyNetSocketIOInput
+    from triage.clinic import ClinicConfigError
+
+    async def handler(_message):
+        return None
+
+    monkeypatch.setenv("CHANNEL_SECRET_FILE", str(tmp_path / "secret"))
+    monkeypatch.setenv("CLINIC_LIVE", "1")
+    channel = SafetyNetSocketIOInput.from_credentials({"session_persistence": True})
+    with pytest.raises(ClinicConfigError, match="fictional"):
+        channel.blueprint(handler)
+    monkeypatch.delenv("CLINIC_LIVE")
+    assert channel.blueprint(handler) is not None

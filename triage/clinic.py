@@ -219,3 +219,59 @@ def load_clinic(path: str | os.PathLike[str] | None = None) -> Clinic:
     except yaml.YAMLError as exc:
         raise ClinicConfigError(f"{chosen}: not valid YAML: {exc}") from exc
     return clinic_from_dict(data or {}, source=str(chosen))
+
+
+# Ofcom's numbers for drama (UK): they never reach anyone. The demo clinic.yml uses them, so a
+# copy of it put live would tell every patient to call a dead number (hazard HZ-12).
+FICTIONAL_PREFIXES = (
+    "01632960",  # 01632 960 000-999
+    "02079460",  # London 020 7946 0000-0999
+    "01134960",
+    "01144960",
+    "01154960",
+    "01164960",
+    "01174960",
+    "01184960",
+    "01214960",
+    "01314960",
+    "01414960",
+    "01514960",
+    "01614960",
+    "01914980",
+    "02896496",  # Northern Ireland 028 9649 6000-6999
+    "02920180",  # Cardiff 029 2018 0000-0999
+    "07700900",  # mobile 07700 900 000-999
+    "08081570",  # freephone 08081 570 000-999
+    "09098790",  # premium 0909 879 0000-0999
+    "03069990",  # UK-wide 03069 990 000-999
+)
+LIVE_ENV_VAR = "CLINIC_LIVE"
+
+
+def fictional_numbers(clinic: Clinic) -> list[str]:
+    """Every number in ``clinic`` that is one of Ofcom's drama numbers, as 'entry: number'."""
+    numbers = [("emergency_number", clinic.emergency_number)] + [
+        (key, service.phone)
+        for key in _SERVICES + _OPTIONAL_SERVICES
+        if (service := getattr(clinic, key)) is not None
+    ]
+    found = []
+    for key, number in numbers:
+        digits = re.sub(r"\D", "", number or "")
+        if digits.startswith("44"):
+            digits = "0" + digits[2:]
+        if any(digits.startswith(prefix) for prefix in FICTIONAL_PREFIXES):
+            found.append(f"{key}: {number}")
+    return found
+
+
+def check_live(clinic: Clinic) -> None:
+    """With ``CLINIC_LIVE=1`` (a real deployment), refuse a clinic.yml that still holds drama
+    numbers; the demo (`make run`, the tests) leaves it unset."""
+    if os.environ.get(LIVE_ENV_VAR, "") not in ("", "0"):
+        found = fictional_numbers(clinic)
+        if found:
+            raise ClinicConfigError(
+                f"{LIVE_ENV_VAR} is set but clinic.yml still has fictional (Ofcom drama) "
+                f"numbers: {', '.join(found)}. Put the clinic's real numbers in clinic.yml."
+            )

@@ -35,6 +35,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from triage import Service, load_clinic
+from triage.clinic import check_live
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -66,6 +67,7 @@ class DemoClinic:
 
 def load_demo_clinic(path: str | os.PathLike[str] | None = None) -> DemoClinic:
     c = load_clinic(path)
+    check_live(c)  # a live deployment never shows the demo's numbers
     return DemoClinic(
         clinic_name=c.clinic_name,
         emergency_number=c.emergency_number,

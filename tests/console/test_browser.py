@@ -124,3 +124,26 @@ def test_nurse_reviews_the_urgent_case(console_server, write, engine, chromium: 
         assert conn.execute(sa.select(notes.c.body)).scalars().all() == [
             "Phoned the patient; she is on her way to triage."
         ]
+
+
+def test_the_queue_goes_to_the_login_when_the_session_ends(
+    console_server, write, engine, chromium: Browser
+):
+    """The poll never extends a session (issue 14, finding 7); when the session is gone the
+    open queue page takes the nurse to the login instead of going on showing stale rows."""
+    from console.tables import sessions
+
+    write("browser-idle", ev.simple_conversation("a question", "routine"))
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(console_server + "/")
+        page.get_by_label("Username").fill(USER)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(console_server + "/")
+        with engine.begin() as conn:  # what the idle time-out does to a session
+            conn.execute(sa.delete(sessions))
+        expect(page).to_have_url(console_server + "/login?next=%2F", timeout=20000)
+    finally:
+        context.close()

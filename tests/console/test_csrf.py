@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from starlette.routing import Route
@@ -17,7 +19,7 @@ SENDER = "csrf-conv"
 
 def post_routes():
     return [
-        r.path.replace("{sender_id:path}", SENDER)
+        re.sub(r"\{sender_id:\w+\}", SENDER, r.path)
         for r in ROUTES
         if isinstance(r, Route) and "POST" in r.methods
     ]

@@ -104,8 +104,9 @@ def _turn(tracker, text: str) -> None:
 def test_a_holder_whose_lock_expired_cannot_write_over_its_successor(
     pg_database, prefix, stale_saves_first
 ):
-    """A pauses past its lock's lifetime; B takes the lock and loads the same conversation.
-    Whichever saves second is refused: the stored events stay one message after another."""
+    """A pauses past its lock's lease (the test deletes A's lock key, as its lease running out
+    would); B takes the lock and loads the same conversation. Whichever saves second is
+    refused: the stored events stay one message after another."""
     sender = f"stale-{uuid.uuid4().hex[:8]}"
 
     async def go() -> tuple[str, str]:
@@ -118,9 +119,9 @@ def test_a_holder_whose_lock_expired_cannot_write_over_its_successor(
         a_loaded, b_loaded, a_done, b_done = (asyncio.Event() for _ in range(4))
         outcome: dict[str, str] = {}
 
-        async def holder(name, store, text, lifetime, before_save, done):
+        async def holder(name, store, text, before_save, done):
             try:
-                async with locks.lock(sender, lock_lifetime=lifetime):
+                async with locks.lock(sender):
                     tracker = await store.get_or_create_tracker(sender, append_action_listen=False)
                     _turn(tracker, text)
                     await before_save()
@@ -132,7 +133,7 @@ def test_a_holder_whose_lock_expired_cannot_write_over_its_successor(
 
         async def a_waits():
             a_loaded.set()
-            # Past its 0.5 s lifetime, A saves after B has loaded or after B has saved.
+            # Past its lease, A saves after B has loaded or after B has saved.
             await (b_loaded.wait() if stale_saves_first else b_done.wait())
 
         async def b_waits():
@@ -142,10 +143,10 @@ def test_a_holder_whose_lock_expired_cannot_write_over_its_successor(
 
         async def b():
             await a_loaded.wait()
-            await asyncio.sleep(0.6)  # A's 0.5 s lock has expired: B takes it
-            await holder("B", store_b, "second-b", 30, b_waits, b_done)
+            redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).delete(locks.lock_prefix + sender)
+            await holder("B", store_b, "second-b", b_waits, b_done)
 
-        await asyncio.gather(holder("A", store_a, "second-a", 0.5, a_waits, a_done), b())
+        await asyncio.gather(holder("A", store_a, "second-a", a_waits, a_done), b())
         return outcome["A"], outcome["B"]
 
     a, b = asyncio.run(go())
@@ -157,6 +158,23 @@ def test_a_holder_whose_lock_expired_cannot_write_over_its_successor(
     else:
         assert (a, b) == ("refused", "saved") and texts == ["first", "second-b"]
     assert FENCE.get() is None
+
+
+def test_a_held_lock_outlives_its_lease_and_a_dead_holders_lock_does_not(prefix):
+    async def go():
+        locks = FencedRedisLockStore(port=6379, db=REDIS_DB, key_prefix=prefix, lease_seconds=0.3)
+        other = FencedRedisLockStore(port=6379, db=REDIS_DB, key_prefix=prefix, lease_seconds=0.3)
+        async with locks.lock("c"):
+            await asyncio.sleep(1.0)  # three leases: renewed while held
+            assert await other.try_acquire("c", "other", 0.3) is None
+        # A holder that died (never renews, never releases): free within one lease.
+        assert await locks.try_acquire("d", "dead", 0.3) is not None
+        started = time.monotonic()
+        async with other.lock("d"):
+            waited = time.monotonic() - started
+        assert waited < 0.6
+
+    asyncio.run(go())
 
 
 def test_the_fence_grows_and_release_leaves_a_lock_someone_else_holds(prefix):

@@ -215,7 +215,107 @@ def run_lock(messages: int = 100, lock: str = "fenced", processes: int = 2) -> d
     return report
 
 
-def main(command: str, messages: int, lock: str = "fenced") -> int:
+def server_status(workdir: Path) -> dict[str, str]:
+    """Each server's state in HAProxy (UP, DOWN, ...), from ``show stat``."""
+    import socket
+
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.connect(str(workdir / "haproxy.sock"))
+        sock.sendall(b"show stat\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    lines = data.decode().splitlines()
+    header = lines[0].lstrip("# ").split(",")
+    rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
+    return {
+        f"{r['pxname']}/{r['svname']}": r.get("status", "")
+        for r in rows
+        if r.get("svname") not in ("FRONTEND", "BACKEND")
+    }
+
+
+CONVERSATION = ["hello", "i have pressure in my vagina and some spotting", "20 weeks", "no"]
+
+
+async def _patients(url: str, patients: int, seconds: float, log: list) -> None:
+    """``patients`` conversations at once, each starting over with a new id when done."""
+    deadline = time.perf_counter() + seconds
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def patient(n: int) -> None:
+            while time.perf_counter() < deadline:
+                sender = f"probe-{n}-{uuid.uuid4().hex[:8]}"
+                for text in CONVERSATION:
+                    started = time.perf_counter()
+                    status: int | str
+                    try:
+                        response = await client.post(
+                            f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+                        )
+                        status = response.status_code
+                    except httpx.HTTPError as error:
+                        status = type(error).__name__
+                    log.append((started, time.perf_counter() - started, status))
+
+        await asyncio.gather(*(patient(n) for n in range(patients)))
+
+
+def run_kill(patients: int = 10, seconds: float = 30, kill_at: float = 10) -> dict[str, Any]:
+    """A Rasa server killed with SIGKILL under load: how fast HAProxy takes it out, and what
+    the patients see meanwhile (HAProxy's side of issue 11; the failover run is item 5)."""
+    workdir = ROOT / "var" / f"eval-kill-{uuid.uuid4().hex[:6]}"
+    log: list = []
+    with fresh_database("triage_eval_kill") as database, cluster(workdir, database) as running:
+
+        async def scenario() -> dict[str, Any]:
+            load = asyncio.create_task(_patients(running["url"], patients, seconds, log))
+            await asyncio.sleep(kill_at)
+            pid = int((workdir / "rasa-1.pid").read_text())
+            killed = time.perf_counter()
+            os.kill(pid, signal.SIGKILL)
+            down = None
+            while down is None and time.perf_counter() - killed < 20:
+                states = await asyncio.to_thread(server_status, workdir)
+                if states.get("rasa_rest/rasa-1", "").startswith("DOWN"):
+                    down = time.perf_counter() - killed
+                await asyncio.sleep(0.05)
+            await load
+            return {"killed": killed, "down_after_s": down}
+
+        outcome = asyncio.run(scenario())
+    killed = outcome["killed"]
+    failed = [(t - killed, status) for t, _, status in log if status != 200]
+    before = sorted(d for t, d, s in log if t < killed and s == 200)
+    after = sorted(d for t, d, s in log if t > killed + 5 and s == 200)
+
+    def p95(values: list) -> float | None:
+        return round(values[int(0.95 * (len(values) - 1))], 3) if values else None
+
+    report = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{os.cpu_count()} cores",
+        "patients": patients,
+        "requests": len(log),
+        "rasa_1_marked_down_after_s": round(outcome["down_after_s"], 2)
+        if outcome["down_after_s"] is not None
+        else None,
+        "failed_requests": len(failed),
+        "failures_seconds_after_kill": [round(t, 2) for t, _ in failed][:20],
+        "failure_kinds": sorted({str(s) for _, s in failed}),
+        "p95_before_kill_s": p95(before),
+        "p95_from_5s_after_kill_s": p95(after),
+    }
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / "cluster-kill.json").write_text(json.dumps(report, indent=2))
+    return report
+
+
+def main(command: str, messages: int, lock: str = "fenced", kill: bool = False) -> int:
+    if kill:
+        report = run_kill()
+        print(json.dumps(report, indent=2))
+        return 0 if report["rasa_1_marked_down_after_s"] is not None else 1
     report = run_cluster(messages) if command == "cluster" else run_lock(messages, lock)
     print(json.dumps(report, indent=2))
     return 0 if report["sequential"] else 1

@@ -348,7 +348,7 @@ def test_a_repeated_message_id_is_processed_once(guarded):
     url = f"{guarded.url}/webhooks/rest/webhook"
     body = {"sender": sender, "message": "pressure down below", "message_id": uuid.uuid4().hex}
 
-    async def twice_at_once() -> list[httpx.Response]:
+    async def twice_at_once() -> tuple[httpx.Response, httpx.Response]:
         async with httpx.AsyncClient(timeout=30) as client:
             return await asyncio.gather(client.post(url, json=body), client.post(url, json=body))
 

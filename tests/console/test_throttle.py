@@ -109,7 +109,7 @@ def test_one_address_spraying_many_names_is_slowed(app, users, settings):
         assert login(nurse, *NURSE).status_code == 303  # another address is not affected
 
 
-def test_parallel_wrong_attempts_are_counted_atomically(engine, users, settings):
+def test_parallel_wrong_attempts_are_counted_atomically(engine, users, settings) -> None:
     """15 simultaneous wrong passwords for one pair: at most `pair_free_failures` are checked.
     (Before issue 14 all 15 were checked against the same stale count.)"""
     attempts = 15
@@ -117,7 +117,7 @@ def test_parallel_wrong_attempts_are_counted_atomically(engine, users, settings)
     results: list[auth.LoginResult] = []
     errors: list[BaseException] = []
 
-    def attempt():
+    def attempt() -> None:
         try:
             barrier.wait()
             results.append(auth.authenticate(engine, NURSE[0], WRONG, STRANGER[0], settings))

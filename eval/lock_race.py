@@ -204,11 +204,17 @@ def run_race(
             )
         )
     reports = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=timeout)
-        if proc.returncode != 0:
-            raise RuntimeError(f"worker failed ({proc.returncode}):\n{err[-3000:]}")
-        reports.append(json.loads(out.strip().splitlines()[-1]))
+    try:
+        for proc in procs:
+            out, err = proc.communicate(timeout=timeout)
+            if proc.returncode != 0:
+                raise RuntimeError(f"worker failed ({proc.returncode}):\n{err[-3000:]}")
+            reports.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for proc in procs:  # a timeout or a failed worker: stop the others
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     return reports, [f"message {i}" for i in numbers]
 
 

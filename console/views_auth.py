@@ -128,6 +128,9 @@ async def logout(request: Request) -> Response:
         ip=client_ip(request),
     )
     response = redirect("/login")
+    # the browser drops this site's cookies, storage and cached pages too (on HTTPS; a shared
+    # ward PC keeps nothing of the session; ASVS 8.2.3)
+    response.headers["clear-site-data"] = '"cache", "cookies", "storage"'
     response.delete_cookie(
         sessions.SESSION_COOKIE,
         path="/",

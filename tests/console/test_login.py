@@ -8,7 +8,7 @@ from argon2 import PasswordHasher, Type
 
 from console import audit, auth
 from console.tables import users as users_table
-from tests.console.conftest import ADMIN, NURSE, login, login_token
+from tests.console.conftest import ADMIN, NURSE, csrf_of, login, login_token
 
 
 def test_production_hasher_is_argon2id():
@@ -187,3 +187,12 @@ def test_unknown_usernames_are_not_kept_verbatim_in_the_audit_log(client, users,
             str(v) for r in conn.execute(sa.text("SELECT * FROM console_audit")) for v in r
         )
     assert typed not in dump and typed.lower() not in dump
+
+
+def test_logout_asks_the_browser_to_clear_the_site(nurse_client):
+    page = nurse_client.get("/").text
+    response = nurse_client.post(
+        "/logout", data={"csrf_token": csrf_of(page)}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert response.headers["clear-site-data"] == '"cache", "cookies", "storage"'

@@ -15,15 +15,18 @@ from sqlalchemy.engine import Engine
 from console import audit
 from console.auth import User
 from console.events import (
+    ASKING,
     LEVELS,
     EventRow,
     Findings,
+    Progress,
     Turn,
     build_turns,
     dict_field,
     event_row,
     findings_from,
     triage_of,
+    triage_progress,
 )
 from console.tables import events, flags, notes, reviews, users
 
@@ -74,6 +77,13 @@ class Case:
     notes: list[Note]
     flags: list[Flag]
     last_message_event_id: int
+    progress: Progress = Progress(None, None, (), None, False)
+    last_at: float | None = None  # the latest message
+
+    def left_before_end(self, now: float, left_after: float) -> bool:
+        """No final decision after the bot started asking, and no message for ``left_after``
+        seconds (the queue's ``left_expr``, for one case)."""
+        return self.progress.state == ASKING and (self.last_at or 0) < now - left_after
 
     @property
     def status(self) -> str:
@@ -145,6 +155,10 @@ def load_case(engine: Engine, sender_id: str) -> Case | None:
             for f in flag_rows
         ],
         last_message_event_id=max((t.event_id for t in turns if t.kind != "session"), default=0),
+        progress=triage_progress(rows),
+        last_at=max(
+            (t.at for t in turns if t.kind != "session" and t.at is not None), default=None
+        ),
     )
 
 

@@ -227,6 +227,9 @@ class Settings:
     poll_seconds: int = 10
     gap_timeout: int = 60  # see console/sync.py
     page_size: int = 50
+    #: a conversation with no final decision is "left before the end" after this long without
+    #: a message (issue 12, item 1; docs/console.md)
+    left_after_minutes: int = 30
     alerts: AlertSettings = field(default_factory=AlertSettings)
 
     @classmethod
@@ -247,6 +250,7 @@ class Settings:
             pair_free_failures=_env_int("CONSOLE_LOGIN_FREE_FAILURES", 5),
             throttle_cap=_env_int("CONSOLE_LOGIN_MAX_DELAY_MINUTES", 15) * 60,
             poll_seconds=max(2, _env_int("CONSOLE_POLL_SECONDS", 10)),
+            left_after_minutes=max(1, _env_int("CONSOLE_LEFT_AFTER_MINUTES", 30)),
             alerts=AlertSettings.from_env(),
         )
 

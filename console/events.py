@@ -254,6 +254,72 @@ def findings_from(rows: Iterable[EventRow], until_event_id: int | None = None) -
     )
 
 
+#: The questions of the bot's triage form (domain.yml, ``triage_form``), with the words the
+#: case view uses for an answer still missing when the patient left.
+TRIAGE_QUESTIONS: dict[str, str] = {
+    "gestational_weeks": "how many weeks pregnant",
+    "contractions": "whether she has contractions",
+}
+#: ``Progress.state`` values: the bot gave its final decision, or it was still asking.
+DECIDED = "decided"
+ASKING = "asking"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the triage got, from the slots of the last session in which it started.
+
+    ``state`` is ``DECIDED`` when the bot gave its final decision (it sets ``triage_level``),
+    ``ASKING`` when it had started asking (it records ``triage_floor`` with each question) but
+    gave none, and None when the triage never started. Slots are read per session because a new
+    session starts with empty slots (domain.yml: ``carry_over_slots_to_new_session: false``).
+    """
+
+    state: str | None
+    floor: str | None  # the level that holds whatever the missing answers were
+    unknown: tuple[str, ...]  # TRIAGE_QUESTIONS keys still unanswered
+    asking: str | None  # the question the patient was on (``requested_slot``)
+    declined_weeks: bool  # she said she would rather not give the weeks
+
+
+def _level_value(value: Any) -> str | None:
+    return value if isinstance(value, str) and value in LEVEL_RANK else None
+
+
+def triage_progress(rows: Iterable[EventRow]) -> Progress:
+    current: dict[str, Any] = {}
+    started: dict[str, Any] = {}
+
+    def began(slots: dict[str, Any]) -> bool:
+        return bool(
+            _level_value(slots.get("triage_level")) or _level_value(slots.get("triage_floor"))
+        )
+
+    for row in rows:
+        if row.type_name == "session_started":
+            if began(current):
+                started = current
+            current = {}
+        elif row.type_name == "slot" and isinstance(row.data.get("name"), str):
+            current[row.data["name"]] = row.data.get("value")
+    slots = current if began(current) else started
+    if _level_value(slots.get("triage_level")):
+        state: str | None = DECIDED
+    elif _level_value(slots.get("triage_floor")):
+        state = ASKING
+    else:
+        state = None
+    unknown = tuple(name for name in TRIAGE_QUESTIONS if slots.get(name) in (None, "", []))
+    asking = slots.get("requested_slot")
+    return Progress(
+        state=state,
+        floor=_level_value(slots.get("triage_floor")),
+        unknown=unknown if state == ASKING else (),
+        asking=asking if state == ASKING and asking in TRIAGE_QUESTIONS else None,
+        declined_weeks=bool(slots.get("gestational_declined")),
+    )
+
+
 @dataclass(frozen=True)
 class Summary:
     """One queue row, recomputed from all of a conversation's events."""
@@ -271,6 +337,8 @@ class Summary:
     gestational_weeks: float | None
     search_text: str
     alert_event_id: int | None  # the latest decision at urgent or above: a new one alerts
+    triage_state: str | None = None  # Progress.state: DECIDED, ASKING or None
+    level_at: float | None = None  # when the conversation first reached ``level``
 
 
 def _latest_slot(rows: list[EventRow], name: str) -> str | None:
@@ -281,6 +349,20 @@ def _latest_slot(rows: list[EventRow], name: str) -> str | None:
     return value if isinstance(value, str) and value in LEVEL_RANK else None
 
 
+def _slot_reached(rows: list[EventRow], name: str, value: str | None) -> float | None:
+    """When slot ``name`` first took ``value`` (None if it never did)."""
+    if value is None:
+        return None
+    for row in rows:
+        if (
+            row.type_name == "slot"
+            and row.data.get("name") == name
+            and row.data.get("value") == value
+        ):
+            return row.timestamp
+    return None
+
+
 def summarize(sender_id: str, rows: list[EventRow]) -> Summary:
     """Highest level, all concerns, message times and counts, and the text to search."""
     message_times = [
@@ -288,6 +370,7 @@ def summarize(sender_id: str, rows: list[EventRow]) -> Summary:
     ]
     message_ids = [r.id for r in rows if r.type_name in ("user", "bot")]
     top: Triage | None = None
+    top_at: float | None = None
     alert_event_id: int | None = None
     concerns: list[str] = []
     user_texts: list[str] = []
@@ -296,7 +379,7 @@ def summarize(sender_id: str, rows: list[EventRow]) -> Summary:
             decision = triage_of(row.data)
             if decision:
                 if top is None or decision.rank > top.rank:
-                    top = decision
+                    top, top_at = decision, row.timestamp
                 if decision.rank >= ALERT_RANK:
                     alert_event_id = row.id
                 concerns.extend(c for c in decision.concerns if c not in concerns)
@@ -306,10 +389,12 @@ def summarize(sender_id: str, rows: list[EventRow]) -> Summary:
                 user_texts.append(text)
     findings = findings_from(rows)
     level = top.level if top else None
+    level_at = top_at
     if level is None:
         # No decision yet (the patient left during the questions): the floor the bot recorded,
         # the level that holds whatever her missing answers were, so she is not at the bottom.
         level = _latest_slot(rows, "triage_floor")
+        level_at = _slot_reached(rows, "triage_floor", level)
     return Summary(
         sender_id=sender_id,
         first_at=min(message_times) if message_times else None,
@@ -324,4 +409,6 @@ def summarize(sender_id: str, rows: list[EventRow]) -> Summary:
         gestational_weeks=findings.gestational_weeks,
         search_text="\n".join([sender_id, *user_texts]).lower(),
         alert_event_id=alert_event_id,
+        triage_state=triage_progress(rows).state,
+        level_at=level_at,
     )

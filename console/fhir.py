@@ -27,7 +27,7 @@ import uuid
 from datetime import datetime, timezone
 
 from console.cases import Case
-from console.events import level_label
+from console.events import DECIDED, level_label
 from console.web import code_label
 
 MEDIA_TYPE = "application/fhir+json"
@@ -63,12 +63,12 @@ def _uuid(sender_id: str, kind: str) -> str:
 
 
 def finished(case: Case) -> bool:
-    """The bot gave its final decision (it sets ``triage_level`` then). Conversations stored
-    before that slot existed count as finished when they hold a decision and no floor."""
-    other = case.findings.other
-    if other.get("triage_level"):
-        return True
-    return bool(case.decisions) and not other.get("triage_floor")
+    """The bot gave its final decision (it sets ``triage_level`` then: events.triage_progress).
+    Conversations stored before the floor existed count as finished when they hold a decision
+    and the bot never recorded a floor."""
+    if case.progress.state is not None:
+        return case.progress.state == DECIDED
+    return bool(case.decisions)
 
 
 def triage_level(case: Case) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -18,15 +19,19 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from console.events import ALERT_RANK, LEVELS
+from console.events import ALERT_RANK, ASKING, LEVELS
 from console.tables import conversation_concerns, conversations, flags, notes, reviews
 
-STATUSES = ("needs_review", "unreviewed", "updated", "reviewed", "flagged", "contacted")
+STATUSES = ("needs_review", "unreviewed", "updated", "reviewed", "flagged", "contacted", "left")
 STATUS_LABELS = {
     "unreviewed": "Not reviewed",
     "updated": "New messages since review",
     "reviewed": "Reviewed",
 }
+#: How the queue marks a conversation left before the end (``left_expr``).
+LEFT_LABEL = "Left before the end"
+#: Default of ``Settings.left_after_minutes``, for callers without settings.
+DEFAULT_LEFT_AFTER = 30 * 60
 LEVEL_CHOICES = (*reversed(LEVELS), "none")
 CONCERN_RE = re.compile(r"^[a-z0-9_]{1,64}$")
 MAX_QUERY = 200
@@ -131,11 +136,25 @@ def _contacted_expr():
     )
 
 
+def left_expr(cutoff: float):
+    """Left before the end: the bot had started its questions (it recorded a floor) but gave no
+    final decision, and no message came after ``cutoff`` (now minus
+    ``Settings.left_after_minutes``). The row's level is then its floor (events.summarize)."""
+    return sa.and_(
+        conversations.c.triage_state == ASKING,
+        sa.func.coalesce(conversations.c.last_at, 0) < cutoff,
+    )
+
+
+def left_cutoff(left_after_seconds: float, now: float | None = None) -> float:
+    return (time.time() if now is None else now) - left_after_seconds
+
+
 def _epoch(day: date, tz: ZoneInfo) -> float:
     return datetime.combine(day, dtime.min, tzinfo=tz).timestamp()
 
 
-def _apply(query, f: Filters, tz: ZoneInfo):
+def _apply(query, f: Filters, tz: ZoneInfo, cutoff: float):
     if f.level == "none":
         query = query.where(conversations.c.level.is_(None))
     elif f.level:
@@ -159,6 +178,8 @@ def _apply(query, f: Filters, tz: ZoneInfo):
         query = query.where(_flagged_expr())
     elif f.status == "contacted":
         query = query.where(_contacted_expr())
+    elif f.status == "left":
+        query = query.where(left_expr(cutoff))
     if f.q:
         query = query.where(conversations.c.search_text.contains(f.q.lower(), autoescape=True))
     return query
@@ -178,6 +199,7 @@ class QueueRow:
     flagged: bool
     contacted: bool
     alert_seq: int
+    left: bool = False
 
     @property
     def alert(self) -> bool:
@@ -194,11 +216,18 @@ class QueuePage:
     concerns: list[str] = field(default_factory=list)
 
 
-def queue(engine: Engine, f: Filters, tz: ZoneInfo, page_size: int = 50) -> QueuePage:
+def queue(
+    engine: Engine,
+    f: Filters,
+    tz: ZoneInfo,
+    page_size: int = 50,
+    left_after: float = DEFAULT_LEFT_AFTER,
+) -> QueuePage:
+    cutoff = left_cutoff(left_after)
     base = sa.select(conversations.c.sender_id).select_from(
         conversations.outerjoin(reviews, reviews.c.sender_id == conversations.c.sender_id)
     )
-    base = _apply(base, f, tz)
+    base = _apply(base, f, tz, cutoff)
     listing = sa.select(
         conversations.c.sender_id,
         conversations.c.level,
@@ -212,10 +241,11 @@ def queue(engine: Engine, f: Filters, tz: ZoneInfo, page_size: int = 50) -> Queu
         _status_expr().label("status"),
         _flagged_expr().label("flagged"),
         _contacted_expr().label("contacted"),
+        left_expr(cutoff).label("left_early"),
     ).select_from(
         conversations.outerjoin(reviews, reviews.c.sender_id == conversations.c.sender_id)
     )
-    listing = _apply(listing, f, tz).order_by(
+    listing = _apply(listing, f, tz, cutoff).order_by(
         _needs_review_expr().desc(),
         conversations.c.level_rank.desc(),
         sa.func.coalesce(conversations.c.last_at, 0).desc(),
@@ -251,6 +281,7 @@ def queue(engine: Engine, f: Filters, tz: ZoneInfo, page_size: int = 50) -> Queu
                 bool(r.flagged),
                 bool(r.contacted),
                 r.alert_seq,
+                bool(r.left_early),
             )
             for r in rows
         ],

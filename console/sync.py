@@ -165,6 +165,8 @@ def _row_values(summary: Summary) -> dict:
         "gestational_weeks": summary.gestational_weeks,
         "search_text": summary.search_text,
         "alert_event_id": summary.alert_event_id,
+        "triage_state": summary.triage_state,
+        "level_at": summary.level_at,
     }
 
 

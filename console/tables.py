@@ -79,6 +79,10 @@ conversations = sa.Table(
     sa.Column("changed_seq", sa.Integer, nullable=False),
     sa.Column("alert_event_id", sa.Integer),
     sa.Column("alert_seq", sa.Integer, nullable=False),
+    # migration 0004: "decided" | "asking" | NULL (console.events.triage_progress), and when
+    # the conversation reached its level (the follow-up's due time counts from it)
+    sa.Column("triage_state", sa.String(16)),
+    sa.Column("level_at", sa.Float),
 )
 
 conversation_concerns = sa.Table(

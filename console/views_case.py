@@ -6,12 +6,14 @@ the page shows a fixed message for that code, so nothing from the request is ref
 
 from __future__ import annotations
 
+import time
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from console import audit, cases
-from console.events import LEVELS
+from console.events import LEVELS, TRIAGE_QUESTIONS
 from console.web import MAX_DB_INT, case_url, client_ip, db, error_page, redirect, render
 
 DONE_MESSAGES = {
@@ -47,6 +49,10 @@ async def case_page(request: Request) -> Response:
             "levels": LEVELS,
             "done": DONE_MESSAGES.get(done, ""),
             "intents": await run_in_threadpool(request.app.state.intents),
+            "left": case.left_before_end(
+                time.time(), request.app.state.settings.left_after_minutes * 60
+            ),
+            "TRIAGE_QUESTIONS": TRIAGE_QUESTIONS,
         },
     )
 

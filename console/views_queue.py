@@ -32,7 +32,14 @@ async def _page(request: Request):
     except queue.FilterError as error:
         return None, None, error_page(request, 400, f"Invalid filter: {error}.")
     state = request.app.state
-    page = await db(request, queue.queue, filters, state.tz, state.settings.page_size)
+    page = await db(
+        request,
+        queue.queue,
+        filters,
+        state.tz,
+        state.settings.page_size,
+        state.settings.left_after_minutes * 60,
+    )
     return filters, page, None
 
 

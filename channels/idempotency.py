@@ -59,6 +59,9 @@ class Attempt:
 
     stored: Messages | None = None
     answered: Messages | None = field(default=None)
+    #: True when ``stored`` is the answer of a first attempt this repeat waited for: that
+    #: answer went out while this repeat waited (on socket.io, to the whole conversation).
+    waited: bool = False
 
     def record(self, messages: Messages) -> None:
         """Keep the answer for repeats, unless it is only the safety net (processing failed:
@@ -84,7 +87,7 @@ class Replies:
         while key in self._running:  # the first attempt is still being processed here
             earlier = await asyncio.shield(self._running[key])
             if earlier is not None:
-                yield Attempt(stored=earlier)
+                yield Attempt(stored=earlier, waited=True)
                 return
         if key in self._done:
             self._done.move_to_end(key)

@@ -215,8 +215,9 @@ class SafetyNetSocketIOInput(SocketIOInput):
             room = sender_id if self.session_persistence else sid
             async with self.replies.once(self.app, sender_id, message_id) as attempt:
                 if attempt.stored is not None:
-                    for message in attempt.stored:
-                        await sio.emit(self.bot_message_evt, socket_payload(message), room=sid)
+                    if not attempt.waited:  # else it went to the conversation's room just now
+                        for message in attempt.stored:
+                            await sio.emit(self.bot_message_evt, socket_payload(message), room=sid)
                     return
                 turns = tracker_turn_counter(self.app)
                 refusal = await self.gate.admit(

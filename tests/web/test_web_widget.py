@@ -401,3 +401,43 @@ def test_the_numbers_on_screen_come_from_the_bots_clinic_yml(chromium, site, tmp
     finally:
         s.context.close()
         page.stop()
+
+
+def test_a_retried_message_is_answered_once(chromium, demo_server, tmp_path):
+    """The widget sends a message again (same message id) when no reply came in time; the
+    server, still processing the first, answers once and processes it once."""
+    bot = ScriptedBot(tmp_path, delay=3).start()
+    try:
+        base = demo_server(bot.url)
+        s = new_session(chromium, base, bot.url, width=360)
+
+        # The embed tag with data-retry-seconds="1", set before the deferred script runs.
+        s.page.add_init_script(
+            "new MutationObserver(() => { const t = document.querySelector("
+            "'script[src*=triage-widget]'); if (t) t.dataset.retrySeconds = '1'; })"
+            ".observe(document, {childList: true, subtree: true});"
+        )
+        sent: list[str] = []
+        s.page.on(
+            "websocket",
+            lambda ws: ws.on(
+                "framesent",
+                lambda frame: sent.append(frame) if "user_uttered" in str(frame) else None,
+            ),
+        )
+        s.page.goto(base)
+        try:
+            s.open_chat()
+            s.wait_connected()
+            s.say("are you still there?", quiet=4)
+            ids = [re.search(r'"message_id":"([0-9a-f]{32})"', str(f)).group(1) for f in sent]
+            assert len(ids) == 2 and ids[0] == ids[1], sent  # sent twice, one id
+            assert s.transcript().count("You said: are you still there?") == 1
+            sid = s.session_id()
+            assert [r for r in bot.received() if r["sender_id"] == sid] == [
+                {"sender_id": sid, "text": "are you still there?"}
+            ]
+        finally:
+            s.context.close()
+    finally:
+        bot.stop()

@@ -177,3 +177,10 @@ test("clinicOf: the bot's numbers, only usable ones", () => {
   assert.equal(h.clinicOf(null), null);
   assert.equal(h.clinicOf("999"), null);
 });
+
+test("parseRetrySeconds: 1 to 120, else 20", () => {
+  assert.equal(h.parseRetrySeconds("5"), 5);
+  assert.equal(h.parseRetrySeconds("0.5"), 20);
+  assert.equal(h.parseRetrySeconds("500"), 20);
+  assert.equal(h.parseRetrySeconds(undefined), 20);
+});

@@ -40,6 +40,13 @@ var triageWidgetHelpers = (function () {
     return hours > 0 ? Math.min(hours, 24) : 24;
   }
 
+  /** data-retry-seconds: how long to wait for a reply before sending a message once more
+   * (same message id); 20 unless a number from 1 to 120. */
+  function parseRetrySeconds(value) {
+    var seconds = parseFloat(value);
+    return seconds >= 1 && seconds <= 120 ? seconds : 20;
+  }
+
   /** data-exit-url: where "Leave quickly" goes; an https address, else an everyday page. */
   function exitUrl(value) {
     var s = cleanText(value, "");
@@ -186,6 +193,7 @@ var triageWidgetHelpers = (function () {
     messageId: messageId,
     clinicOf: clinicOf,
     exitUrl: exitUrl,
+    parseRetrySeconds: parseRetrySeconds,
     sessionExpired: sessionExpired,
     sanitiseEntries: sanitiseEntries,
     triageOf: triageOf,

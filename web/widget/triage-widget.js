@@ -67,6 +67,7 @@
     storage: ds.storage === "local" ? "local" : "session",
     sessionHours: helpers.parseSessionHours(ds.sessionHours),
     exitUrl: helpers.exitUrl(ds.exitUrl),
+    retryMs: helpers.parseRetrySeconds(ds.retrySeconds) * 1000,
     transports: helpers.parseTransports(ds.transports),
     // Same origin as this script: the widget never asks a third party for anything.
     cssHref: base + "triage-widget.css",
@@ -622,9 +623,7 @@
     }
   }
 
-  var RETRY_AFTER_MS = 20000;
-
-  /** Send a message with its id; if no reply comes in RETRY_AFTER_MS, send it once more with
+  /** Send a message with its id; if no reply comes in config.retryMs, send it once more with
    * the same id (the server answers a repeat from its stored reply, never twice). */
   function emitUser(entry) {
     if (!entry.messageId) {
@@ -644,7 +643,7 @@
         socket.emit("user_uttered", { message: entry.payload, session_id: state.sessionId,
                                       message_id: entry.messageId, button: !!entry.button });
       }
-    }, RETRY_AFTER_MS);
+    }, config.retryMs);
     state.awaiting = waiting;
   }
 

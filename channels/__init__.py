@@ -4,14 +4,13 @@ Rasa's stock REST and socket.io channels split a reply's text from its custom pa
 patient's text when processing fails, and send nothing at all when an action fails. Ours keep
 the advice and its triage payload in one message, never log message text, and answer every
 message: when the bot produced no reply (an action server that is down, an exception), the
-patient still gets the fallback safety-netting advice from clinic.yml.
+patient still gets the fallback safety-netting advice from clinic.yml. What they check before a
+message reaches Rasa is in guard.py and handling.py (docs/security.md).
 
-Being the first project code the Rasa server imports, this package also installs the two
-changes to how Rasa calls the action server: the response schema compiled once
-(action_validation) and a kept-open HTTP connection (action_http).
+This package is the first project code the Rasa server imports, so it installs the project's
+changes to Rasa here, with the one explicit call (rasa_patches/ says what each is and why).
 """
 
-from . import action_http, action_validation
+import rasa_patches
 
-action_validation.install()
-action_http.install()
+rasa_patches.install()

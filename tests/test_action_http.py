@@ -1,4 +1,4 @@
-"""channels.action_http: Rasa's calls to the action server reuse one open connection."""
+"""rasa_patches.action_http: Rasa's calls to the action server reuse one open connection."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from aiohttp import web
 from rasa.utils.endpoints import EndpointConfig
 
 import channels  # noqa: F401 - installs the shared session, as the Rasa server does
-from channels import action_http
+from rasa_patches import action_http
 
 
 async def serve(handler):

@@ -1,6 +1,6 @@
 """The action server entry point (actions/server.py) over real HTTP: the shared secret, quiet
 client errors, and the header that Rasa's action calls carry (endpoints.yml read by Rasa's own
-reader, sent through channels/action_http.py's kept-open session). Each server here starts in
+reader, sent through rasa_patches/action_http.py's kept-open session). Each server here starts in
 about 2 s; every e2e test of the bot (eval/servers.py start_bot) also runs with a token."""
 
 from __future__ import annotations

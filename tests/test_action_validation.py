@@ -7,7 +7,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
 import channels  # noqa: F401  (installs the compiled validation)
-from channels import action_validation
+from rasa_patches import action_validation
 
 VALID = [
     {"events": [], "responses": []},

@@ -12,7 +12,7 @@ Requests, timeouts, headers and errors are unchanged. The pool's idle connection
 after ``KEEPALIVE_S``, well before the action server (Sanic, keep-alive 5 s) closes its end,
 so a request never lands on a connection the server is closing.
 
-Imported by ``channels/__init__.py``, the first project code Rasa loads when it starts.
+Installed by ``rasa_patches.install()`` (see rasa_patches/__init__.py).
 """
 
 from __future__ import annotations

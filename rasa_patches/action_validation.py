@@ -10,7 +10,7 @@ that fix the validation itself was still about a tenth of the server's time, bec
 schema's ``oneOf`` tries every event type on every event; each event is now checked against its
 own type's sub-schema only, which accepts and rejects the same responses (see the class).
 
-Imported by ``channels/__init__.py``, the first project code Rasa loads when it starts.
+Installed by ``rasa_patches.install()`` (see rasa_patches/__init__.py).
 """
 
 from __future__ import annotations

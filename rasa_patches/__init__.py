@@ -1,0 +1,29 @@
+"""Changes to Rasa Open Source 3.6.21's own code, kept in one place and installed by one call.
+
+Each module replaces one Rasa method and says why; each has a test that fails if Rasa changes
+under it (tests/test_action_http.py, tests/test_action_validation.py). Written for Rasa 3.6.21
+(the last open-source release, pinned in requirements.lock): check them on any Rasa upgrade.
+
+- ``action_validation``: ``RemoteAction._validate_action_result`` with the response schema
+  compiled once and each event checked against its own type's sub-schema (Rasa re-checked the
+  schema against its meta-schema on every action call: about 80% of the server's time).
+- ``action_http``: ``EndpointConfig.session`` returning one kept-open aiohttp session per
+  endpoint and event loop (Rasa opened and closed a connection for every action call).
+
+``install()`` is called once, by ``channels/__init__.py``: the channels are the first project
+code the Rasa server imports (credentials.yml names them), so the patches are in place before
+Rasa calls the action server for the first time. Not patches: the channels themselves, which
+are Rasa's documented extension point (custom input channels).
+"""
+
+from __future__ import annotations
+
+from . import action_http, action_validation
+
+RASA_VERSION = "3.6.21"
+
+
+def install() -> None:
+    """Install every patch; installing twice changes nothing."""
+    action_validation.install()
+    action_http.install()

@@ -20,7 +20,16 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from console import cases, notify, views_admin, views_auth, views_case, views_fhir, views_queue
+from console import (
+    cases,
+    notify,
+    views_admin,
+    views_auth,
+    views_case,
+    views_fhir,
+    views_followup,
+    views_queue,
+)
 from console.config import REPO_ROOT, Settings
 from console.db import make_engine
 from console.security import CSRFCheck, ProxyHeaders, RefuseNul, SecurityHeaders, SessionGate
@@ -44,6 +53,13 @@ ROUTES = [
         name="patient_contacted",
     ),
     Route(CASE + "/flag-nlu", views_case.flag_nlu, methods=["POST"], name="flag_nlu"),
+    Route(
+        CASE + "/followup",
+        views_followup.change_state,
+        methods=["POST"],
+        name="followup_state",
+    ),
+    Route(CASE + "/assign", views_followup.assign_to_me, methods=["POST"], name="followup_assign"),
     Route(CASE + "/flag-triage", views_case.flag_triage, methods=["POST"], name="flag_triage"),
     Route(CASE, views_case.case_page, methods=["GET"], name="case"),
     Route(views_fhir.PREFIX + CASE, views_fhir.download_fhir, methods=["GET"], name="export_fhir"),

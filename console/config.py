@@ -16,6 +16,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from triage.clinic import FollowUpDue
+
 #: The repository root: relative SQLite paths and ``var/`` are resolved against it, so the
 #: console finds the same ``var/conversations.db`` as a Rasa started from the repo root.
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -117,6 +119,18 @@ def _clinic_timezone(root: Path) -> str | None:
         return load_clinic(os.environ.get(ENV_VAR) or root / "clinic.yml").timezone
     except ClinicConfigError:
         return None
+
+
+def _clinic_follow_up(root: Path) -> FollowUpDue:
+    """The follow-up due times of clinic.yml (``follow_up_due``). None set when the file is
+    missing; an invalid file stops the console with the loader's message naming the entry
+    (a typo must not silently drop every due time)."""
+    from triage.clinic import ENV_VAR, load_clinic
+
+    path = Path(os.environ.get(ENV_VAR) or root / "clinic.yml")
+    if not path.exists():
+        return FollowUpDue()
+    return load_clinic(path).follow_up_due
 
 
 TLS_MODES = ("none", "starttls", "tls")
@@ -230,6 +244,8 @@ class Settings:
     #: a conversation with no final decision is "left before the end" after this long without
     #: a message (issue 12, item 1; docs/console.md)
     left_after_minutes: int = 30
+    #: follow-up due times per level, from clinic.yml (console/followup.py)
+    follow_up: FollowUpDue = field(default_factory=FollowUpDue)
     alerts: AlertSettings = field(default_factory=AlertSettings)
 
     @classmethod
@@ -251,6 +267,7 @@ class Settings:
             throttle_cap=_env_int("CONSOLE_LOGIN_MAX_DELAY_MINUTES", 15) * 60,
             poll_seconds=max(2, _env_int("CONSOLE_POLL_SECONDS", 10)),
             left_after_minutes=max(1, _env_int("CONSOLE_LEFT_AFTER_MINUTES", 30)),
+            follow_up=_clinic_follow_up(root),
             alerts=AlertSettings.from_env(),
         )
 

@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 
 from console.cases import Case
 from console.events import DECIDED, level_label
+from console.followup import STATE_LABELS, FollowUp
 from console.web import code_label
 
 MEDIA_TYPE = "application/fhir+json"
@@ -38,6 +39,15 @@ QUESTIONNAIRE = CODE_SYSTEM_BASE + "Questionnaire/triage-findings"
 #: Task.priority (routine | urgent | asap | stat) for each triage level; any other level,
 #: and a case with no level, is ``routine``.
 TASK_PRIORITY = {"emergency": "stat", "urgent": "asap"}
+#: Task.status for each follow-up state (console/followup.py); the state itself goes in
+#: Task.businessStatus.
+TASK_STATUS = {
+    "new": "requested",
+    "in_review": "in-progress",
+    "contact_attempted": "in-progress",
+    "contacted": "in-progress",
+    "closed": "completed",
+}
 
 
 def task_priority(level: str | None) -> str:
@@ -215,13 +225,26 @@ def observation(case: Case, level: str, effective: float | None, now: float, qr_
     return resource
 
 
-def task(case: Case, level: str | None, now: float, focus_ref: str) -> dict:
+def task(
+    case: Case, level: str | None, now: float, focus_ref: str, follow: FollowUp | None = None
+) -> dict:
+    """The follow-up as a Task: status from its state, due time in restriction.period.end."""
     label = level_label(level)
+    state = follow.state if follow is not None else "new"
+    extra: dict = {
+        "businessStatus": {
+            "coding": [_coding("followup-state", state, STATE_LABELS.get(state, state))],
+            "text": STATE_LABELS.get(state, state),
+        }
+    }
+    if follow is not None and follow.due_at is not None:
+        extra["restriction"] = {"period": {"end": _iso(follow.due_at)}}
     return {
         "resourceType": "Task",
         "id": _uuid(case.sender_id, "Task"),
         "identifier": [{"system": CONVERSATION_SYSTEM, "value": case.sender_id}],
-        "status": "requested",
+        "status": TASK_STATUS.get(state, "requested"),
+        **extra,
         "intent": "order",
         "priority": task_priority(level),
         "code": {"text": "Follow up a symptom-triage conversation"},
@@ -233,7 +256,7 @@ def task(case: Case, level: str | None, now: float, focus_ref: str) -> dict:
     }
 
 
-def bundle(case: Case, now: float) -> dict:
+def bundle(case: Case, now: float, follow: FollowUp | None = None) -> dict:
     """The handover Bundle (collection) for one case."""
     message_times = [t.at for t in case.turns if t.kind != "session" and t.at is not None]
     last_at = max(message_times) if message_times else None
@@ -247,7 +270,7 @@ def bundle(case: Case, now: float) -> dict:
         obs = observation(case, level, decided[-1] if decided else last_at, now, qr_ref)
         focus_ref = f"urn:uuid:{obs['id']}"
         entries.append({"fullUrl": focus_ref, "resource": obs})
-    work = task(case, level, now, focus_ref)
+    work = task(case, level, now, focus_ref, follow)
     entries.append({"fullUrl": f"urn:uuid:{work['id']}", "resource": work})
     return {
         "resourceType": "Bundle",

@@ -19,10 +19,28 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from console import followup
 from console.events import ALERT_RANK, ASKING, LEVELS
-from console.tables import conversation_concerns, conversations, flags, notes, reviews
+from console.tables import (
+    conversation_concerns,
+    conversations,
+    flags,
+    followups,
+    notes,
+    reviews,
+    users,
+)
 
-STATUSES = ("needs_review", "unreviewed", "updated", "reviewed", "flagged", "contacted", "left")
+STATUSES = (
+    "needs_review",
+    "unreviewed",
+    "updated",
+    "reviewed",
+    "flagged",
+    "contacted",
+    "left",
+    "overdue",
+)
 STATUS_LABELS = {
     "unreviewed": "Not reviewed",
     "updated": "New messages since review",
@@ -55,6 +73,7 @@ class Filters:
     status: str = ""
     q: str = ""
     page: int = 1
+    mine: bool = False  # only the follow-ups assigned to the signed-in user
 
     def query_args(self) -> dict[str, str]:
         """The non-empty filters, to rebuild links (paging) and the poll URL."""
@@ -65,6 +84,7 @@ class Filters:
             "q": self.q,
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
+            "mine": "1" if self.mine else "",
         }
         return {k: v for k, v in args.items() if v}
 
@@ -97,6 +117,9 @@ def parse_filters(params) -> Filters:
         page = max(1, min(int(params.get("page", "1") or 1), MAX_PAGE))
     except ValueError:
         raise FilterError("page must be a number") from None
+    mine = params.get("mine", "").strip()
+    if mine not in ("", "1"):
+        raise FilterError("mine must be 1 or absent")
     return Filters(
         level,
         concern,
@@ -105,6 +128,7 @@ def parse_filters(params) -> Filters:
         status,
         q,
         page,
+        mine == "1",
     )
 
 
@@ -154,7 +178,7 @@ def _epoch(day: date, tz: ZoneInfo) -> float:
     return datetime.combine(day, dtime.min, tzinfo=tz).timestamp()
 
 
-def _apply(query, f: Filters, tz: ZoneInfo, cutoff: float):
+def _apply(query, f: Filters, tz: ZoneInfo, cutoff: float, now: float, user_id: int | None):
     if f.level == "none":
         query = query.where(conversations.c.level.is_(None))
     elif f.level:
@@ -180,6 +204,10 @@ def _apply(query, f: Filters, tz: ZoneInfo, cutoff: float):
         query = query.where(_contacted_expr())
     elif f.status == "left":
         query = query.where(left_expr(cutoff))
+    elif f.status == "overdue":
+        query = query.where(followup.overdue_expr(now))
+    if f.mine:
+        query = query.where(followups.c.assignee_id == (user_id or 0))
     if f.q:
         query = query.where(conversations.c.search_text.contains(f.q.lower(), autoescape=True))
     return query
@@ -200,6 +228,10 @@ class QueueRow:
     contacted: bool
     alert_seq: int
     left: bool = False
+    followup_state: str = "new"
+    assignee: str | None = None
+    due_at: float | None = None
+    overdue: bool = False
 
     @property
     def alert(self) -> bool:
@@ -222,12 +254,15 @@ def queue(
     tz: ZoneInfo,
     page_size: int = 50,
     left_after: float = DEFAULT_LEFT_AFTER,
+    user_id: int | None = None,
 ) -> QueuePage:
-    cutoff = left_cutoff(left_after)
-    base = sa.select(conversations.c.sender_id).select_from(
-        conversations.outerjoin(reviews, reviews.c.sender_id == conversations.c.sender_id)
-    )
-    base = _apply(base, f, tz, cutoff)
+    now = time.time()
+    cutoff = left_cutoff(left_after, now)
+    joined = conversations.outerjoin(
+        reviews, reviews.c.sender_id == conversations.c.sender_id
+    ).outerjoin(followups, followups.c.sender_id == conversations.c.sender_id)
+    base = sa.select(conversations.c.sender_id).select_from(joined)
+    base = _apply(base, f, tz, cutoff, now, user_id)
     listing = sa.select(
         conversations.c.sender_id,
         conversations.c.level,
@@ -242,10 +277,13 @@ def queue(
         _flagged_expr().label("flagged"),
         _contacted_expr().label("contacted"),
         left_expr(cutoff).label("left_early"),
-    ).select_from(
-        conversations.outerjoin(reviews, reviews.c.sender_id == conversations.c.sender_id)
-    )
-    listing = _apply(listing, f, tz, cutoff).order_by(
+        followup.state_expr().label("followup_state"),
+        users.c.username.label("assignee"),
+        followups.c.due_at,
+        sa.case((followup.overdue_expr(now), 1), else_=0).label("overdue"),
+    ).select_from(joined.outerjoin(users, users.c.id == followups.c.assignee_id))
+    listing = _apply(listing, f, tz, cutoff, now, user_id).order_by(
+        sa.case((followup.overdue_expr(now), 1), else_=0).desc(),
         _needs_review_expr().desc(),
         conversations.c.level_rank.desc(),
         sa.func.coalesce(conversations.c.last_at, 0).desc(),
@@ -282,6 +320,10 @@ def queue(
                 bool(r.contacted),
                 r.alert_seq,
                 bool(r.left_early),
+                r.followup_state,
+                r.assignee,
+                r.due_at,
+                bool(r.overdue),
             )
             for r in rows
         ],

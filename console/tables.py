@@ -200,7 +200,37 @@ notification_attempts = sa.Table(
     sa.Column("error", sa.String(255)),
 )
 
+#: The follow-up of a conversation (console/followup.py): its state, who it is assigned to,
+#: and when it is due (from its level and clinic.yml, recomputed when the level changes).
+followups = sa.Table(
+    "console_followups",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("state", sa.String(24), nullable=False),
+    sa.Column("assignee_id", sa.Integer, sa.ForeignKey("console_users.id")),
+    sa.Column("due_level", sa.String(32)),  # the level the due time was computed for
+    sa.Column("due_from", sa.Float),  # ... and the time it counts from
+    sa.Column("due_at", sa.Float),
+    sa.Column("changed_at", sa.Float),  # the last change by a person
+)
+
+#: Every follow-up change: who, when, and what (the state, or the assignee).
+followup_changes = sa.Table(
+    "console_followup_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("console_users.id")),  # NULL: the console
+    sa.Column("kind", sa.String(16), nullable=False),  # "state" | "assign"
+    sa.Column("state", sa.String(24)),
+    sa.Column("assignee_id", sa.Integer),
+)
+
 sa.Index("ix_console_sessions_user_id", sessions.c.user_id)
+sa.Index("ix_console_followups_due", followups.c.state, followups.c.due_at)
+sa.Index("ix_console_followups_assignee_id", followups.c.assignee_id)
+sa.Index("ix_console_followup_changes_sender_id", followup_changes.c.sender_id)
 sa.Index("ix_console_login_throttle_ip", login_throttle.c.ip)
 sa.Index("ix_console_conversations_queue", conversations.c.level_rank, conversations.c.last_at)
 sa.Index("ix_console_conversations_alert_seq", conversations.c.alert_seq)
@@ -218,4 +248,13 @@ sa.Index("ix_console_notification_attempts_delivery_id", notification_attempts.c
 
 #: Tables holding data about one conversation: the purge deletes a conversation's rows here.
 #: A notification's deliveries and attempts go with it (ON DELETE CASCADE).
-PER_CONVERSATION = (conversations, conversation_concerns, reviews, notes, flags, notifications)
+PER_CONVERSATION = (
+    conversations,
+    conversation_concerns,
+    reviews,
+    notes,
+    flags,
+    notifications,
+    followups,
+    followup_changes,
+)

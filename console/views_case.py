@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from console import audit, cases
+from console import audit, cases, followup
 from console.events import LEVELS, TRIAGE_QUESTIONS
 from console.web import MAX_DB_INT, case_url, client_ip, db, error_page, redirect, render
 
@@ -22,6 +22,8 @@ DONE_MESSAGES = {
     "contact": "Recorded that the patient was contacted.",
     "flag_nlu": "Message flagged for the NLU training data.",
     "flag_triage": "Triage flagged as wrong.",
+    "followup": "Follow-up state changed.",
+    "assigned": "Follow-up assigned to you.",
 }
 
 
@@ -41,6 +43,7 @@ async def case_page(request: Request) -> Response:
         ip=client_ip(request),
     )
     done = request.query_params.get("done", "")
+    settings = request.app.state.settings
     return render(
         request,
         "case.html",
@@ -49,10 +52,14 @@ async def case_page(request: Request) -> Response:
             "levels": LEVELS,
             "done": DONE_MESSAGES.get(done, ""),
             "intents": await run_in_threadpool(request.app.state.intents),
-            "left": case.left_before_end(
-                time.time(), request.app.state.settings.left_after_minutes * 60
-            ),
+            "left": case.left_before_end(time.time(), settings.left_after_minutes * 60),
             "TRIAGE_QUESTIONS": TRIAGE_QUESTIONS,
+            "followup": await db(
+                request, followup.load_fresh, sender_id, settings.follow_up, settings.timezone
+            ),
+            "followup_states": followup.STATES,
+            "due_rule": request.app.state.settings.follow_up.describe,
+            "now": time.time(),
         },
     )
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from console import audit, cases, fhir
+from console import audit, cases, fhir, followup
 from console.web import (
     CASE_PREFIX,
     MAX_ID_IN_URL,
@@ -52,7 +52,11 @@ async def download_fhir(request: Request) -> Response:
     if case is None:
         return error_page(request, 404, "There is no conversation with this id.")
     now = time.time()
-    body = fhir.bundle(case, now)
+    settings = request.app.state.settings
+    follow = await db(
+        request, followup.load_fresh, sender_id, settings.follow_up, settings.timezone
+    )
+    body = fhir.bundle(case, now, follow)
     level = fhir.triage_level(case)
     await db(
         request,

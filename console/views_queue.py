@@ -9,7 +9,7 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from console import audit, queue, sync
+from console import audit, followup, queue, sync
 from console.events import level_label
 from console.web import MAX_DB_INT, case_url, client_ip, db, error_page, render, short_id
 
@@ -18,8 +18,10 @@ log = logging.getLogger(__name__)
 
 async def _refresh(request: Request) -> bool:
     """Pull new events into the queue; a failure shows a warning rather than no queue."""
+    settings = request.app.state.settings
     try:
-        await db(request, sync.sync, request.app.state.settings.gap_timeout)
+        await db(request, sync.sync, settings.gap_timeout)
+        await db(request, followup.refresh_due, settings.follow_up, settings.timezone)
         return True
     except Exception:  # noqa: BLE001 - the page must still show what we have
         log.exception("queue refresh failed")
@@ -39,6 +41,7 @@ async def _page(request: Request):
         state.tz,
         state.settings.page_size,
         state.settings.left_after_minutes * 60,
+        request.state.session.user.id,
     )
     return filters, page, None
 

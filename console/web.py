@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.templating import Jinja2Templates
 
 from console.events import LEVEL_LABELS, level_label
+from console.followup import STATE_LABELS as FOLLOWUP_LABELS
 from console.queue import STATUS_LABELS
 from console.tables import conversations
 
@@ -155,6 +156,7 @@ def make_templates(tz: ZoneInfo) -> Jinja2Templates:
         case_url=case_url,
         LEVEL_LABELS=LEVEL_LABELS,
         STATUS_LABELS=STATUS_LABELS,
+        FOLLOWUP_LABELS=FOLLOWUP_LABELS,
         urlencode=urlencode,
     )
     return Jinja2Templates(env=env, context_processors=[_common_context])

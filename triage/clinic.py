@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -62,6 +62,102 @@ class Service:
         return any(at.weekday() in p.days and p.start <= minute < p.end for p in self.open)
 
 
+END_OF_DAY = "end_of_day"
+_DURATION = re.compile(r"^(\d{1,5})\s*(m|min|h|d)$")
+_DURATION_MINUTES = {"m": 1, "min": 1, "h": 60, "d": 24 * 60}
+_MAX_DUE_MINUTES = 30 * 24 * 60
+
+
+@dataclass(frozen=True)
+class FollowUpDue:
+    """How soon the nurses follow up a conversation, per triage level (``follow_up_due:`` in
+    clinic.yml, read by the nurse console). A level maps to minutes, or to ``END_OF_DAY`` (by
+    the end of the clinic's working day, ``follow_up_day_ends``, in ``timezone``); a level not
+    listed has no due time."""
+
+    minutes: tuple[tuple[str, int], ...] = ()
+    end_of_day: frozenset[str] = frozenset()
+    day_ends: int = 24 * 60  # minutes after midnight, local time
+
+    def due_at(self, level: str | None, since: float, zone: str) -> float | None:
+        """When a conversation that reached ``level`` at ``since`` (epoch seconds) is due."""
+        if level in self.end_of_day:
+            tz = ZoneInfo(zone)
+            local = datetime.fromtimestamp(since, tz)
+            day = local.date()
+            while True:
+                midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+                # wall-clock arithmetic, then back to an instant: a DST change keeps 17:00
+                end = (midnight + timedelta(minutes=self.day_ends)).replace(tzinfo=None)
+                end_at = end.replace(tzinfo=tz).timestamp()
+                if end_at > since:
+                    return end_at
+                day += timedelta(days=1)
+        for name, minutes in self.minutes:
+            if name == level:
+                return since + minutes * 60
+        return None
+
+    def describe(self, level: str | None) -> str:
+        """The rule in words, for the console ("15 minutes", "end of day (17:00)")."""
+        if level in self.end_of_day:
+            hours, minutes = divmod(self.day_ends, 60)
+            return f"by the end of the day ({hours:02d}:{minutes:02d})"
+        for name, value in self.minutes:
+            if name == level:
+                if value % (24 * 60) == 0:
+                    return f"within {value // (24 * 60)} day{'s' if value != 24 * 60 else ''}"
+                if value % 60 == 0:
+                    return f"within {value // 60} hour{'s' if value != 60 else ''}"
+                return f"within {value} minute{'s' if value != 1 else ''}"
+        return "no due time"
+
+
+def _follow_up_due(data: Mapping[str, Any], source: str) -> FollowUpDue:
+    from .decision import LEVEL_ORDER  # triage.decision does not import this module
+
+    value = data.get("follow_up_due")
+    where = f"{source}: follow_up_due"
+    day_ends = _day_end(data.get("follow_up_day_ends"), source)
+    if value is None:
+        return FollowUpDue(day_ends=day_ends)
+    if not isinstance(value, Mapping):
+        raise ClinicConfigError(f"{where} must map levels to times, e.g. {{urgent: 1h}}")
+    minutes: list[tuple[str, int]] = []
+    end_of_day: set[str] = set()
+    for level, rule in value.items():
+        if level not in LEVEL_ORDER:
+            raise ClinicConfigError(
+                f"{where}: unknown level '{level}' (use {', '.join(reversed(LEVEL_ORDER))})"
+            )
+        text = str(rule).strip().lower() if isinstance(rule, (str, int)) else ""
+        if text == END_OF_DAY:
+            end_of_day.add(level)
+            continue
+        match = _DURATION.match(text)
+        if isinstance(rule, bool) or not match:
+            raise ClinicConfigError(
+                f"{where}: {level}: '{rule}' is not a time like 15m, 1h, 2d or end_of_day"
+            )
+        count = int(match.group(1)) * _DURATION_MINUTES[match.group(2)]
+        if not 0 < count <= _MAX_DUE_MINUTES:
+            raise ClinicConfigError(f"{where}: {level}: '{rule}' must be between 1m and 30d")
+        minutes.append((level, count))
+    return FollowUpDue(tuple(minutes), frozenset(end_of_day), day_ends)
+
+
+def _day_end(value: Any, source: str) -> int:
+    if value is None:
+        return 24 * 60
+    match = re.fullmatch(r"([01]?\d|2[0-4]):([0-5]\d)", str(value).strip())
+    minutes = int(match.group(1)) * 60 + int(match.group(2)) if match else -1
+    if not 0 < minutes <= 24 * 60:
+        raise ClinicConfigError(
+            f'{source}: follow_up_day_ends must be a time like "17:00" (in quotes)'
+        )
+    return minutes
+
+
 @dataclass(frozen=True)
 class Clinic:
     """Every entry of clinic.yml."""
@@ -84,6 +180,8 @@ class Clinic:
     chat_kept_hours: float = 0
     #: Where the chat's "Leave quickly" button takes a patient who may be watched.
     quick_exit_url: str = "https://www.bbc.co.uk/weather"
+    #: How soon the nurse console's follow-up is due, per level (``follow_up_due``).
+    follow_up_due: FollowUpDue = FollowUpDue()
 
     def local_time(self, at: datetime | None = None) -> datetime:
         """``at`` (or now) in the clinic's time zone."""
@@ -188,6 +286,7 @@ def clinic_from_dict(data: Mapping[str, Any], source: str = "clinic config") -> 
         timezone=_timezone(data, source),
         chat_kept_hours=_kept_hours(data, source),
         quick_exit_url=_https_url(data, "quick_exit_url", source) or Clinic.quick_exit_url,
+        follow_up_due=_follow_up_due(data, source),
     )
 
 

@@ -20,7 +20,7 @@ from fhir.resources.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.task import Task
 from starlette.testclient import TestClient
 
-from console import cases, fhir
+from console import cases, fhir, sync
 from console.tables import audit
 from tests.console import rasa_events as ev
 from tests.console.conftest import NURSE, csrf_of, login
@@ -231,3 +231,48 @@ def test_odd_ids_download_their_own_bundle(app, users, write, engine, sender_id)
     body = anyio.run(_download_from_case_page, app, sender_id)
     parsed(body)
     assert body["entry"][-1]["resource"]["priority"] == "asap"
+
+
+@pytest.mark.parametrize(
+    "state, status",
+    [
+        ("new", "requested"),
+        ("in_review", "in-progress"),
+        ("contact_attempted", "in-progress"),
+        ("contacted", "in-progress"),
+        ("closed", "completed"),
+    ],
+)
+def test_the_task_follows_the_follow_up_state_and_due_time(engine, write, users, state, status):
+    """Issue 12, item 2: Task.status from the follow-up state (the state itself in
+    businessStatus), and the due time from clinic.yml's rule in restriction.period.end."""
+    from console import followup
+    from triage.clinic import FollowUpDue
+
+    now = time.time()
+    write("fhir-due", ev.simple_conversation("pressure", "urgent", now - 600))
+    sync.sync(engine, gap_timeout=0)
+    followup.refresh_due(engine, FollowUpDue(minutes=(("urgent", 60),)), "UTC")
+    if state != "new":
+        followup.change_state(engine, "fhir-due", users["nurse"], state, "127.0.0.1")
+    case = cases.load_case(engine, "fhir-due")
+    body = fhir.bundle(case, now=now, follow=followup.load(engine, "fhir-due"))
+    task = resources(parsed(body))["Task"]
+    assert isinstance(task, Task)
+    assert task.status == status
+    assert task.businessStatus.coding[0].code == state
+    expected = fhir._iso(now - 600 + 2 + 3600)
+    assert body["entry"][-1]["resource"]["restriction"]["period"]["end"] == expected
+    assert task.restriction.period.end is not None
+
+
+def test_the_download_carries_the_due_time(app, nurse_client, write):
+    from triage.clinic import FollowUpDue
+
+    app.state.settings = app.state.settings.with_(follow_up=FollowUpDue(minutes=(("urgent", 60),)))
+    write("fhir-dl", ev.urgent_conversation())
+    nurse_client.get("/")  # the queue reads the new conversation
+    body = nurse_client.get("/fhir/conversation/fhir-dl").json()
+    task = body["entry"][-1]["resource"]
+    assert task["status"] == "requested" and "end" in task["restriction"]["period"]
+    parsed(body)

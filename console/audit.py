@@ -44,6 +44,7 @@ ACTIONS = (
     "enable_user",
     "unlock_user",
     "unlock_address",
+    "access_denied",
 )
 
 

@@ -63,6 +63,15 @@ async def export_triage_csv(request: Request) -> Response:
 async def audit_page(request: Request) -> Response:
     user = request.state.session.user
     if not user.is_admin:
+        await db(
+            request,
+            audit.record,
+            "access_denied",
+            username=user.username,
+            user_id=user.id,
+            detail={"page": "audit"},
+            ip=client_ip(request),
+        )
         return error_page(request, 403, "The audit log is for admins.")
     params = request.query_params
     sender_id = params.get("sender_id", "").strip()[:255]

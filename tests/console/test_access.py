@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from console import auth
+from console import audit, auth
 from console.app import ROUTES
 from console.security import PUBLIC_PATHS, PUBLIC_PREFIXES
 from console.tables import sessions
@@ -160,6 +160,9 @@ def test_idle_and_absolute_timeouts(nurse_client, engine, settings):
     assert nurse_client.get("/", follow_redirects=False).status_code in (303, 401)
 
 
-def test_admin_only_audit_log(nurse_client, admin_client):
+def test_admin_only_audit_log(nurse_client, admin_client, engine):
     assert nurse_client.get("/admin/audit").status_code == 403
     assert admin_client.get("/admin/audit").status_code == 200
+    # the refusal is itself in the audit log (ASVS 7.2.2)
+    denied, _ = audit.entries(engine, action="access_denied")
+    assert [(e.username, e.detail) for e in denied] == [(NURSE[0], {"page": "audit"})]

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from common.headers import SecurityHeaders as CommonSecurityHeaders
 from console import sessions
 
 PUBLIC_PATHS = frozenset({"/login", "/healthz"})
@@ -118,41 +119,22 @@ class RefuseNul:
         await self.app(scope, receive, send)
 
 
-class SecurityHeaders:
-    """CSP, no framing, no referrer to other sites, no sniffing, and no caching of pages with health data."""
+def console_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """The console's headers beyond the common ones (common/headers.py): no caching of pages
+    with health data, and HSTS when the request came over https (decided by ProxyHeaders)."""
+    static = scope["path"].startswith(PUBLIC_PREFIXES)
+    headers = [(b"cache-control", b"no-cache" if static else b"no-store")]
+    if scope.get("state", {}).get("secure", True):
+        headers.append((b"strict-transport-security", b"max-age=31536000"))
+    return headers
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        static = scope["path"].startswith(PUBLIC_PREFIXES)
-        hsts = scope.get("state", {}).get("secure", True)  # decided by ProxyHeaders
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [
-                    (k, v)
-                    for k, v in message.get("headers", [])
-                    if k.lower() not in (b"cache-control", b"server")
-                ]
-                headers += [
-                    (b"content-security-policy", CSP.encode()),
-                    (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"same-origin"),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-                    (b"cross-origin-opener-policy", b"same-origin"),
-                    (b"cache-control", b"no-cache" if static else b"no-store"),
-                ]
-                if hsts:
-                    headers.append((b"strict-transport-security", b"max-age=31536000"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def SecurityHeaders(app: ASGIApp) -> ASGIApp:  # noqa: N802 - used as a Starlette middleware class
+    """CSP, no framing, no referrer to other sites, no sniffing, and no caching of pages with
+    health data."""
+    return CommonSecurityHeaders(
+        app, CSP, referrer_policy="same-origin", extra=console_headers, drop=(b"server",)
+    )
 
 
 class SessionGate:

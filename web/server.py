@@ -32,8 +32,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
+from common.headers import SecurityHeaders
 from triage import Service, load_clinic
 from triage.clinic import check_live
 
@@ -103,33 +104,6 @@ def content_security_policy(bot_url: str) -> str:
     )
 
 
-class SecurityHeaders:
-    """Adds privacy and security headers to every response."""
-
-    def __init__(self, app: ASGIApp, csp: str) -> None:
-        self.app = app
-        self.csp = csp
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [
-                    (b"content-security-policy", self.csp.encode()),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-                ]
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
 def build_problem() -> str | None:
     """Why the built widget cannot be served as it is (missing or older than its sources)."""
     for built in (VENDOR_FILE, WIDGET_FILE, WIDGET_DIR / "triage-widget.css"):
@@ -176,7 +150,7 @@ def create_app(
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
     app = Starlette(routes=routes)
-    return SecurityHeaders(app, content_security_policy(bot_url))
+    return SecurityHeaders(app, content_security_policy(bot_url), referrer_policy="no-referrer")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -161,7 +161,7 @@ def start_bot(
         db_url = f"sqlite:///{db_file}"
     actions_port, rasa_port = free_port(), free_port()
     # The action server's shared secret, as scripts/run.sh sets one per start: every test that
-    # talks to the bot also checks that Rasa's calls (channels/action_http.py) carry it.
+    # talks to the bot also checks that Rasa's calls (rasa_patches/action_http.py) carry it.
     token = secrets.token_urlsafe(24)
     endpoints = {
         "action_endpoint": {

@@ -251,9 +251,12 @@ async def process(
     metadata: Dict[str, Any] | None = None,
     message_id: str | None = None,
     long_messages: LongMessages | None = None,
-) -> None:
-    """Hand one message to Rasa. Exceptions and timeouts are logged by type only; the caller
-    adds the safety net when nothing was sent."""
+) -> bool:
+    """Hand one message to Rasa; False when processing failed or timed out (logged by type
+    only). Rasa saves the conversation last, after the replies are made, so a failure (the
+    database down, a save refused by the lock's fencing) means the store does not know those
+    replies: the caller then sends the safety net instead of them, never an answer the store
+    does not know about (docs/deployment.md)."""
     intents, entities = terms
     cleaned = message_text(clean_user_text(text), from_button, intents, entities)
     try:
@@ -270,5 +273,8 @@ async def process(
             )
     except CancelledError:
         logger.error("%s message processing timed out", input_channel)
+        return False
     except Exception as error:
         logger.error("%s message processing failed: %s", input_channel, type(error).__name__)
+        return False
+    return True

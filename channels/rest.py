@@ -109,7 +109,7 @@ class SafetyNetRestInput(RestInput):
                         headers=headers,
                     )
                 collector = CombinedCollectingOutputChannel()
-                await process(
+                processed = await process(
                     on_new_message,
                     text=body.get("message"),
                     from_button=True,
@@ -121,6 +121,8 @@ class SafetyNetRestInput(RestInput):
                     message_id=message_id,
                     long_messages=self.gate.long_messages,
                 )
+                if not processed:
+                    collector.messages.clear()  # replies the store does not know: not sent
                 messages = collector.with_safety_net(sender_id)
                 attempt.record(messages)
             return response.json(messages)

@@ -78,9 +78,16 @@ class CombinedSocketIOOutput(OutputChannel):
         return len(self.messages)
 
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
-        payload = socket_payload(message)
-        await self.sio.emit(self.bot_message_evt, payload, room=self.room)
-        self.messages.append(payload)
+        """Held until the turn is saved (see flush): Rasa saves the conversation after making
+        its replies, and a reply the store does not know about is never sent."""
+        self.messages.append(socket_payload(message))
+
+    async def flush(self, processed: bool) -> None:
+        """Emit the turn's replies, or, when processing failed, only the safety net."""
+        if not processed or not self.messages:
+            self.messages = [socket_payload(safety_net_message())]
+        for payload in self.messages:
+            await self.sio.emit(self.bot_message_evt, payload, room=self.room)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})
@@ -228,7 +235,7 @@ class SafetyNetSocketIOInput(SocketIOInput):
                     return
                 output = CombinedSocketIOOutput(sio, self.bot_message_evt, room)
                 metadata = data.get(self.metadata_key)
-                await process(
+                processed = await process(
                     on_new_message,
                     text=data.get("message"),
                     from_button=data.get("button") is True,
@@ -240,8 +247,7 @@ class SafetyNetSocketIOInput(SocketIOInput):
                     message_id=message_id,
                     long_messages=self.gate.long_messages,
                 )
-                if output.sent == 0:
-                    await output.send_response(sender_id, safety_net_message())
+                await output.flush(processed)
                 attempt.record(output.messages)
 
         return webhook

@@ -119,6 +119,10 @@ async def answer(message: Any) -> None:
         )
     elif low == "show xss":
         await out.send_response(rid, {"text": XSS_BOT_TEXT})
+    elif low == "fail after replying":
+        # What Rasa does when the database is down: the replies are made, then the save fails.
+        await out.send_response(rid, {"text": "A reply the store never saved"})
+        raise RuntimeError("the tracker store could not save")
     else:
         await out.send_response(rid, {"text": f"You said: {text}"})
 

@@ -375,3 +375,33 @@ def test_socket_repeat_is_answered_from_the_first_reply(guarded):
     sid, first, again = _run(scenario())
     assert first and again == first
     assert _received(guarded, sid) == ["pressure down below"]
+
+
+# ---------------------------------------------------------------- a failed save (issue 11, item 6)
+
+
+def test_a_reply_that_was_not_saved_is_never_sent(guarded):
+    """Rasa saves a conversation after making its replies. When the save fails (the database
+    is down), the patient gets the safety net, never a reply the store does not know about."""
+    sender = f"unsaved-{uuid.uuid4().hex[:8]}"
+    r = httpx.post(
+        f"{guarded.url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": "fail after replying"},
+        timeout=30,
+    )
+    assert r.status_code == 200
+    assert [m["custom"]["safety_net"] for m in r.json()] == [True]
+    assert "never saved" not in r.text and "999" in r.text
+
+    async def scenario() -> list[dict]:
+        client = Client(guarded.url)
+        await client.connect()
+        try:
+            sid = (await client.session())["session_id"]
+            return await client.say("fail after replying", sid)
+        finally:
+            await client.close()
+
+    answers = _run(scenario())
+    assert [a["custom"]["safety_net"] for a in answers] == [True]
+    assert not any("never saved" in (a.get("text") or "") for a in answers)

@@ -26,6 +26,7 @@ from console import (
     views_admin,
     views_auth,
     views_case,
+    views_dashboard,
     views_fhir,
     views_followup,
     views_queue,
@@ -63,6 +64,7 @@ ROUTES = [
     Route(CASE + "/flag-triage", views_case.flag_triage, methods=["POST"], name="flag_triage"),
     Route(CASE, views_case.case_page, methods=["GET"], name="case"),
     Route(views_fhir.PREFIX + CASE, views_fhir.download_fhir, methods=["GET"], name="export_fhir"),
+    Route("/dashboard", views_dashboard.dashboard_page, methods=["GET"], name="dashboard"),
     Route("/exports", views_admin.exports_page, methods=["GET"], name="exports"),
     Route("/exports/flagged-nlu.yml", views_admin.export_nlu, methods=["GET"], name="export_nlu"),
     Route(

@@ -148,6 +148,30 @@ def cmd_purge(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_seed(args, settings: Settings) -> int:
+    from console import seed
+
+    result = seed.seed(
+        _engine(settings),
+        args.conversations,
+        args.days,
+        policy=settings.follow_up,
+        zone=settings.timezone,
+    )
+    print(
+        f"seeded {result.conversations} conversations ({result.events} events) "
+        f"in {result.seconds:.1f} s"
+    )
+    return 0
+
+
+def cmd_bench_dashboard(args, settings: Settings) -> int:
+    from console import seed
+
+    print(seed.bench_dashboard(settings, _engine(settings), args.runs).report())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m console", description="Nurse review console")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -207,6 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--dry-run", action="store_true", help="only count what would go")
     purge.set_defaults(func=cmd_purge)
+
+    seed = sub.add_parser("seed", help="add synthetic conversations (development, benchmarks)")
+    seed.add_argument("--conversations", type=int, default=10_000)
+    seed.add_argument("--days", type=int, default=30, help="spread over the last N days")
+    seed.set_defaults(func=cmd_seed)
+
+    bench = sub.add_parser("bench-dashboard", help="time /dashboard on this database")
+    bench.add_argument("--runs", type=int, default=5)
+    bench.set_defaults(func=cmd_bench_dashboard)
     return parser
 
 

@@ -338,6 +338,7 @@ class Summary:
     search_text: str
     alert_event_id: int | None  # the latest decision at urgent or above: a new one alerts
     triage_state: str | None = None  # Progress.state: DECIDED, ASKING or None
+    symptoms: tuple[str, ...] = ()  # every symptom code the bot recorded (dashboard counts)
     level_at: float | None = None  # when the conversation first reached ``level``
 
 
@@ -361,6 +362,17 @@ def _slot_reached(rows: list[EventRow], name: str, value: str | None) -> float |
         ):
             return row.timestamp
     return None
+
+
+def _all_slot_values(rows: list[EventRow], name: str) -> tuple[str, ...]:
+    """Every value a list slot took over the conversation, in first-seen order."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        if row.type_name == "slot" and row.data.get("name") == name:
+            for value in _strs(row.data.get("value")):
+                if 0 < len(value) <= 64:
+                    seen.setdefault(value, None)
+    return tuple(seen)
 
 
 def summarize(sender_id: str, rows: list[EventRow]) -> Summary:
@@ -410,5 +422,6 @@ def summarize(sender_id: str, rows: list[EventRow]) -> Summary:
         search_text="\n".join([sender_id, *user_texts]).lower(),
         alert_event_id=alert_event_id,
         triage_state=triage_progress(rows).state,
+        symptoms=_all_slot_values(rows, "symptoms"),
         level_at=level_at,
     )

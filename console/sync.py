@@ -33,7 +33,13 @@ from sqlalchemy.engine import Engine
 
 from console.db import events_table_exists
 from console.events import Summary, event_row, summarize
-from console.tables import conversation_concerns, conversations, events, sync_state
+from console.tables import (
+    conversation_concerns,
+    conversation_symptoms,
+    conversations,
+    events,
+    sync_state,
+)
 
 BATCH = 2000
 SENDER_CHUNK = 200
@@ -231,6 +237,11 @@ def _write_in_transaction(
                             conversation_concerns.c.sender_id == sender
                         )
                     )
+                    conn.execute(
+                        sa.delete(conversation_symptoms).where(
+                            conversation_symptoms.c.sender_id == sender
+                        )
+                    )
                     changed += 1
                 continue
             values = _row_values(summary)
@@ -250,6 +261,14 @@ def _write_in_transaction(
                 conn.execute(
                     sa.insert(conversation_concerns),
                     [{"sender_id": sender, "concern": c} for c in summary.concerns],
+                )
+            conn.execute(
+                sa.delete(conversation_symptoms).where(conversation_symptoms.c.sender_id == sender)
+            )
+            if summary.symptoms:
+                conn.execute(
+                    sa.insert(conversation_symptoms),
+                    [{"sender_id": sender, "symptom": s} for s in summary.symptoms],
                 )
             changed += 1
         conn.execute(

@@ -92,6 +92,15 @@ conversation_concerns = sa.Table(
     sa.Column("concern", sa.String(64), primary_key=True),
 )
 
+#: The symptoms the bot recorded in a conversation (every value its ``symptoms`` slot took),
+#: for the dashboard's counts (migration 0006); rebuilt with the summary like the concerns.
+conversation_symptoms = sa.Table(
+    "console_conversation_symptoms",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("symptom", sa.String(64), primary_key=True),
+)
+
 sync_state = sa.Table(
     "console_sync_state",
     metadata,
@@ -235,6 +244,8 @@ sa.Index("ix_console_login_throttle_ip", login_throttle.c.ip)
 sa.Index("ix_console_conversations_queue", conversations.c.level_rank, conversations.c.last_at)
 sa.Index("ix_console_conversations_alert_seq", conversations.c.alert_seq)
 sa.Index("ix_console_conversation_concerns_concern", conversation_concerns.c.concern)
+sa.Index("ix_console_conversation_symptoms_symptom", conversation_symptoms.c.symptom)
+sa.Index("ix_console_conversations_first_at", conversations.c.first_at)
 sa.Index("ix_console_notes_sender_id", notes.c.sender_id)
 sa.Index("ix_console_flags_sender_id", flags.c.sender_id)
 sa.Index("ix_console_audit_at", audit.c.at)
@@ -251,6 +262,7 @@ sa.Index("ix_console_notification_attempts_delivery_id", notification_attempts.c
 PER_CONVERSATION = (
     conversations,
     conversation_concerns,
+    conversation_symptoms,
     reviews,
     notes,
     flags,

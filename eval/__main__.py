@@ -8,6 +8,8 @@
     python -m eval cluster [--messages N]      N messages for one conversation at once, two Rasa
                                                servers behind HAProxy: stored in sequence?
     python -m eval lock [--lock stock]         the same with the lock and tracker stores alone
+    python -m eval failover                    50 patients for 2 minutes through the cluster while
+                                               a Rasa server, an action server and PostgreSQL fail
     python -m eval all                         the three, one after the other
 
 See docs/evaluation.md for what each figure means.
@@ -105,6 +107,32 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--messages", type=int, default=100)
     p.add_argument("--lock", choices=["fenced", "stock"], default="fenced")
 
+    p = sub.add_parser(
+        "failover",
+        help="patients talk to make cluster while a Rasa server, an action server "
+        "and PostgreSQL fail (issue 11 item 5)",
+    )
+    p.add_argument("--patients", type=int, default=50, help="patients at once (default 50)")
+    p.add_argument("--seconds", type=float, default=120, help="length of the run (default 120)")
+    p.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(1.0, 3.0),
+        metavar=("MIN", "MAX"),
+        help="a patient's pause between turns, seconds (default 1 3)",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=20, help="seconds before the one retry (default 20)"
+    )
+    p.add_argument(
+        "--faults",
+        nargs="*",
+        choices=["rasa-1", "actions-1", "postgresql"],
+        default=["rasa-1", "actions-1", "postgresql"],
+        help="which faults (default all three; fewer: saved as failover-partial.json)",
+    )
+
     p = sub.add_parser("all", help="vignettes, nlu and bench")
     p.add_argument("--bot-url", help="a running Rasa server for the vignettes")
 
@@ -161,6 +189,16 @@ def main(argv: list[str] | None = None) -> int:
             args.messages,
             getattr(args, "lock", "fenced"),
             kill=getattr(args, "kill", False),
+        )
+    if args.command == "failover":
+        from . import failover
+
+        return failover.main(
+            patients=args.patients,
+            seconds=args.seconds,
+            think=(args.think[0], args.think[1]),
+            timeout=args.timeout,
+            faults=tuple(args.faults),
         )
     if args.command == "all":
         from . import bench, nlu, vignettes

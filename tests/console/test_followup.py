@@ -219,3 +219,25 @@ def test_without_a_session_nothing_changes(app, write, engine, users):
             assert response.status_code in (303, 401, 403)
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(followup_changes)).scalar() == 0
+
+
+def test_the_fuzz_edge_values_never_give_a_500(nurse_client, write):
+    """The route fuzz's edge values (tests/console/test_fuzz.py) on this item's parameters:
+    the follow-up form, the queue's "mine" and "status", the dashboard's range."""
+    from tests.console.test_fuzz import EDGES
+
+    write("c-1", ev.urgent_conversation())
+    token = csrf_of(nurse_client.get("/conversation/c-1").text)
+    for value in EDGES:
+        for path, data in (("followup", {"state": value}), ("assign", {"state": value})):
+            response = nurse_client.post(
+                f"/conversation/c-1/{path}",
+                data={"csrf_token": token, **data},
+                follow_redirects=False,
+            )
+            assert response.status_code < 500, (path, value)
+        for name in ("mine", "status"):
+            assert nurse_client.get("/", params={name: value}).status_code < 500, (name, value)
+        for name in ("from", "to"):
+            response = nurse_client.get("/dashboard", params={name: value})
+            assert response.status_code < 500, (name, value)

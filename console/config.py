@@ -122,15 +122,13 @@ def _clinic_timezone(root: Path) -> str | None:
 
 
 def _clinic_follow_up(root: Path) -> FollowUpDue:
-    """The follow-up due times of clinic.yml (``follow_up_due``). None set when the file is
-    missing; an invalid file stops the console with the loader's message naming the entry
-    (a typo must not silently drop every due time)."""
-    from triage.clinic import ENV_VAR, load_clinic
+    """The follow-up due times of clinic.yml (``follow_up_due``). None when the file is missing
+    or unreadable (the console still starts, like the time zone above); a follow-up entry
+    written wrong stops the console with a message naming it (a typo must not silently drop
+    a due time)."""
+    from triage.clinic import ENV_VAR, load_follow_up_due
 
-    path = Path(os.environ.get(ENV_VAR) or root / "clinic.yml")
-    if not path.exists():
-        return FollowUpDue()
-    return load_clinic(path).follow_up_due
+    return load_follow_up_due(os.environ.get(ENV_VAR) or root / "clinic.yml")
 
 
 TLS_MODES = ("none", "starttls", "tls")

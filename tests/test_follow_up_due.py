@@ -96,3 +96,18 @@ def test_an_invalid_follow_up_due_names_the_entry(value, message):
 def test_an_invalid_day_end_is_refused(value):
     with pytest.raises(ClinicConfigError, match="follow_up_day_ends"):
         _clinic(follow_up_day_ends=value)
+
+
+def test_the_console_reads_only_the_follow_up_entries(tmp_path):
+    """The console starts without the rest of clinic.yml, but not with a wrong due time."""
+    from triage.clinic import load_follow_up_due
+
+    path = tmp_path / "clinic.yml"
+    assert load_follow_up_due(path) == FollowUpDue()  # missing
+    path.write_text("clinic_name: X\nfollow_up_due: {urgent: 2h}\n")
+    assert load_follow_up_due(path).due_at("urgent", 0.0, "UTC") == 7200
+    path.write_text("clinic_name: X\nfollow_up_due: {urgent: soonish}\n")
+    with pytest.raises(ClinicConfigError, match="soonish"):
+        load_follow_up_due(path)
+    path.write_text("not: [valid")
+    assert load_follow_up_due(path) == FollowUpDue()

@@ -146,6 +146,20 @@ def _follow_up_due(data: Mapping[str, Any], source: str) -> FollowUpDue:
     return FollowUpDue(tuple(minutes), frozenset(end_of_day), day_ends)
 
 
+def load_follow_up_due(path: str | os.PathLike[str]) -> FollowUpDue:
+    """Only the follow-up entries of a clinic.yml, validated as ``load_clinic`` does: for the
+    nurse console, which keeps starting without the rest of the file (times then in UTC) but
+    must not silently drop a due time that is written wrong."""
+    chosen = Path(path)
+    try:
+        data = yaml.safe_load(chosen.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return FollowUpDue()
+    if not isinstance(data, Mapping):
+        return FollowUpDue()
+    return _follow_up_due(data, str(chosen))
+
+
 def _day_end(value: Any, source: str) -> int:
     if value is None:
         return 24 * 60

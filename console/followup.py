@@ -162,6 +162,19 @@ def change_state(
     if state not in STATES:
         raise FollowUpError("unknown follow-up state")
     now = time.time() if now is None else now
+    _retry_once(lambda: _change_state(engine, sender_id, user, state, ip, now))
+
+
+def _retry_once(work) -> None:
+    """Two nurses acting on a conversation without a follow-up row both insert it; the one
+    that loses gets an IntegrityError and, on the second go, updates the winner's row."""
+    try:
+        work()
+    except sa.exc.IntegrityError:
+        work()
+
+
+def _change_state(engine: Engine, sender_id: str, user: User, state: str, ip: str, now: float):
     with engine.begin() as conn:
         _require_conversation(conn, sender_id)
         existing = _current(conn, sender_id)
@@ -184,6 +197,10 @@ def assign_to_me(
 ) -> None:
     """Assign the follow-up to ``user`` (taking it over from whoever had it)."""
     now = time.time() if now is None else now
+    _retry_once(lambda: _assign(engine, sender_id, user, ip, now))
+
+
+def _assign(engine: Engine, sender_id: str, user: User, ip: str, now: float) -> None:
     with engine.begin() as conn:
         _require_conversation(conn, sender_id)
         existing = _current(conn, sender_id)

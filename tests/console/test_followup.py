@@ -241,3 +241,28 @@ def test_the_fuzz_edge_values_never_give_a_500(nurse_client, write):
         for name in ("from", "to"):
             response = nurse_client.get("/dashboard", params={name: value})
             assert response.status_code < 500, (name, value)
+
+
+def test_two_nurses_acting_at_once_both_count(engine, write, users):
+    """Both insert the missing follow-up row; the loser retries as an update (no 500)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for n in range(5):
+        write(f"c-race-{n}", ev.urgent_conversation())
+    jobs = []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for n in range(5):
+            jobs.append(
+                pool.submit(
+                    followup.change_state, engine, f"c-race-{n}", users["nurse"], "in_review", "ip"
+                )
+            )
+            jobs.append(
+                pool.submit(followup.assign_to_me, engine, f"c-race-{n}", users["admin"], "ip")
+            )
+        for job in jobs:
+            job.result()
+    for n in range(5):
+        f = followup.load(engine, f"c-race-{n}")
+        assert (f.state, f.assignee) == ("in_review", "admin.sam")
+        assert len(f.history) == 2

@@ -51,7 +51,7 @@ from sqlalchemy.engine import Engine
 
 from console import sync
 from console.config import AlertSettings
-from console.events import ALERT_RANK, level_label
+from console.events import ALERT_RANK, DECIDED, level_label
 from console.tables import conversations, notification_attempts, notification_deliveries
 from console.tables import notifications as notifications_table
 from console.web import case_url
@@ -79,6 +79,10 @@ class Alert:
     level: str
     reached_at: float
     case_url: str
+    #: whether the bot had given its final decision when the alert was sent: False while the
+    #: patient is answering its questions or has left before the end (the level is then her
+    #: floor), None when the triage never started (console.events.triage_progress)
+    final_decision: bool | None = None
 
 
 def alert_link(base_url: str, sender_id: str) -> str:
@@ -99,6 +103,7 @@ def payload(alert: Alert) -> dict:
         "level_label": level_label(alert.level),
         "reached_at": _iso(alert.reached_at),
         "case_url": alert.case_url,
+        "final_decision": alert.final_decision,
     }
 
 
@@ -140,7 +145,13 @@ def email_message(alert: Alert, cfg: AlertSettings, tz: ZoneInfo) -> EmailMessag
     msg.set_content(
         f"A conversation with the symptom-triage bot reached the level {label} "
         f"at {local} ({_iso(alert.reached_at)}).\n\n"
-        f"Open the case in the nurse console (sign-in needed):\n{alert.case_url}\n\n"
+        + (
+            "The bot has not given its final decision yet (the patient is still answering its "
+            "questions, or has left before the end): the case shows what is still unknown.\n\n"
+            if alert.final_decision is False
+            else ""
+        )
+        + f"Open the case in the nurse console (sign-in needed):\n{alert.case_url}\n\n"
         "This message carries no patient information; read the conversation in the console.\n"
         f"Alert {alert.notification_id}.\n"
     )
@@ -347,8 +358,10 @@ def deliver_due(engine: Engine, cfg: AlertSettings, tz: ZoneInfo, now: float) ->
                 n.c.sender_id,
                 n.c.level,
                 n.c.reached_at,
+                conversations.c.triage_state,
             )
             .join(n, n.c.id == d.c.notification_id)
+            .outerjoin(conversations, conversations.c.sender_id == n.c.sender_id)
             .where(
                 d.c.status == "pending",
                 d.c.next_attempt_at <= now,
@@ -362,7 +375,12 @@ def deliver_due(engine: Engine, cfg: AlertSettings, tz: ZoneInfo, now: float) ->
         if row.channel not in cfg.channels or not _claim(engine, row.id, now):
             continue
         alert = Alert(
-            row.id, row.nid, row.level, row.reached_at, alert_link(cfg.base_url, row.sender_id)
+            row.id,
+            row.nid,
+            row.level,
+            row.reached_at,
+            alert_link(cfg.base_url, row.sender_id),
+            None if row.triage_state is None else row.triage_state == DECIDED,
         )
         error: str | None = None
         try:

@@ -10,6 +10,7 @@ import time
 from console.events import ASKING, DECIDED, event_row, summarize, triage_progress
 from tests.console import rasa_events as ev
 from tests.console.conftest import text_of
+from tests.console.test_notify import config, cycle, receiver, smtp  # noqa: F401 - fixtures
 from tests.console.test_queue import senders_in_order
 
 
@@ -110,3 +111,28 @@ def test_the_case_view_shows_the_floor_and_what_was_still_unknown(nurse_client, 
     page = text_of(nurse_client.get("/conversation/c-answering").text)
     assert "No final decision yet" in page and "Left before the end" not in page
     assert "how many weeks pregnant (the question she was asked last); whether she has" in page
+
+
+def test_alerts_say_when_the_bot_had_no_final_decision(engine, write, smtp, receiver):  # noqa: F811
+    """The alert (console/notify.py) carries, with no patient text, whether the bot had given
+    its final decision when it was sent; the email says so in words. A real SMTP server and
+    HTTP receiver (tests/console/test_notify.py's)."""
+    box, port = smtp
+    now = time.time()
+    write("a-left", left_early(now - 120, "urgent"))
+    write("a-done", decided(now - 120, "urgent"))
+    cycle(engine, config(port, webhook=receiver.url))
+    hooks = {
+        json.loads(raw)["case_url"].rsplit("/", 1)[1]: json.loads(raw)
+        for _, raw in receiver.requests
+    }
+    assert hooks["a-left"]["final_decision"] is False
+    assert hooks["a-done"]["final_decision"] is True
+    mails = {
+        m.get_payload(decode=True).decode().split("/conversation/")[1].split()[0]: m
+        for m in box.messages
+    }
+    assert (
+        "has not given its final decision yet" in mails["a-left"].get_payload(decode=True).decode()
+    )
+    assert "final decision" not in mails["a-done"].get_payload(decode=True).decode()

@@ -204,7 +204,9 @@ def test_an_urgent_conversation_alerts_once_by_email_and_webhook(engine, write, 
         "level_label",
         "reached_at",
         "case_url",
+        "final_decision",
     }
+    assert sent["final_decision"] is None  # this conversation never recorded a triage slot
     assert (sent["level"], sent["case_url"]) == ("urgent", f"{BASE}/conversation/alert-urgent")
     dt.datetime.fromisoformat(sent["reached_at"])
 
@@ -248,6 +250,8 @@ def test_a_patient_who_left_at_an_urgent_floor_alerts(engine, write, smtp):
     [message] = box.messages
     assert message["Subject"].startswith("Urgent:")
     assert "pressure" not in _raw(message) and "spotting" not in _raw(message)
+    body = message.get_payload(decode=True).decode()
+    assert "The bot has not given its final decision yet" in body  # issue 12, item 1
 
 
 def test_below_urgent_or_long_quiet_conversations_do_not_alert(engine, write, smtp):

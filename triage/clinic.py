@@ -336,27 +336,31 @@ def load_clinic(path: str | os.PathLike[str] | None = None) -> Clinic:
 
 # Ofcom's numbers for drama (UK): they never reach anyone. The demo clinic.yml uses them, so a
 # copy of it put live would tell every patient to call a dead number (hazard HZ-12).
-FICTIONAL_PREFIXES = (
-    "01632960",  # 01632 960 000-999
-    "02079460",  # London 020 7946 0000-0999
-    "01134960",
-    "01144960",
-    "01154960",
-    "01164960",
-    "01174960",
-    "01184960",
-    "01214960",
-    "01314960",
-    "01414960",
-    "01514960",
-    "01614960",
-    "01914980",
-    "02896496",  # Northern Ireland 028 9649 6000-6999
-    "02920180",  # Cardiff 029 2018 0000-0999
-    "07700900",  # mobile 07700 900 000-999
-    "08081570",  # freephone 08081 570 000-999
-    "09098790",  # premium 0909 879 0000-0999
-    "03069990",  # UK-wide 03069 990 000-999
+FICTIONAL_PREFIXES = tuple(
+    prefix.replace(" ", "")
+    for prefix in (
+        # Ofcom's ranges for drama: a thousand numbers from each prefix on.
+        "01632 960",  # the demo's own area
+        "020 7946 0",  # London
+        "0113 496 0",
+        "0114 496 0",
+        "0115 496 0",
+        "0116 496 0",
+        "0117 496 0",
+        "0118 496 0",
+        "0121 496 0",
+        "0131 496 0",
+        "0141 496 0",
+        "0151 496 0",
+        "0161 496 0",
+        "0191 498 0",
+        "028 9649 6",  # Northern Ireland
+        "029 2018 0",  # Cardiff
+        "07700 900",  # mobile
+        "08081 570",  # freephone
+        "0909 879 0",  # premium rate
+        "03069 990",  # UK-wide
+    )
 )
 LIVE_ENV_VAR = "CLINIC_LIVE"
 

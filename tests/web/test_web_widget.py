@@ -357,15 +357,18 @@ def test_leave_quickly_clears_the_chat_and_replaces_the_page(chromium, site):
     try:
         s.open_chat()
         s.say("pressure down below")
-        assert s.stored_keys()
+        old = s.session_id()
+        assert old and any(old in k for k in s.stored_keys())
         history = s.page.evaluate("() => history.length")
         s.page.get_by_role("button", name=re.compile("Leave quickly")).click()
         s.page.wait_for_url(exit_page)
         assert s.page.evaluate("() => history.length") == history  # replaced, not pushed
         s.page.goto(base)  # the same tab: its sessionStorage would still hold the chat
-        assert not [k for k in s.stored_keys() if k.startswith("triageWidget:")]
         s.open_chat()
         expect(s.page.locator(".tw-msg")).to_have_count(0)
+        # the page starts a new conversation; nothing of the old one is left
+        assert not any(old in k for k in s.stored_keys())
+        assert s.session_id() != old
     finally:
         s.context.close()
 

@@ -872,13 +872,17 @@
    * (location.replace: the clinic's page is not left as the page "Back" returns to). */
   function leaveQuickly() {
     answered();
-    forgetAll();
+    if (socket) {
+      socket.off(); // a reply still on its way must not write the chat back to storage
+      socket.disconnect();
+    }
+    state.sessionId = null; // save() keeps nothing without a conversation
+    state.resumeToken = null;
     state.entries = [];
+    state.queue = [];
+    forgetAll();
     while (log.firstChild) {
       log.removeChild(log.firstChild);
-    }
-    if (socket) {
-      socket.disconnect();
     }
     window.location.replace(config.exitUrl);
   }

@@ -6,9 +6,9 @@ first message, how far the triage got), ``console_conversation_concerns`` and ``
 ``console_followups`` (due times), ``console_audit`` (first review) and ``console_flags``.
 A conversation belongs to the day of its first message, in the console's time zone.
 
-Days: the SQL groups conversations by 15-minute buckets of their first message (every time
-zone's offset is a multiple of 15 minutes), and Python gives each of those few thousand
-buckets its local day. That is the same on SQLite (which has no time zones) and PostgreSQL,
+Days: the SQL groups conversations by hour of their first message (by 15 minutes when the
+time zone has an offset of a half or a quarter hour in the range: every offset is a multiple
+of 15 minutes), and Python gives each of those few hundred buckets its local day. That is the same on SQLite (which has no time zones) and PostgreSQL,
 and exact across clock changes.
 
 Results are cached per (database, date range) for ``CACHE_SECONDS``: the figures of a busy
@@ -47,7 +47,7 @@ from console.web import code_label
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
-BUCKET = 900  # seconds: 15 minutes
+HOUR, QUARTER = 3600, 900  # bucket sizes, seconds
 CACHE_SECONDS = 60
 TOP = 10
 #: What counts as a review: a person marked it reviewed, changed its follow-up or recorded
@@ -141,10 +141,21 @@ class Dashboard:
         return sum(levels.get(level, 0) for levels in self.per_day.values())
 
 
-def _bucket(engine: Engine, column):
+def bucket_seconds(rng: DateRange, tz: ZoneInfo) -> int:
+    """An hour, unless one of the zone's offsets in the range is not a whole hour."""
+    days = [*rng.days, rng.end + timedelta(days=1)]
+    for day in days:
+        for hour in (0, 12):
+            offset = tz.utcoffset(datetime.combine(day, dtime(hour)))
+            if offset is not None and offset.total_seconds() % HOUR:
+                return QUARTER
+    return HOUR
+
+
+def _bucket(engine: Engine, column, size: int):
     if engine.dialect.name == "postgresql":
-        return sa.cast(sa.func.floor(column / BUCKET), sa.BigInteger)
-    return sa.cast(column / BUCKET, sa.Integer)  # SQLite truncates; times are positive
+        return sa.cast(sa.func.floor(column / size), sa.BigInteger)
+    return sa.cast(column / size, sa.Integer)  # SQLite truncates; times are positive
 
 
 def compute(
@@ -155,7 +166,8 @@ def compute(
     first, last = rng.bounds(tz)
     c = conversations
     in_range = sa.and_(c.c.first_at >= first, c.c.first_at < last)
-    bucket = _bucket(engine, c.c.first_at).label("bucket")
+    size = bucket_seconds(rng, tz)
+    bucket = _bucket(engine, c.c.first_at, size).label("bucket")
     per_bucket = (
         sa.select(
             bucket,
@@ -279,7 +291,7 @@ def compute(
     for r in buckets:
         day = day_of.get(r.bucket)
         if day is None:
-            day = day_of[r.bucket] = datetime.fromtimestamp(r.bucket * BUCKET, tz).date()
+            day = day_of[r.bucket] = datetime.fromtimestamp(r.bucket * size, tz).date()
         levels = per_day.setdefault(day, {})
         level = r.level if r.level in LEVEL_LABELS else None
         levels[level] = levels.get(level, 0) + r.n

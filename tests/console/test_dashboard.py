@@ -200,3 +200,26 @@ def test_no_session_no_dashboard(app):
     with TestClient(app, base_url="http://testserver") as c:
         response = c.get("/dashboard", follow_redirects=False)
         assert response.status_code in (302, 303, 401)
+
+
+def test_buckets_are_hours_unless_the_zone_has_a_part_hour_offset():
+    today = date(2026, 12, 1)
+    rng = dashboard.DateRange(today - timedelta(days=30), today)
+    assert dashboard.bucket_seconds(rng, ZoneInfo("Europe/London")) == 3600
+    assert dashboard.bucket_seconds(rng, ZoneInfo("Asia/Kolkata")) == 900
+    # Lord Howe Island: +11:00 in its summer, +10:30 from April
+    assert dashboard.bucket_seconds(rng, ZoneInfo("Australia/Lord_Howe")) == 3600
+    april = dashboard.DateRange(date(2026, 3, 20), date(2026, 4, 20))
+    assert dashboard.bucket_seconds(april, ZoneInfo("Australia/Lord_Howe")) == 900
+
+
+def test_days_in_a_half_hour_zone(write, engine, nurse_client):
+    tz = ZoneInfo("Asia/Kolkata")
+    local_midnight = datetime.combine(datetime.now(tz).date(), datetime.min.time(), tzinfo=tz)
+    write("before", ev.simple_conversation("a", "routine", local_midnight.timestamp() - 120))
+    write("after", ev.simple_conversation("b", "routine", local_midnight.timestamp() + 60))
+    nurse_client.get("/")
+    today = local_midnight.date()
+    d = dashboard.compute(engine, dashboard.DateRange(today - timedelta(days=1), today), tz, 1800)
+    assert sum(d.per_day[today].values()) == 1
+    assert sum(d.per_day[today - timedelta(days=1)].values()) == 1

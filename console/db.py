@@ -1,8 +1,7 @@
 """Engine creation: one place that knows how SQLite and PostgreSQL differ for us.
 
-SQLite is shared with a running Rasa that writes to it, so every console connection waits for
-a lock instead of failing (``timeout``), and the file is switched to WAL once so that readers
-(the console) and the writer (Rasa) do not block each other. All reads are short: each
+SQLite is shared with a running Rasa that writes to it, so every console connection has the
+same pragmas as Rasa's (store/sqlite.py: WAL, a busy timeout, durable commits). All reads are short: each
 query runs on its own connection and no transaction is held open across a request.
 """
 
@@ -13,9 +12,9 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-log = logging.getLogger(__name__)
+from store.sqlite import BUSY_TIMEOUT_MS, apply_pragmas
 
-SQLITE_BUSY_TIMEOUT_S = 15
+log = logging.getLogger(__name__)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -29,15 +28,9 @@ def make_engine(url: str) -> Engine:
         engine = sa.create_engine(
             url,
             future=True,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         )
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
+        sa.event.listen(engine, "connect", apply_pragmas)  # the same as Rasa's (store/sqlite.py)
         _enable_wal(engine)
         return engine
     return sa.create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=5)

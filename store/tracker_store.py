@@ -50,6 +50,7 @@ from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from store.lock_store import current_fence
+from store.sqlite import apply_pragmas
 
 logger = logging.getLogger(__name__)
 
@@ -71,20 +72,6 @@ FENCE_UPSERT = sa.text(
 class StaleConversationWrite(RasaException):
     """A save refused by the fence: another lock holder has loaded or saved the conversation
     since this one loaded it. Nothing of this message is stored."""
-
-
-SQLITE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",  # persistent in the file; readers never block the writer
-    "PRAGMA synchronous=FULL",  # WAL + FULL: one fsync per commit, durable on power loss
-    "PRAGMA busy_timeout=5000",  # wait for the console's writes rather than fail
-)
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    for pragma in SQLITE_PRAGMAS:
-        cursor.execute(pragma)
-    cursor.close()
 
 
 class TriageTrackerStore(SQLTrackerStore):
@@ -151,7 +138,7 @@ class TriageTrackerStore(SQLTrackerStore):
             max_overflow=4,
             connect_args={"check_same_thread": False},
         )
-        sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        sa.event.listen(self.engine, "connect", apply_pragmas)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     # The database round trips run in a worker thread (the drivers release the GIL while they

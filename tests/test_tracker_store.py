@@ -215,3 +215,28 @@ def test_the_running_bot_keeps_conversations_in_this_store(bot, sender):
     assert [r[1] for r in found].count("user") == 1
     assert json.loads(found[0][5])["event"] == "action"
     assert "InMemoryTrackerStore" not in bot.logs()
+
+
+def test_rasa_and_the_console_open_sqlite_with_the_same_pragmas(tmp_path):
+    """One source (store/sqlite.py): the tracker store's and the console's connections to the
+    shared file get the same busy timeout, journal mode and durability."""
+    from console.db import make_engine
+    from store.sqlite import BUSY_TIMEOUT_MS
+
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    store = TriageTrackerStore(
+        Domain.empty(), dialect="sqlite", db=str(tmp_path / "conversations.db")
+    )
+    console = make_engine(url)
+    for engine in (store.engine, console):
+        with engine.connect() as conn:
+            read = {
+                name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("busy_timeout", "journal_mode", "synchronous", "foreign_keys")
+            }
+        assert read == {
+            "busy_timeout": BUSY_TIMEOUT_MS,
+            "journal_mode": "wal",
+            "synchronous": 2,
+            "foreign_keys": 1,
+        }, engine

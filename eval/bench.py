@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -397,31 +398,16 @@ PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 
 
 def postgres_database() -> tuple[dict, Callable[[], None]] | None:
-    """A fresh database on the local PostgreSQL, or None when it does not answer."""
+    """A fresh database on the local PostgreSQL and the call that drops it, or None when
+    PostgreSQL does not answer."""
+    from eval.servers import throwaway_database
+
+    stack = ExitStack()
     try:
-        import psycopg2
-    except ImportError:
-        return None
-    try:
-        admin = psycopg2.connect(connect_timeout=3, dbname="postgres", **PG)
+        name = stack.enter_context(throwaway_database("bench"))
     except Exception:  # noqa: BLE001 - not reachable: skip the PostgreSQL target
         return None
-    admin.autocommit = True
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with admin.cursor() as cur:
-            cur.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            )
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.close()
-
-    return {**PG, "db": name}, drop
+    return {**PG, "db": name}, stack.close
 
 
 def postgres_checkpoints() -> int | None:

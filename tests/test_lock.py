@@ -15,7 +15,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 
 from eval.lock_race import check_sequential, run_race, stored_events
-from eval.servers import ROOT
+from eval.servers import ROOT, pg_url, throwaway_database
 from store.lock_store import FENCE, FencedRedisLockStore
 from store.tracker_store import StaleConversationWrite, TriageTrackerStore
 
@@ -25,20 +25,8 @@ REDIS_DB = 7
 
 @pytest.fixture
 def pg_database():
-    name = f"triage_lock_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(
-        "postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with admin.connect() as conn:
-        conn.execute(
-            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-            {"n": name},
-        )
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    with throwaway_database("triage_lock") as name:
+        yield pg_url(name)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import redis
 import sqlalchemy as sa
 import yaml
 
-from eval.servers import ROOT, start_bot
+from eval.servers import ROOT, start_bot, throwaway_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 REDIS_DB = 7
@@ -19,20 +19,8 @@ REDIS_DB = 7
 
 @pytest.fixture
 def pg_database():
-    name = f"triage_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(
-        "postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield name
-    with admin.connect() as conn:
-        conn.execute(
-            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-            {"n": name},
-        )
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    with throwaway_database("triage_test") as name:
+        yield name
 
 
 def stores(database: str, prefix: str) -> dict:

@@ -7,7 +7,6 @@ import asyncio
 import json
 import sqlite3
 import threading
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +21,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from eval.servers import pg_url, throwaway_database
 from store.tracker_store import STORED, TriageTrackerStore
 
 DOMAIN = Domain.from_dict(
@@ -98,24 +98,8 @@ def db_urls(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'rasa.db'}", f"sqlite:///{tmp_path / 'ours.db'}"
         return
-    admin = sa.create_engine(
-        "postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
-    )
-    names = [f"triage_store_{uuid.uuid4().hex[:10]}" for _ in range(2)]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield tuple(f"postgresql://postgres@127.0.0.1:5432/{name}" for name in names)
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-                ),
-                {"n": name},
-            )
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    with throwaway_database("triage_store") as rasa_db, throwaway_database("triage_store") as ours:
+        yield pg_url(rasa_db), pg_url(ours)
 
 
 def test_writes_the_same_rows_as_rasas_store(db_urls):

@@ -10,13 +10,10 @@ from __future__ import annotations
 import html
 import os
 import re
-import secrets
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import psycopg2
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -27,30 +24,13 @@ from console.app import create_app
 from console.config import REPO_ROOT, Settings
 from console.db import make_engine
 from console.tables import metadata
+from eval.servers import pg_url as database_url
+from eval.servers import throwaway_database
 from tests.console import rasa_events
 
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
 NURSE = ("nurse.jo", "nurse password 1234")
 ADMIN = ("admin.sam", "admin password 5678")
 SECRET = "test-secret-" + "x" * 40
-
-
-def _pg_connect():
-    try:
-        return psycopg2.connect(connect_timeout=3, **PG)
-    except psycopg2.OperationalError:
-        version = sorted(os.listdir("/etc/postgresql"))[-1]
-        subprocess.run(
-            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
-            check=False,
-            capture_output=True,
-        )
-        for _ in range(30):
-            try:
-                return psycopg2.connect(connect_timeout=3, **PG)
-            except psycopg2.OperationalError:
-                time.sleep(1)
-        raise
 
 
 @pytest.fixture(autouse=True)
@@ -66,20 +46,8 @@ def _fast_password_hashing(monkeypatch):
 
 @pytest.fixture(scope="session")
 def pg_url():
-    name = f"console_test_{secrets.token_hex(6)}"
-    admin = _pg_connect()
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with admin.cursor() as cur:
-        cur.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
-            (name,),
-        )
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.close()
+    with throwaway_database("console_test") as name:
+        yield database_url(name)
 
 
 @pytest.fixture(

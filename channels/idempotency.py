@@ -7,6 +7,12 @@ A client may send ``message_id`` with a message. Rasa stores it on the conversat
 - otherwise the conversation's lock is taken (so a first attempt still running on another Rasa
   server finishes and saves first) and the stored events are searched for the id: when found,
   the bot messages that followed it are the answer, and nothing is processed again.
+
+Known limit: with several Rasa servers, a repeat that reaches another server while its first
+attempt has not yet taken the conversation's lock there can still be processed twice (the
+lookup and the processing take the lock separately). A client retries after a timeout (the
+widget after 20 s), long after the first attempt took the lock, so this needs two copies sent
+at the same instant.
 """
 
 from __future__ import annotations

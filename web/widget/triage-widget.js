@@ -175,7 +175,13 @@
 
   /** Remove everything this widget stored, in both storages. */
   function forgetAll() {
-    [window.localStorage, window.sessionStorage, storage].forEach(function (s) {
+    var stores = [storage];
+    try {
+      stores.push(window.localStorage, window.sessionStorage); // may throw when blocked
+    } catch (e) {
+      /* blocked storage: nothing was kept there */
+    }
+    stores.forEach(function (s) {
       try {
         var keys = [];
         for (var i = 0; i < s.length; i++) {

@@ -39,7 +39,7 @@ ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 def fresh_database(prefix: str) -> Iterator[str]:
     """A new, empty PostgreSQL database; dropped afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:

@@ -177,7 +177,9 @@ async def load(
     order = list(range(len(scripts)))
     rng.shuffle(order)
     deadline = t0 + seconds
-    connector = aiohttp.TCPConnector(limit=patients + 10)
+    # Idle connections are dropped before HAProxy's 10 s keep-alive timeout closes them (a
+    # browser does the same); otherwise a request sent as HAProxy closes is a client artefact.
+    connector = aiohttp.TCPConnector(limit=patients + 10, keepalive_timeout=5)
     async with aiohttp.ClientSession(connector=connector) as session:
 
         async def patient(n: int) -> None:
@@ -295,7 +297,10 @@ async def kill_node(
 ) -> None:
     pid = int((workdir / f"{fault.name}.pid").read_text())
     fault.at = time.perf_counter() - t0
-    os.kill(pid, signal.SIGKILL)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        fault.detail["note"] = "the process had already exited"
     server = f"{backend}/{fault.name}"
     fault.marked_down = await states.wait(server, "DOWN", fault.at, 20)
     fault.restarted = time.perf_counter() - t0
@@ -321,6 +326,20 @@ async def restart_postgres(fault: Fault, t0: float) -> None:
         fault.back = time.perf_counter() - t0
 
 
+async def all_up(workdir: Path, limit: float = 60) -> None:
+    """Every server of the cluster in service before the run starts (scripts/cluster.sh waits
+    for the Rasa servers only; an action server whose free port was taken in between never
+    comes up, and the run would measure that instead)."""
+    deadline = time.perf_counter() + limit
+    while True:
+        states = await asyncio.to_thread(server_status, workdir)
+        if states and all(state.startswith("UP") for state in states.values()):
+            return
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"the cluster's servers are not all up: {states}")
+        await asyncio.sleep(0.5)
+
+
 BACKENDS = {"rasa-1": "rasa_rest", "actions-1": "actions"}
 #: Each fault and when it happens, as a share of the run: 30, 60 and 90 s of two minutes.
 SCHEDULE = (("rasa-1", 0.25), ("actions-1", 0.5), ("postgresql", 0.75))
@@ -337,6 +356,7 @@ async def scenario(
     chosen: Sequence[str] = FAULTS,
 ) -> tuple[list[Fault], States]:
     workdir: Path = running["dir"]
+    await all_up(workdir)
     t0 = time.perf_counter()
     states = States(workdir, t0)
     poller = asyncio.create_task(states.run())
@@ -403,7 +423,8 @@ def check_store(db_url: str, turns: list[Turn]) -> dict[str, Any]:
             ids[mid or ""] = ids.get(mid or "", 0) + 1
             if not answered:
                 unanswered_stored += 1
-    doubled = sum(1 for mid, n in ids.items() if mid and n > 1)
+    doubled_ids = {mid for mid, n in ids.items() if mid and n > 1}
+    doubled = len(doubled_ids)
     bot_answer_not_stored = sum(
         1 for t in turns if t.answered and not t.safety_net_only and t.message_id not in ids
     )
@@ -421,6 +442,18 @@ def check_store(db_url: str, turns: list[Turn]) -> dict[str, Any]:
         "doubled": doubled,
         "safety_net_answer_message_not_stored": safety_net_not_stored,
         "safety_net_answer_but_stored_with_reply": safety_net_but_stored,
+        # How each doubled message was sent: its attempts, and why it was retried.
+        "doubled_messages": [
+            {
+                "start_s": round(t.start, 2),
+                "end_s": round(t.end, 2),
+                "attempts": t.attempts,
+                "first_failure": t.first_failure,
+                "error": t.error,
+            }
+            for t in turns
+            if t.message_id in doubled_ids
+        ],
         "stored_message_ids_not_sent": sum(
             1 for mid in ids if mid not in {t.message_id for t in turns}
         ),
@@ -603,6 +636,9 @@ def run(
 ) -> dict[str, Any]:
     workdir = ROOT / "var" / f"eval-failover-{uuid.uuid4().hex[:6]}"
     turns: list[Turn] = []
+    # A run with fewer faults (a smoke run) never overwrites the full run's figures.
+    name = "failover" if tuple(faults) == FAULTS else "failover-partial"
+    report: dict[str, Any] = {}
     try:
         with fresh_database("triage_eval_failover") as database:
             db_url = f"postgresql://postgres@127.0.0.1:5432/{database}"
@@ -610,18 +646,28 @@ def run(
                 happened, _ = asyncio.run(
                     scenario(running, patients, seconds, think, timeout, turns, faults)
                 )
-                ensure_postgres_running()
-                stored = check_store(db_url, turns)
-                start_seconds = running["start_seconds"]
+            ensure_postgres_running()
+            stored = check_store(db_url, turns)
+            report = summarise(
+                turns,
+                happened,
+                stored,
+                patients,
+                seconds,
+                think,
+                timeout,
+                running["start_seconds"],
+            )
+            # Saved before the database is dropped: the figures survive a failure there.
+            OUT_DIR.mkdir(parents=True, exist_ok=True)
+            (OUT_DIR / f"{name}.json").write_text(json.dumps(report, indent=2))
+            (OUT_DIR / f"{name}-messages.json").write_text(
+                json.dumps([_turn_row(t) for t in turns])
+            )
     finally:
         ensure_postgres_running()
-    report = summarise(turns, happened, stored, patients, seconds, think, timeout, start_seconds)
-    # A run with fewer faults (a smoke run) never overwrites the full run's figures.
-    name = "failover" if tuple(faults) == FAULTS else "failover-partial"
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    (OUT_DIR / f"{name}.json").write_text(json.dumps(report, indent=2))
-    (OUT_DIR / f"{name}-messages.json").write_text(json.dumps([_turn_row(t) for t in turns]))
     report["saved"] = str(OUT_DIR / f"{name}.json")
+    report["logs"] = str(workdir)
     return report
 
 

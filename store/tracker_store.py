@@ -27,7 +27,18 @@ This store keeps the schema and the event JSON exactly as Rasa writes them (the 
   stored event is still the one this tracker was loaded with. Either failure raises
   ``StaleConversationWrite`` and writes nothing, so the stored events are always those of
   one message after another, even when a lock expired under a slow holder. Without that lock
-  store (``make run``'s in-memory lock) the save is as above, with no extra statement.
+  store (``make run``'s in-memory lock) the save is as above, with no extra statement;
+- **a database that is briefly away** (a restart, a failover; measured by
+  ``python -m eval failover``): a read, or a fenced save, that fails with a connection error
+  or a rollback (SQLAlchemy's ``OperationalError``; a dead pooled connection is replaced on
+  the next try) is tried again for up to ``UNAVAILABLE_RETRY_S`` (10 s), so the message waits
+  instead of failing. A retried fenced save cannot store a turn twice: if the failed attempt
+  did commit, the retry finds a newer last event and is refused. Rasa wraps every tracker
+  store in ``FailSafeTrackerStore``, which swallows a store's errors (a failed read becomes
+  a new, empty conversation; a failed save goes to memory) and logs them whole; SQLAlchemy's
+  message carries the statement's parameters, event JSON with the patient's words. So every
+  database error leaves this store as ``StoreUnavailable`` naming the error's types and
+  SQLSTATE only.
 
 Configured in endpoints.yml (``type: store.tracker_store.TriageTrackerStore``). If Rasa cannot
 import this class it silently uses an in-memory store, losing every conversation, so
@@ -40,7 +51,8 @@ import asyncio
 import itertools
 import json
 import logging
-from typing import Any
+import time
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -67,6 +79,26 @@ FENCE_UPSERT = sa.text(
     f"ON CONFLICT (sender_id) DO UPDATE SET fence = excluded.fence "
     f"WHERE {FENCES}.fence <= excluded.fence"
 )
+
+
+#: How long a read or a fenced save is tried again while the database cannot be reached.
+UNAVAILABLE_RETRY_S = 10.0
+_FIRST_RETRY_S = 0.05
+_MAX_RETRY_GAP_S = 0.5
+
+
+class StoreUnavailable(RasaException):
+    """A database error, named by its types and SQLSTATE only: SQLAlchemy's own message shows
+    the statement's parameters (the events' JSON, with the patient's words), and Rasa's
+    ``FailSafeTrackerStore`` logs a store's errors whole."""
+
+
+def describe(error: BaseException) -> str:
+    """What can be logged of a database error: no statement, no parameters, no values."""
+    original = getattr(error, "orig", None)
+    code = getattr(original, "pgcode", None)
+    kinds = type(error).__name__ + (f" ({type(original).__name__})" if original else "")
+    return kinds + (f", SQLSTATE {code}" if code else "")
 
 
 class StaleConversationWrite(RasaException):
@@ -146,10 +178,28 @@ class TriageTrackerStore(SQLTrackerStore):
     # its own conversation, not every conversation on the server's event loop. Building the
     # tracker and the rows stays on the loop (CPU work gains nothing from a thread). Rasa's
     # per-conversation lock keeps one conversation's reads and writes in order.
-    async def _off_loop(self, function: Any, *args: Any) -> Any:
+    async def _off_loop(self, function: Callable[..., Any], *args: Any) -> Any:
         if self._threaded:
             return await asyncio.to_thread(function, *args)
         return function(*args)
+
+    async def _db(self, function: Callable[..., Any], *args: Any, retry: bool = True) -> Any:
+        """``function`` off the loop; tried again for up to UNAVAILABLE_RETRY_S on a connection
+        error or a rollback (``retry``: a read, or a save the fence keeps from storing twice);
+        every database error leaves as ``StoreUnavailable`` (module docstring)."""
+        deadline = time.monotonic() + (UNAVAILABLE_RETRY_S if retry else 0.0)
+        gap = _FIRST_RETRY_S
+        while True:
+            try:
+                return await self._off_loop(function, *args)
+            except sa.exc.OperationalError as error:
+                if time.monotonic() + gap > deadline:
+                    raise StoreUnavailable(describe(error)) from None
+                logger.info("The database is unavailable (%s); trying again.", describe(error))
+            except sa.exc.SQLAlchemyError as error:
+                raise StoreUnavailable(describe(error)) from None
+            await asyncio.sleep(gap)
+            gap = min(gap * 2, _MAX_RETRY_GAP_S)
 
     def _fetch(self, query: Any, sender_id: str) -> list:
         with self.engine.connect() as connection:
@@ -201,7 +251,7 @@ class TriageTrackerStore(SQLTrackerStore):
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
         query = self._select_all if fetch_events_from_all_sessions else self._select_session
-        rows = await self._off_loop(self._fetch, query, sender_id)
+        rows = await self._db(self._fetch, query, sender_id)
         if not rows or not self.domain:
             return None
         tracker = DialogueStateTracker.from_dict(
@@ -217,7 +267,7 @@ class TriageTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         stored = getattr(tracker, STORED, None)
         if stored is None or stored > len(tracker.events):  # a tracker this store did not load
-            stored = await self._off_loop(self._count_stored, tracker.sender_id)
+            stored = await self._db(self._count_stored, tracker.sender_id)
         new = list(itertools.islice(tracker.events, stored, len(tracker.events)))
         rows = []
         for event in new:
@@ -237,7 +287,7 @@ class TriageTrackerStore(SQLTrackerStore):
         fence = current_fence(tracker.sender_id)
         if rows and fence is not None:
             try:
-                last = await self._off_loop(
+                last = await self._db(
                     self._insert_fenced,
                     rows,
                     tracker.sender_id,
@@ -249,7 +299,9 @@ class TriageTrackerStore(SQLTrackerStore):
                 raise
             setattr(tracker, LAST_ID, last)
         elif rows:
-            await self._off_loop(self._insert_rows, rows)
+            # Not retried: without a fence, a commit that succeeded but whose answer was lost
+            # would be stored twice.
+            await self._db(self._insert_rows, rows, retry=False)
             # The last id is unknown now: a later fenced save checks the fence only.
             setattr(tracker, LAST_ID, None)
         setattr(tracker, STORED, len(tracker.events))

@@ -36,8 +36,11 @@ EXAMPLES_PER_ROLE = 1100  # two roles: 2,200 requests a run (the issue asks for 
 #: The parameters each view reads (the fuzz adds a random name to every request as well).
 QUERY = {
     "/login": ["next"],
-    "/": ["level", "concern", "from", "to", "status", "q", "page"],
-    "/queue/poll": ["level", "concern", "from", "to", "status", "q", "page", "since", "initial"],
+    "/": ["level", "concern", "from", "to", "status", "q", "page", "mine"],
+    "/queue/poll": [
+        *("level", "concern", "from", "to", "status", "q", "page", "since", "initial", "mine"),
+    ],
+    "/dashboard": ["from", "to"],
     "/conversation/{sender_id}": ["done"],
     "/admin/audit": ["sender_id", "username", "action", "page"],
 }
@@ -48,6 +51,8 @@ FORM = {
     "/conversation/{sender_id}/contacted": ["body"],
     "/conversation/{sender_id}/flag-nlu": ["event_id", "correct_intent", "comment"],
     "/conversation/{sender_id}/flag-triage": ["event_id", "correct_level", "comment"],
+    "/conversation/{sender_id}/followup": ["state"],
+    "/conversation/{sender_id}/assign": [],
 }
 SENDERS = ["fuzz-urgent", "fuzz-routine", "odd\nid/with%", "L" * 300]
 EDGES = [

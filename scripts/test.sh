@@ -31,4 +31,4 @@ grep -E "Correct:|Accuracy" "$RESULTS/rasa-test.log" | head -4 || true
 
 echo "== pytest (with coverage)"
 rm -f .coverage .coverage.*
-"$PY" -m pytest --cov --cov-report=term-missing:skip-covered "$@"
+"$PY" -m pytest --cov --cov-report=term-missing:skip-covered --durations=20 "$@"

@@ -46,7 +46,7 @@ import time
 import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, AsyncGenerator
+from typing import Any, AsyncGenerator, Awaitable
 
 import redis.asyncio as aioredis
 from rasa.core.lock import TicketLock
@@ -89,6 +89,20 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+
+
+def _uncancelled(command: Awaitable[Any]) -> Awaitable[Any]:
+    """A Redis command that runs to its end even if its caller is cancelled.
+
+    Sanic cancels a request's task when the client goes away (a patient's client that timed
+    out and retries), at any await. redis-py 4.6's asyncio client cancelled in the middle of
+    a command can leave that connection in its pool out of step with the server, and later
+    commands on it wait for an answer that already came: measured by ``python -m eval
+    failover``, requests hung 20 to 60 s inside the lock's acquire and release (asyncio task
+    dumps of the Rasa servers), turning one slow message into many timeouts. Shielded, the
+    command finishes and returns its connection clean; the caller still stops at once. A lock
+    taken by a cancelled acquire is held by no one and lapses with its lease (5 s)."""
+    return asyncio.shield(command)
 
 
 @dataclass(frozen=True)
@@ -156,18 +170,22 @@ class FencedRedisLockStore(LockStore):
 
     async def try_acquire(self, conversation_id: str, token: str, lifetime_s: float) -> int | None:
         """One attempt: the fence if this ``token`` now holds the lock, else None."""
-        fence = await self._acquire(
-            keys=[self.lock_prefix + conversation_id, self.fence_prefix + conversation_id],
-            args=[token, max(1, int(lifetime_s * 1000)), FENCE_KEY_TTL_MS],
+        fence = await _uncancelled(
+            self._acquire(
+                keys=[self.lock_prefix + conversation_id, self.fence_prefix + conversation_id],
+                args=[token, max(1, int(lifetime_s * 1000)), FENCE_KEY_TTL_MS],
+            )
         )
         return int(fence) if fence is not None else None
 
     async def renew(self, conversation_id: str, token: str) -> bool:
         """Extends the lease if ``token`` still holds the lock."""
         return bool(
-            await self._renew(
-                keys=[self.lock_prefix + conversation_id],
-                args=[token, max(1, int(self.lease_s * 1000))],
+            await _uncancelled(
+                self._renew(
+                    keys=[self.lock_prefix + conversation_id],
+                    args=[token, max(1, int(self.lease_s * 1000))],
+                )
             )
         )
 
@@ -184,7 +202,11 @@ class FencedRedisLockStore(LockStore):
 
     async def release(self, conversation_id: str, token: str) -> bool:
         """Deletes the lock if ``token`` still holds it (not if it expired and was taken)."""
-        return bool(await self._release(keys=[self.lock_prefix + conversation_id], args=[token]))
+        return bool(
+            await _uncancelled(
+                self._release(keys=[self.lock_prefix + conversation_id], args=[token])
+            )
+        )
 
     @asynccontextmanager
     async def lock(

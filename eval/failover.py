@@ -108,10 +108,15 @@ def _is_safety_net_only(messages: Any) -> bool:
     )
 
 
-async def _post(session: Any, url: str, body: dict, headers: dict, timeout: float) -> Any:
-    """(status, json or None) or raises."""
+async def _post(
+    session: Any, url: str, body: dict, headers: dict, timeout: float, fresh: bool = False
+) -> Any:
+    """(status, json or None) or raises; ``fresh``: over a new connection, closed after."""
     import aiohttp
 
+    if fresh:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as own:
+            return await _post(own, url, body, headers, timeout)
     async with session.post(
         url, json=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
     ) as response:
@@ -137,8 +142,16 @@ async def send(
         turn.attempts = attempt
         failure: str | None
         try:
+            # The retry goes over a new connection, as a browser's does: a kept-alive one may
+            # be one HAProxy has just closed (it closes a client's connection when that
+            # client's request died with its server).
             status, data = await _post(
-                session, f"{url}/webhooks/rest/webhook", body, headers, timeout
+                session,
+                f"{url}/webhooks/rest/webhook",
+                body,
+                headers if attempt == 1 else {**headers, "Connection": "close"},
+                timeout,
+                fresh=attempt == 2,
             )
             turn.status = status
             if status == 200:

@@ -25,29 +25,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
-import sqlalchemy as sa
 import yaml
 
 from .lock_race import check_sequential, run_race, stored_events
-from .servers import ROOT, free_port, model_path, server_env
+from .servers import ROOT, free_port, model_path, server_env, throwaway_database
 
 REPORTS = ROOT / "reports"
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-@contextmanager
-def fresh_database(prefix: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database; dropped afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @contextmanager
@@ -147,7 +130,7 @@ async def burst(url: str, sender: str, texts: list[str]) -> list[Any]:
 
 def run_cluster(messages: int = 100) -> dict[str, Any]:
     workdir = ROOT / "var" / f"eval-cluster-{uuid.uuid4().hex[:6]}"
-    with fresh_database("triage_eval_cluster") as database:
+    with throwaway_database("triage_eval_cluster") as database:
         db_url = f"postgresql://postgres@127.0.0.1:5432/{database}"
         with cluster(workdir, database) as running:
             sender = f"cluster-{uuid.uuid4().hex[:8]}"
@@ -185,7 +168,7 @@ def run_cluster(messages: int = 100) -> dict[str, Any]:
 
 
 def run_lock(messages: int = 100, lock: str = "fenced", processes: int = 2) -> dict[str, Any]:
-    with fresh_database("triage_eval_lock") as database:
+    with throwaway_database("triage_eval_lock") as database:
         db_url = f"postgresql://postgres@127.0.0.1:5432/{database}"
         sender = f"lock-{uuid.uuid4().hex[:8]}"
         started = time.perf_counter()
@@ -266,7 +249,7 @@ def run_kill(patients: int = 10, seconds: float = 30, kill_at: float = 10) -> di
     the patients see meanwhile (HAProxy's side of issue 11; the failover run is item 5)."""
     workdir = ROOT / "var" / f"eval-kill-{uuid.uuid4().hex[:6]}"
     log: list = []
-    with fresh_database("triage_eval_kill") as database, cluster(workdir, database) as running:
+    with throwaway_database("triage_eval_kill") as database, cluster(workdir, database) as running:
 
         async def scenario() -> dict[str, Any]:
             load = asyncio.create_task(_patients(running["url"], patients, seconds, log))

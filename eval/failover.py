@@ -43,8 +43,8 @@ from typing import Any, Sequence
 
 import sqlalchemy as sa
 
-from .cluster import REPORTS, cluster, fresh_database, server_status
-from .servers import ROOT
+from .cluster import REPORTS, cluster, server_status
+from .servers import ROOT, throwaway_database
 from .vignettes import load as load_vignettes
 
 OUT_DIR = REPORTS / "failover"
@@ -653,7 +653,7 @@ def run(
     name = "failover" if tuple(faults) == FAULTS else "failover-partial"
     report: dict[str, Any] = {}
     try:
-        with fresh_database("triage_eval_failover") as database:
+        with throwaway_database("triage_eval_failover") as database:
             db_url = f"postgresql://postgres@127.0.0.1:5432/{database}"
             with cluster(workdir, database) as running:
                 happened, _ = asyncio.run(

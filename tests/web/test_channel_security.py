@@ -62,8 +62,14 @@ class Client:
 
     async def connect(self) -> None:
         headers = {"Origin": self.origin} if self.origin else {}
+        # wait_timeout: python-socketio's default of 1 s for the namespace to connect is too
+        # short on a loaded CI machine (a refused connection raises at once whatever it is).
         await self.sio.connect(
-            self.url, transports=["polling"], socketio_path="socket.io", headers=headers
+            self.url,
+            transports=["polling"],
+            socketio_path="socket.io",
+            headers=headers,
+            wait_timeout=15,
         )
 
     async def session(self, session_id: Any = None, token: Any = None) -> dict:

@@ -73,10 +73,6 @@ class CombinedSocketIOOutput(OutputChannel):
         self.room = room
         self.messages: List[Dict[str, Any]] = []
 
-    @property
-    def sent(self) -> int:
-        return len(self.messages)
-
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         """Held until the turn is saved (see flush): Rasa saves the conversation after making
         its replies, and a reply the store does not know about is never sent."""

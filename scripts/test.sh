@@ -29,6 +29,11 @@ RESULTS=$(mktemp -d)
   || { tail -60 "$RESULTS/rasa-test.log"; cat "$RESULTS/failed_test_stories.yml" 2>/dev/null; exit 1; }
 grep -E "Correct:|Accuracy" "$RESULTS/rasa-test.log" | head -4 || true
 
-echo "== pytest (with coverage)"
+# Two workers (pytest-xdist; TEST_WORKERS=1 runs in one process): most of the suite's time is
+# spent waiting on servers and browsers, so both cores of the CI machine are used. Whole test
+# files go to one worker (--dist loadfile), so a module's browser or server starts once; each
+# worker starts its own bot.
+echo "== pytest (with coverage, ${TEST_WORKERS:-2} workers)"
 rm -f .coverage .coverage.*
-"$PY" -m pytest --cov --cov-report=term-missing:skip-covered --durations=20 "$@"
+"$PY" -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile \
+  --cov --cov-report=term-missing:skip-covered --durations=20 "$@"

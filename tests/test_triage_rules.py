@@ -686,7 +686,31 @@ def test_week_boundaries_are_complete():
             assert len(levels) == 1, (f, lo, hi, levels)
 
 
-@pytest.mark.parametrize("f", _all_findings(), ids=str)
+def _findings_id(f: Findings) -> str:
+    """A readable id that does not depend on set order (string hashing is randomised per
+    process, and parallel test workers must collect the same ids)."""
+    parts = [
+        "+".join(sorted(f.present)) or "nothing",
+        f.contractions,
+        f"{f.gestational_weeks}w",
+        "+".join(sorted(f.risk_factors)),
+        f.bleeding_amount or "",
+    ]
+    return "-".join(p for p in parts if p)
+
+
+def test_fired_rules_is_every_rule_whose_condition_holds():
+    """fired_rules evaluates each condition once (X1 from the others' results): the same as
+    asking every rule of the table, over the whole bank of findings and every band."""
+    from triage.rules import RULES, fired_rules
+
+    for f in _all_findings():
+        for weeks in (None, 8, 13.5, 20, 28.5, 34, 38):
+            g = dataclasses.replace(f, gestational_weeks=weeks)
+            assert fired_rules(g) == [rule for rule in RULES if rule.when(g)], g
+
+
+@pytest.mark.parametrize("f", _all_findings(), ids=_findings_id)
 def test_floor_is_never_above_any_completion_and_is_one_of_them(f):
     from triage.engine import completions
 

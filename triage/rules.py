@@ -1165,18 +1165,39 @@ def _check_table(rules: tuple[Rule, ...]) -> None:
 _check_table(RULES)
 
 
-def unaccounted_symptoms(f: Findings) -> frozenset[str]:
-    """Reported symptoms that no fired rule (other than X1) accounts for."""
+def _fired_specific(f: Findings) -> list[Rule]:
+    return [rule for rule in RULES if rule.id not in _RESIDUAL and rule.when(f)]
+
+
+def unaccounted_symptoms(f: Findings, fired: list[Rule] | None = None) -> frozenset[str]:
+    """Reported symptoms that no fired rule (other than X1) accounts for; ``fired``: those
+    rules, when the caller has evaluated them already."""
     covered: set[str] = set()
-    for rule in RULES:
-        if rule.id not in _RESIDUAL and rule.when(f):
-            covered |= rule.covers
+    for rule in _fired_specific(f) if fired is None else fired:
+        covered |= rule.covers
     return _reported(f) - covered
 
 
+def _check_residual(rules: tuple[Rule, ...]) -> None:
+    """The residual rule comes last and its condition is unaccounted_symptom, so fired_rules
+    can decide it from the other rules' results instead of evaluating them all a second time."""
+    last = rules[-len(_RESIDUAL) :]
+    if sorted(rule.id for rule in last) != sorted(_RESIDUAL) or any(
+        rule.when is not unaccounted_symptom for rule in last
+    ):
+        raise ValueError(f"the residual rules {sorted(_RESIDUAL)} must end the table")
+
+
+_check_residual(RULES)
+
+
 def fired_rules(f: Findings) -> list[Rule]:
-    """The rules that fire, in table order."""
-    return [rule for rule in RULES if rule.when(f)]
+    """The rules that fire, in table order (the same as ``[r for r in RULES if r.when(f)]``,
+    which tests/test_triage_rules.py checks, with each condition evaluated once)."""
+    fired = _fired_specific(f)
+    if unaccounted_symptoms(f, fired):
+        fired.extend(rule for rule in RULES if rule.id in _RESIDUAL)
+    return fired
 
 
 def rules_table_markdown() -> str:

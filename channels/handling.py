@@ -19,6 +19,8 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Mapping, Tuple
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
+from rasa_patches.repeated_messages import AlreadyAnswered
+
 from .guard import (
     MAX_MESSAGE_CHARS,
     MAX_TURNS,
@@ -271,6 +273,10 @@ async def process(
                     message_id=message_id,
                 )
             )
+    except AlreadyAnswered as repeat:  # a retry: its first attempt's answer, sent again
+        for message in repeat.messages:
+            await output.send_response(sender_id, message)
+        return True
     except CancelledError:
         logger.error("%s message processing timed out", input_channel)
         return False

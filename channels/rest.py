@@ -94,7 +94,7 @@ class SafetyNetRestInput(RestInput):
             address = client_address(
                 request.ip, request.headers.get("x-forwarded-for"), self.trusted
             )
-            async with self.replies.once(request.app, sender_id, message_id) as attempt:
+            async with self.replies.once(sender_id, message_id) as attempt:
                 if attempt.stored is not None:
                     return response.json(attempt.stored)
                 turns = tracker_turn_counter(request.app)

@@ -216,7 +216,7 @@ class SafetyNetSocketIOInput(SocketIOInput):
             if message_id_problem(message_id):
                 message_id = None
             room = sender_id if self.session_persistence else sid
-            async with self.replies.once(self.app, sender_id, message_id) as attempt:
+            async with self.replies.once(sender_id, message_id) as attempt:
                 if attempt.stored is not None:
                     if not attempt.waited:  # else it went to the conversation's room just now
                         for message in attempt.stored:

@@ -12,20 +12,37 @@ Requests, timeouts, headers and errors are unchanged. The pool's idle connection
 after ``KEEPALIVE_S``, well before the action server (Sanic, keep-alive 5 s) closes its end,
 so a request never lands on a connection the server is closing.
 
+It also replaces ``EndpointConfig.request`` with one that sends a request **once more**, after
+``RETRY_PAUSE_S``, when it failed in a way that says the action server never answered it: the
+connection was refused, reset or closed before the response (an action server restarting or
+killed, or a kept-open connection its server had just closed), or a proxy answered 502, 503 or
+504 (HAProxy with no live action server for a moment: ``make cluster``). Without it one such
+moment fails the patient's message (the channel answers with the safety net). Sending an action
+call twice is safe: the project's actions compute events from the conversation they are sent
+and change nothing else (actions/). A timeout is not retried (the patient has waited already),
+nor is any other answer of the action server (a 400 rejection, a 500 error).
+
 Installed by ``rasa_patches.install()`` (see rasa_patches/__init__.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, Dict, Tuple
 
 import aiohttp
-from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig
+
+logger = logging.getLogger(__name__)
 
 KEEPALIVE_S = 2.0
+RETRY_PAUSE_S = 0.25
+#: A proxy's answers meaning no server behind it could take the request.
+PROXY_UNAVAILABLE = frozenset({502, 503, 504})
 
 _original = EndpointConfig.session
+_original_request = EndpointConfig.request
 _sessions: Dict[Tuple[Any, ...], aiohttp.ClientSession] = {}
 
 
@@ -77,9 +94,34 @@ def shared_session(endpoint: EndpointConfig) -> Any:
     return _Borrowed(session)
 
 
+def _not_answered(error: Exception) -> bool:
+    if isinstance(error, ClientResponseError):
+        return error.status in PROXY_UNAVAILABLE
+    return isinstance(error, aiohttp.ClientConnectionError) and not isinstance(
+        error, aiohttp.ServerTimeoutError
+    )
+
+
+async def request_with_one_retry(endpoint: EndpointConfig, *args: Any, **kwargs: Any) -> Any:
+    """Rasa's request, sent once more when the server never answered it (module docstring)."""
+    try:
+        return await _original_request(endpoint, *args, **kwargs)
+    except Exception as error:
+        if not _not_answered(error):
+            raise
+        logger.warning(
+            "The action server did not answer (%s); sending the request once more.",
+            type(error).__name__,
+        )
+    await asyncio.sleep(RETRY_PAUSE_S)
+    return await _original_request(endpoint, *args, **kwargs)
+
+
 def install() -> None:
     EndpointConfig.session = shared_session
+    EndpointConfig.request = request_with_one_retry
 
 
 def uninstall() -> None:
     EndpointConfig.session = _original
+    EndpointConfig.request = _original_request

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
 from aiohttp import web
 from rasa.utils.endpoints import EndpointConfig
@@ -71,3 +72,68 @@ def test_errors_are_raised_as_before():
             await runner.cleanup()
 
     asyncio.run(go())
+
+
+async def answers_after(failures: list, record: list):
+    """A server whose first responses are ``failures`` ("close": the connection is cut before
+    any answer; a number: that HTTP status), then normal answers; ``record`` counts calls."""
+
+    async def handler(request):
+        record.append(request)
+        if len(record) <= len(failures):
+            failure = failures[len(record) - 1]
+            if failure == "close":
+                request.transport.close()
+                return web.Response()
+            return web.json_response({"error": "proxy"}, status=failure)
+        return web.json_response({"events": [], "responses": [{"text": "answered"}]})
+
+    return await serve(handler)
+
+
+@pytest.mark.parametrize("failure", ["close", 502, 503, 504])
+def test_a_request_the_server_never_answered_is_sent_once_more(failure):
+    calls: list = []
+
+    async def go():
+        runner, url = await answers_after([failure], calls)
+        try:
+            return await EndpointConfig(url).request(json={"n": 1}, method="post")
+        finally:
+            await runner.cleanup()
+
+    assert asyncio.run(go())["responses"][0]["text"] == "answered"
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("failure", [500, 400])
+def test_an_answer_of_the_action_server_is_not_retried(failure):
+    from rasa.utils.endpoints import ClientResponseError
+
+    calls: list = []
+
+    async def go():
+        runner, url = await answers_after([failure], calls)
+        try:
+            with pytest.raises(ClientResponseError):
+                await EndpointConfig(url).request(json={}, method="post")
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(go())
+    assert len(calls) == 1
+
+
+def test_only_one_retry_then_the_error():
+    calls: list = []
+
+    async def go():
+        runner, url = await answers_after(["close", "close", "close"], calls)
+        try:
+            with pytest.raises(aiohttp.ClientConnectionError):
+                await EndpointConfig(url).request(json={}, method="post")
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(go())
+    assert len(calls) == 2

@@ -9,7 +9,6 @@ import os
 import stat
 
 import pytest
-from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
 from channels import guard
 from channels.guard import (
@@ -25,7 +24,7 @@ from channels.guard import (
     rest_sender_problem,
     valid_command,
 )
-from channels.idempotency import message_id_problem, replies_after
+from channels.idempotency import message_id_problem
 
 INTENTS = {"deny", "inform_gestational_age", "report_red_flag"}
 ENTITIES = {"gestational_age", "symptom"}
@@ -153,27 +152,6 @@ def test_message_ids():
     assert message_id_problem("0123456789abcdef") is None
     assert message_id_problem("short") and message_id_problem("x" * 65)
     assert message_id_problem("has space here") and message_id_problem(12345678)
-
-
-def test_a_repeat_is_answered_with_the_replies_that_followed_it():
-    events = [
-        ActionExecuted("action_listen"),
-        UserUttered("pressure", message_id="m-first-0001"),
-        BotUttered("How many weeks?", {"buttons": [{"title": "Under 14", "payload": "/x"}]}),
-        ActionExecuted("action_listen"),
-        UserUttered("20 weeks", message_id="m-second-002"),
-        BotUttered("Call now", {"custom": {"triage": {"level": "urgent"}}}),
-        BotUttered("If it gets worse call 999"),
-        UserUttered("thanks", message_id="m-third-0003"),
-    ]
-    replies = replies_after(events, "m-second-002", "r1")
-    assert replies == [
-        {"recipient_id": "r1", "text": "Call now", "custom": {"triage": {"level": "urgent"}}},
-        {"recipient_id": "r1", "text": "If it gets worse call 999"},
-    ]
-    assert replies_after(events, "m-first-0001", "r1")[0]["buttons"][0]["title"] == "Under 14"
-    assert replies_after(events, "m-third-0003", "r1") is None  # no answer yet: process it
-    assert replies_after(events, "m-unknown-01", "r1") is None
 
 
 def test_long_messages_take_turns_and_the_queue_is_bounded():

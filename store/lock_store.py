@@ -15,11 +15,14 @@ This lock store replaces it with the standard single-Redis lock, and a fence:
   (Redis's own clock in microseconds, or the last fence + 1 if that is not larger), so it keeps
   growing across a Redis restart that lost every key. Waiters retry with a short, jittered
   back-off (5 to 50 ms) instead of a 1 s poll.
-- **lease**: the key lives ``lease_seconds`` (5 s), renewed every third of that (compare-and-
+- **lease**: the key lives ``lease_seconds`` (3 s), renewed every third of that (compare-and-
   PEXPIRE in Lua) while its holder works. Rasa's ticket lock lives 60 s, so a server that
   dies holding a conversation blocked that patient's next messages, on the survivor, for up to
   a minute (measured: ``python -m eval cluster --kill`` saw 30 s client timeouts); now for at
-  most 5 s. Rasa's ``lock_lifetime`` (60 s) is how long a message waits for the lock.
+  most 3 s (it was 5 s, which put the failover run's recovery after a Rasa kill at 6 to 8 s
+  against a goal of 5). A live holder renews every second; one paused for 3 s loses the lock
+  and its save is refused by the fence (the patient gets the safety net, nothing is written
+  over). Rasa's ``lock_lifetime`` (60 s) is how long a message waits for the lock.
 - **release**: compare-and-delete in Lua: a holder whose lock expired never deletes the lock
   that another server now holds.
 - **fencing**: the fence of the lock this task holds is put in a context variable (``FENCE``);
@@ -60,7 +63,7 @@ DEFAULT_KEY_PREFIX = "triage"
 #: the same microsecond or across a step back of Redis's clock; the clock orders the rest.
 FENCE_KEY_TTL_MS = 24 * 3600 * 1000
 MIN_BACKOFF_S = 0.005
-DEFAULT_LEASE_S = 5.0
+DEFAULT_LEASE_S = 3.0
 MAX_BACKOFF_S = 0.05
 
 # KEYS: lock, fence; ARGV: token, lifetime ms, fence key ttl ms. Returns the fence or nil.
@@ -101,7 +104,7 @@ def _uncancelled(command: Awaitable[Any]) -> Awaitable[Any]:
     failover``, requests hung 20 to 60 s inside the lock's acquire and release (asyncio task
     dumps of the Rasa servers), turning one slow message into many timeouts. Shielded, the
     command finishes and returns its connection clean; the caller still stops at once. A lock
-    taken by a cancelled acquire is held by no one and lapses with its lease (5 s)."""
+    taken by a cancelled acquire is held by no one and lapses with its lease (3 s)."""
     return asyncio.shield(command)
 
 

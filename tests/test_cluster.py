@@ -6,15 +6,20 @@ Rasa servers, 100 messages for one conversation at once through HAProxy) is meas
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
 import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 
-from eval.servers import ROOT
+from eval.servers import ROOT, free_port
 
 CONFIG = ROOT / "deploy" / "haproxy.cfg"
 
@@ -91,3 +96,100 @@ def test_make_has_the_cluster_targets():
     makefile = (ROOT / "Makefile").read_text()
     assert "\ncluster:\n\tscripts/cluster.sh" in makefile
     assert "\ncluster-stop:\n\tscripts/cluster_stop.sh" in makefile
+
+
+class _Backend(ThreadingHTTPServer):
+    """A stand-in Rasa server for HAProxy: healthy on GET /; on a REST message it either
+    answers with its name or, when ``dies`` is set, closes the connection without a word (a
+    server killed while taking the request)."""
+
+    daemon_threads = True
+
+    def __init__(self, name: str, dies: bool) -> None:
+        self.name, self.dies, self.messages = name, dies, 0
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Backend
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._answer(b"ok")
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.messages += 1
+        if self.server.dies:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self._answer(json.dumps([{"text": self.server.name}]).encode())
+
+    def _answer(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed (setup)")
+def test_a_message_with_an_id_is_sent_again_when_a_server_dies_under_it(tmp_path):
+    """deploy/haproxy.cfg, run by the real HAProxy: a REST message with a message id that a
+    dying server swallowed is sent to the other server; one without an id is not (it may
+    have been processed), and its client gets the 502."""
+    dying, healthy = _Backend("dying", dies=True), _Backend("healthy", dies=False)
+    for server in (dying, healthy):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {
+        **os.environ,
+        "CLUSTER_DIR": str(tmp_path),
+        "CLUSTER_HOST": "127.0.0.1",
+        "BOT_PORT": str(free_port()),
+        "RASA_1_PORT": str(dying.server_address[1]),
+        "RASA_2_PORT": str(healthy.server_address[1]),
+        "ACTIONS_PORT": str(free_port()),
+        "ACTIONS_1_PORT": str(free_port()),
+        "ACTIONS_2_PORT": str(free_port()),
+    }
+    haproxy = subprocess.Popen(
+        ["haproxy", "-f", str(CONFIG)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    url = f"http://127.0.0.1:{env['BOT_PORT']}/webhooks/rest/webhook"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                httpx.get(url.replace("/webhooks/rest/webhook", "/"), timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        with_id = [
+            httpx.post(
+                url,
+                json={"sender": "s1", "message": f"hi {n}", "message_id": f"id-{n:08d}"},
+                timeout=10,
+            )
+            for n in range(4)
+        ]
+        assert [r.status_code for r in with_id] == [200] * 4
+        assert {r.json()[0]["text"] for r in with_id} == {"healthy"}
+        assert dying.messages >= 1  # round robin sent some there first
+        seen = dying.messages
+        # A message id inside the text is not a message id.
+        without_id = [
+            httpx.post(url, json={"sender": "s1", "message": 'my "message_id" is'}, timeout=10)
+            for _ in range(4)
+        ]
+        assert 502 in [r.status_code for r in without_id]
+        assert dying.messages > seen
+    finally:
+        haproxy.terminate()
+        haproxy.wait(timeout=10)
+        for server in (dying, healthy):
+            server.shutdown()

@@ -124,7 +124,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     tz = ZoneInfo(settings.timezone)
     # alerts by email and webhook run in this process while it serves (console/notify.py)
     notifier = (
-        notify.Notifier(engine, settings.alerts, tz, settings.gap_timeout)
+        notify.Notifier(
+            engine, settings.alerts, tz, settings.gap_timeout, settings.left_after_minutes * 60
+        )
         if settings.alerts.channels
         else None
     )

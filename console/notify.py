@@ -5,8 +5,16 @@ What triggers an alert: the queue summary's level (``console_conversations.level
 console/events.py ``summarize``): the highest decision the bot gave, or, for a patient who
 left during the questions with no decision, the floor the bot recorded (``triage_floor``).
 At ``urgent`` or above (``ALERT_RANK``), one notification is queued per conversation and
-level: a conversation that goes from urgent to emergency alerts twice, never more. The unique
-constraint on (sender_id, level) makes that hold across several console processes.
+level: a conversation that goes from urgent to emergency alerts twice, never more.
+
+A patient who stops answering during the questions is "left before the end" once no message
+has come for ``left_after`` seconds (``Settings.left_after_minutes``, the queue's mark,
+console/queue.py ``left_expr``). At an urgent or emergency floor that is an alert of its own
+(kind "left"): she may be at home without advice, which the first alert ("reached", sent while
+she was still answering) could not say. One "left" notification per conversation and level,
+never more; a conversation already left when the console first sees it sends only the "left"
+one. The unique constraint on (sender_id, level, kind) makes all this hold across several
+console processes.
 
 What is sent: the level, the time, and a link to the case. Never the patient's words, the
 findings, or the conversation's summary: a mailbox or a chat tool is not a place for health
@@ -52,6 +60,7 @@ from sqlalchemy.engine import Engine
 from console import sync
 from console.config import AlertSettings
 from console.events import ALERT_RANK, DECIDED, level_label
+from console.queue import DEFAULT_LEFT_AFTER, left_expr
 from console.tables import conversations, notification_attempts, notification_deliveries
 from console.tables import notifications as notifications_table
 from console.web import case_url
@@ -65,6 +74,11 @@ LEASE_SECONDS = 300
 #: How long a delivery that gave up stays on the status bar.
 FAILED_SHOWN_FOR = 24 * 3600
 MAX_PER_CYCLE = 50
+#: The kinds of notification: the conversation reached the level, or was left before the end
+#: at that level (its floor).
+REACHED, LEFT = "reached", "left"
+#: The webhook's ``event`` for each kind.
+EVENTS = {REACHED: "reached", LEFT: "left_before_end"}
 
 
 # --- what is sent (pure) -------------------------------------------------------------------
@@ -83,6 +97,9 @@ class Alert:
     #: patient is answering its questions or has left before the end (the level is then her
     #: floor), None when the triage never started (console.events.triage_progress)
     final_decision: bool | None = None
+    #: REACHED, or LEFT: the patient left before the end at this level (``reached_at`` is
+    #: then the time of the conversation's last message)
+    kind: str = REACHED
 
 
 def alert_link(base_url: str, sender_id: str) -> str:
@@ -98,6 +115,7 @@ def payload(alert: Alert) -> dict:
     """The webhook's JSON body."""
     return {
         "type": "triage_alert",
+        "event": EVENTS.get(alert.kind, alert.kind),
         "notification_id": alert.notification_id,
         "level": alert.level,
         "level_label": level_label(alert.level),
@@ -135,20 +153,34 @@ def email_message(alert: Alert, cfg: AlertSettings, tz: ZoneInfo) -> EmailMessag
     label = level_label(alert.level)
     local = datetime.fromtimestamp(alert.reached_at, tz).strftime("%Y-%m-%d %H:%M %Z")
     msg = EmailMessage()
-    msg["Subject"] = f"{label}: a triage conversation needs review"
+    if alert.kind == LEFT:
+        msg["Subject"] = f"{label}: a patient left the triage before its advice"
+    else:
+        msg["Subject"] = f"{label}: a triage conversation needs review"
     msg["From"] = cfg.email_from
     msg["To"] = ", ".join(cfg.email_to)
     msg["Date"] = formatdate(usegmt=True)
     domain = cfg.email_from.rpartition("@")[2] or "localhost"
     msg["Message-ID"] = make_msgid(f"alert{alert.notification_id}", domain=domain)
     msg["Auto-Submitted"] = "auto-generated"
+    if alert.kind == LEFT:
+        opening = (
+            "A patient left a conversation with the symptom-triage bot before its final "
+            f"decision, at the level {label} (the least urgent level her missing answers "
+            f"allow). Her last message was at {local} ({_iso(alert.reached_at)}): she may be "
+            "at home without advice. The case shows what is still unknown.\n\n"
+        )
+    else:
+        opening = (
+            f"A conversation with the symptom-triage bot reached the level {label} "
+            f"at {local} ({_iso(alert.reached_at)}).\n\n"
+        )
     msg.set_content(
-        f"A conversation with the symptom-triage bot reached the level {label} "
-        f"at {local} ({_iso(alert.reached_at)}).\n\n"
+        opening
         + (
             "The bot has not given its final decision yet (the patient is still answering its "
             "questions, or has left before the end): the case shows what is still unknown.\n\n"
-            if alert.final_decision is False
+            if alert.final_decision is False and alert.kind != LEFT
             else ""
         )
         + f"Open the case in the nurse console (sign-in needed):\n{alert.case_url}\n\n"
@@ -242,27 +274,57 @@ def post_webhook(alert: Alert, cfg: AlertSettings, now: float) -> None:
 # --- the queue of notifications (database) ---------------------------------------------------
 
 
-def enqueue(engine: Engine, cfg: AlertSettings, now: float) -> int:
-    """Queue one notification for each conversation at urgent or above that has none at its
-    level yet (and whose last message is within ``max_age``); returns how many were queued."""
+def _candidates(cfg: AlertSettings, now: float, left_after: float) -> list[sa.Select]:
+    """The two queries of conversations owed a notification, one per kind."""
+    n = notifications_table
+    cutoff = now - left_after
+
+    def owed(kind: str, *conditions) -> sa.Select:
+        return (
+            sa.select(
+                sa.literal(kind).label("kind"),
+                conversations.c.sender_id,
+                conversations.c.level,
+                conversations.c.last_at,
+                conversations.c.level_rank,
+            )
+            .where(
+                conversations.c.level_rank >= ALERT_RANK,
+                conversations.c.level.isnot(None),
+                conversations.c.last_at >= now - cfg.max_age,
+                *conditions,
+                ~sa.exists().where(
+                    n.c.sender_id == conversations.c.sender_id,
+                    n.c.level == conversations.c.level,
+                    n.c.kind == kind,
+                ),
+            )
+            .order_by(conversations.c.level_rank.desc(), conversations.c.last_at)
+        )
+
+    return [
+        # already left when first seen: the "left" alert says more, and one is enough
+        owed(REACHED, ~left_expr(cutoff)),
+        owed(LEFT, left_expr(cutoff)),
+    ]
+
+
+def enqueue(
+    engine: Engine, cfg: AlertSettings, now: float, left_after: float = DEFAULT_LEFT_AFTER
+) -> int:
+    """Queue one notification for each conversation at urgent or above that has none of its
+    kind at its level yet (and whose last message is within ``max_age``): "reached" for a
+    conversation at the level, "left" for one left before the end at that floor (no message
+    for ``left_after`` seconds). Returns how many were queued."""
     channels = cfg.channels
     if not channels:
         return 0
     n = notifications_table
-    query = (
-        sa.select(conversations.c.sender_id, conversations.c.level, conversations.c.last_at)
-        .where(
-            conversations.c.level_rank >= ALERT_RANK,
-            conversations.c.level.isnot(None),
-            conversations.c.last_at >= now - cfg.max_age,
-            ~sa.exists().where(
-                n.c.sender_id == conversations.c.sender_id, n.c.level == conversations.c.level
-            ),
-        )
-        .order_by(conversations.c.level_rank.desc(), conversations.c.last_at)
-    )
+    rows = []
     with engine.connect() as conn:
-        rows = conn.execute(query).all()
+        for query in _candidates(cfg, now, left_after):
+            rows.extend(conn.execute(query).all())
+    rows.sort(key=lambda r: (-r.level_rank, r.last_at or 0))
     queued = 0
     for row in rows:
         try:
@@ -271,6 +333,7 @@ def enqueue(engine: Engine, cfg: AlertSettings, now: float) -> int:
                     sa.insert(n).values(
                         sender_id=row.sender_id,
                         level=row.level,
+                        kind=row.kind,
                         reached_at=row.last_at or now,
                         created_at=now,
                     )
@@ -291,7 +354,7 @@ def enqueue(engine: Engine, cfg: AlertSettings, now: float) -> int:
         except sa.exc.IntegrityError:  # another console process queued it first
             continue
         queued += 1
-        log.info("alert %s queued: level %s", notification_id, row.level)
+        log.info("alert %s queued: level %s, %s", notification_id, row.level, row.kind)
     return queued
 
 
@@ -357,6 +420,7 @@ def deliver_due(engine: Engine, cfg: AlertSettings, tz: ZoneInfo, now: float) ->
                 n.c.id.label("nid"),
                 n.c.sender_id,
                 n.c.level,
+                n.c.kind,
                 n.c.reached_at,
                 conversations.c.triage_state,
             )
@@ -381,6 +445,7 @@ def deliver_due(engine: Engine, cfg: AlertSettings, tz: ZoneInfo, now: float) ->
             row.reached_at,
             alert_link(cfg.base_url, row.sender_id),
             None if row.triage_state is None else row.triage_state == DECIDED,
+            row.kind,
         )
         error: str | None = None
         try:
@@ -450,12 +515,17 @@ class CycleResult:
 
 
 def run_once(
-    engine: Engine, cfg: AlertSettings, tz: ZoneInfo, gap_timeout: float, now: float | None = None
+    engine: Engine,
+    cfg: AlertSettings,
+    tz: ZoneInfo,
+    gap_timeout: float,
+    now: float | None = None,
+    left_after: float = DEFAULT_LEFT_AFTER,
 ) -> CycleResult:
     """One cycle: read new events into the queue summary, queue alerts, send what is due."""
     sync.sync(engine, gap_timeout)
     now = time.time() if now is None else now
-    queued = enqueue(engine, cfg, now)
+    queued = enqueue(engine, cfg, now, left_after)
     attempts = deliver_due(engine, cfg, tz, now)
     return CycleResult(queued, attempts, health(engine, time.time()))
 
@@ -464,18 +534,26 @@ class Notifier:
     """The background task of ``python -m console serve`` (started by the app's lifespan)."""
 
     def __init__(
-        self, engine: Engine, cfg: AlertSettings, tz: ZoneInfo, gap_timeout: float
+        self,
+        engine: Engine,
+        cfg: AlertSettings,
+        tz: ZoneInfo,
+        gap_timeout: float,
+        left_after: float = DEFAULT_LEFT_AFTER,
     ) -> None:
         cfg.check()
         self.engine = engine
         self.cfg = cfg
         self.tz = tz
         self.gap_timeout = gap_timeout
+        self.left_after = left_after
         self.current: Health | None = None
         self.cycles = 0
 
     def cycle(self) -> CycleResult:
-        result = run_once(self.engine, self.cfg, self.tz, self.gap_timeout)
+        result = run_once(
+            self.engine, self.cfg, self.tz, self.gap_timeout, left_after=self.left_after
+        )
         self.current = result.health
         self.cycles += 1
         return result

@@ -157,17 +157,21 @@ audit = sa.Table(
     sa.Column("ip", sa.String(64)),
 )
 
-#: One alert per conversation and level (console/notify.py); the unique constraint is what
-#: stops two console processes from both sending it.
+#: One alert per conversation, level and kind (console/notify.py): "reached" when the
+#: conversation reaches the level, "left" when it is left before the end at that floor. The
+#: unique constraint is what stops two console processes from both sending it.
 notifications = sa.Table(
     "console_notifications",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("sender_id", sa.String(255), nullable=False),
     sa.Column("level", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False, server_default="reached"),
     sa.Column("reached_at", sa.Float, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
-    sa.UniqueConstraint("sender_id", "level", name="uq_console_notifications_sender_level"),
+    sa.UniqueConstraint(
+        "sender_id", "level", "kind", name="uq_console_notifications_sender_level_kind"
+    ),
 )
 
 #: One row per channel ("email", "webhook") of a notification: its delivery state.

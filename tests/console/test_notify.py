@@ -145,8 +145,11 @@ def config(smtp_port: int | None = None, webhook: str = "", **changes) -> AlertS
     return cfg
 
 
+LEFT_AFTER = 30 * 60  # the default CONSOLE_LEFT_AFTER_MINUTES
+
+
 def cycle(engine, cfg: AlertSettings, now: float | None = None) -> notify.CycleResult:
-    return notify.run_once(engine, cfg, TZ, gap_timeout=0, now=now)
+    return notify.run_once(engine, cfg, TZ, gap_timeout=0, now=now, left_after=LEFT_AFTER)
 
 
 def attempts_of(engine) -> list[tuple[str, bool, str | None]]:
@@ -199,6 +202,7 @@ def test_an_urgent_conversation_alerts_once_by_email_and_webhook(engine, write, 
     sent = json.loads(raw)
     assert set(sent) == {
         "type",
+        "event",
         "notification_id",
         "level",
         "level_label",
@@ -207,6 +211,7 @@ def test_an_urgent_conversation_alerts_once_by_email_and_webhook(engine, write, 
         "final_decision",
     }
     assert sent["final_decision"] is None  # this conversation never recorded a triage slot
+    assert sent["event"] == "reached"
     assert (sent["level"], sent["case_url"]) == ("urgent", f"{BASE}/conversation/alert-urgent")
     dt.datetime.fromisoformat(sent["reached_at"])
 
@@ -252,6 +257,183 @@ def test_a_patient_who_left_at_an_urgent_floor_alerts(engine, write, smtp):
     assert "pressure" not in _raw(message) and "spotting" not in _raw(message)
     body = message.get_payload(decode=True).decode()
     assert "The bot has not given its final decision yet" in body  # issue 12, item 1
+
+
+def at_floor(floor: str, t: float) -> list:
+    """A patient who answered one question: the bot recorded ``floor``, then nothing."""
+    events = ev.simple_conversation("pressure and some spotting", None, t)
+    events.insert(-1, ev.SlotSet("triage_floor", floor, timestamp=t + 1.5))
+    return events
+
+
+def kinds_of(engine) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        return [
+            (r.level, r.kind)
+            for r in conn.execute(
+                sa.select(notifications.c.level, notifications.c.kind).order_by(notifications.c.id)
+            )
+        ]
+
+
+def no_patient_text(*texts: str) -> None:
+    for text in texts:
+        for forbidden in (*PATIENT_WORDS, *FINDINGS, "spotting"):
+            assert forbidden not in text
+
+
+def test_a_patient_who_leaves_at_an_emergency_floor_alerts_again_as_left(
+    engine, write, smtp, receiver
+):
+    """Issue 12, item 3: the first alert goes while she is answering; when she has sent nothing
+    for CONSOLE_LEFT_AFTER_MINUTES she is left before the end, and that is an alert of its own,
+    sent once by each channel, with no patient text."""
+    box, port = smtp
+    t0 = time.time()
+    write("alert-gone", at_floor("emergency", t0 - 60))
+    cfg = config(port, receiver.url)
+    assert cycle(engine, cfg, now=t0).queued == 1  # still answering: the "reached" alert
+    assert cycle(engine, cfg, now=t0 + LEFT_AFTER - 120).queued == 0  # not left yet
+    later = t0 + LEFT_AFTER
+    result = cycle(engine, cfg, now=later)  # 30 minutes and 60 s since her last message
+    assert (result.queued, result.attempts, result.health) == (1, 2, None)
+    assert kinds_of(engine) == [("emergency", "reached"), ("emergency", "left")]
+
+    first, left = box.messages
+    assert first["Subject"] == "Emergency: a triage conversation needs review"
+    assert left["Subject"] == "Emergency: a patient left the triage before its advice"
+    body = left.get_payload(decode=True).decode()
+    assert "left a conversation with the symptom-triage bot before its final decision" in body
+    assert "she may be at home without advice" in body
+    assert f"{BASE}/conversation/alert-gone" in body
+    last_message = dt.datetime.fromtimestamp(t0 - 60 + 2, dt.timezone.utc)
+    assert last_message.isoformat(timespec="seconds") in body  # the time of her last message
+
+    (_, reached_raw), (headers, raw) = receiver.requests
+    assert notify.verify(SECRET, headers["x-console-signature"], raw, time.time())
+    sent = json.loads(raw)
+    assert (sent["event"], sent["level"], sent["final_decision"]) == (
+        "left_before_end",
+        "emergency",
+        False,
+    )
+    assert json.loads(reached_raw)["event"] == "reached"
+    assert sent["case_url"] == f"{BASE}/conversation/alert-gone"
+    no_patient_text(left.as_string(), raw.decode())
+
+    # however often it is read again: nothing more
+    for extra in (60, 3600, 6 * 3600):
+        assert cycle(engine, cfg, now=later + extra).queued == 0
+    assert len(box.messages) == 2 and len(receiver.requests) == 2
+    assert attempts_of(engine) == [
+        ("email", True, None),
+        ("webhook", True, None),
+        ("email", True, None),
+        ("webhook", True, None),
+    ]
+
+
+def test_a_conversation_already_left_when_first_seen_sends_only_the_left_alert(engine, write, smtp):
+    box, port = smtp
+    now = time.time()
+    write("alert-left-first", at_floor("urgent", now - LEFT_AFTER - 300))
+    cfg = config(port)
+    assert cycle(engine, cfg, now=now).queued == 1
+    cycle(engine, cfg, now=now + 60)
+    [message] = box.messages
+    assert message["Subject"] == "Urgent: a patient left the triage before its advice"
+    assert kinds_of(engine) == [("urgent", "left")]
+
+
+def test_a_left_conversation_that_comes_back_higher_alerts_at_the_new_level(engine, write, smtp):
+    """Left at urgent, back later and the floor rises to emergency: the new level alerts
+    (reached), and if she leaves again, left at emergency; never twice for one level."""
+    box, port = smtp
+    now = time.time()
+    events = at_floor("urgent", now - LEFT_AFTER - 300)
+    write("alert-back", events)
+    cfg = config(port)
+    cycle(engine, cfg, now=now)
+    back = now + 10
+    write(
+        "alert-back",
+        [
+            *events,
+            ev.user("it is worse", "report_bleeding", back - 5),
+            ev.SlotSet("triage_floor", "emergency", timestamp=back - 4),
+            ev.bot("How much are you bleeding?", back - 3),
+        ],
+    )
+    cycle(engine, cfg, now=back)
+    cycle(engine, cfg, now=back + LEFT_AFTER + 60)
+    cycle(engine, cfg, now=back + LEFT_AFTER + 120)
+    assert kinds_of(engine) == [
+        ("urgent", "left"),
+        ("emergency", "reached"),
+        ("emergency", "left"),
+    ]
+    assert len(box.messages) == 3
+
+
+def test_a_left_alert_is_retried_with_backoff_and_recorded(engine, write, receiver):
+    receiver.statuses = [503]
+    now = time.time()
+    write("alert-left-retry", at_floor("urgent", now - LEFT_AFTER - 300))
+    cfg = config(None, receiver.url, retry_base=30)
+    first = cycle(engine, cfg, now=now)
+    assert first.health is not None and first.health.last_error == "webhook: HTTP 503"
+    assert cycle(engine, cfg, now=now + 29).attempts == 0
+    assert cycle(engine, cfg, now=now + 31).health is None
+    assert attempts_of(engine) == [("webhook", False, "HTTP 503"), ("webhook", True, None)]
+    assert [json.loads(body)["event"] for _, body in receiver.requests] == ["left_before_end"] * 2
+    assert len({h["x-console-delivery"] for h, _ in receiver.requests}) == 1
+
+
+def test_one_left_alert_even_with_two_processes(engine, write, smtp):
+    box, port = smtp
+    now = time.time()
+    write("alert-left-race", at_floor("emergency", now - LEFT_AFTER - 300))
+    cfg = config(port)
+    url = engine.url.render_as_string(hide_password=False)
+    engines = [make_engine(url), make_engine(url)]
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def process(own_engine) -> None:
+        try:
+            start.wait()
+            for _ in range(3):
+                cycle(own_engine, cfg, now=now)
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=process, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for e in engines:
+        e.dispose()
+    assert errors == []
+    assert len(box.messages) == 1
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(
+            sa.insert(notifications).values(
+                sender_id="alert-left-race",
+                level="emergency",
+                kind="left",
+                reached_at=1.0,
+                created_at=1.0,
+            )
+        )
+
+
+def test_left_below_urgent_does_not_alert(engine, write, smtp):
+    box, port = smtp
+    now = time.time()
+    write("alert-left-same-day", at_floor("same_day", now - LEFT_AFTER - 300))
+    assert cycle(engine, config(port), now=now).queued == 0
+    assert box.messages == []
 
 
 def test_below_urgent_or_long_quiet_conversations_do_not_alert(engine, write, smtp):

@@ -1,10 +1,12 @@
-"""The benchmark's arithmetic (eval/bench.py): pooled percentiles over rounds, the p95 ratio to
-stock Rasa round by round, and the goal judged on the median round, so that one stalled round
-neither hides nor invents a regression. The figures themselves come from `make bench`."""
+"""The benchmark's arithmetic (eval/bench/load.py and eval/bench/report.py): pooled percentiles
+over rounds, the p95 ratio to stock Rasa round by round, and the goal judged on the median
+round, so that one stalled round neither hides nor invents a regression. The figures themselves
+come from `make bench`."""
 
 from __future__ import annotations
 
-from eval.bench import LevelResult, goals_check, ratios
+from eval.bench.load import LevelResult
+from eval.bench.report import goals_check, ratios
 
 
 def _level(target, concurrency, latencies, round_no=None, wall_s=1.0):

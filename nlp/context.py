@@ -145,6 +145,24 @@ def context_vocabulary(
         "classes_file": "classes.yml",
         "patterns_dir": None,
     },
+    requires=[
+        "token.norm",
+        "token.lemma",
+        "token.is_sent_start",
+        "doc.sents",
+        "doc.ents",
+        "span._.findings",
+        "span._.negex",
+    ],
+    # span._.negex: a finding that has stopped ("I'm not bleeding anymore") was there: not negated.
+    assigns=[
+        "span._.context",
+        "span._.negex",
+        "doc._.token_contexts",
+        "doc._.clause_ids",
+        "doc._.on_behalf",
+        "doc._.on_behalf_span",
+    ],
 )
 def make_clinical_context(
     nlp: Language, name: str, context_file: str, classes_file: str, patterns_dir: str | None

@@ -249,6 +249,8 @@ def _select(
         "patterns_dir": None,
         "validate": False,
     },
+    requires=["token.norm", "token.lemma"],
+    assigns=["doc.ents", "token.ent_iob", "token.ent_type", "span._.findings"],
 )
 def make_clinical_entities(
     nlp: Language,

@@ -334,6 +334,18 @@ class GestationParser:
 @Language.factory(
     "gestational_age",
     default_config={"settings_file": "gestation.yml", "patterns_dir": None},
+    requires=[
+        "token.norm",
+        "token.lemma",
+        "doc.ents",
+        "span._.findings",
+        "span._.context",
+        "doc._.clause_ids",
+        "doc._.token_contexts",
+    ],
+    # span._.context: a symptom in a clause dated by a past gestation ("spotting at 8 weeks,
+    # I'm 20 weeks now") becomes historical.
+    assigns=["doc._.gestation", "doc._.due_date", "span._.context"],
 )
 def make_gestational_age(
     nlp: Language, name: str, settings_file: str, patterns_dir: str | None

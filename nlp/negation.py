@@ -85,6 +85,8 @@ def build_termset(
         "settings_file": "negation.yml",
         "patterns_dir": None,
     },
+    requires=["doc.sents", "doc.ents", "token.norm", "span._.findings"],
+    assigns=["span._.negex"],
 )
 def make_clinical_negex(
     nlp: Language,
@@ -213,7 +215,13 @@ class ClinicalNegex(Negex):
         return found["Preceding"], found["Following"], terminating
 
 
-@Language.factory("line_breaks", default_config={})
+@Language.factory(
+    "line_breaks",
+    default_config={},
+    # After the sentencizer, which would otherwise overwrite the line breaks' sentence starts.
+    requires=["token.is_sent_start"],
+    assigns=["token.is_sent_start", "doc.sents"],
+)
 def make_line_breaks(nlp: Language, name: str) -> "LineBreaks":
     return LineBreaks()
 
@@ -229,7 +237,11 @@ class LineBreaks:
 
 
 @Language.factory(
-    "answer_negation", default_config={"settings_file": "negation.yml", "patterns_dir": None}
+    "answer_negation",
+    default_config={"settings_file": "negation.yml", "patterns_dir": None},
+    # After negex, whose span._.negex it sets for a finding answered with a bare "no".
+    requires=["doc.ents", "span._.negex"],
+    assigns=["span._.negex"],
 )
 def make_answer_negation(
     nlp: Language, name: str, settings_file: str, patterns_dir: str | None

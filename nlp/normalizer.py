@@ -162,6 +162,7 @@ def _read_word_list(path: Path) -> set[str]:
         "classes_file": "classes.yml",
         "patterns_dir": None,
     },
+    assigns=["token.norm", "token.lemma"],
 )
 def make_typo_normalizer(
     nlp: Language,

@@ -5,8 +5,11 @@
 
 The ``negex`` step is negspacy's negex with three corrections (``nlp.negation.ClinicalNegex``).
 Every component is registered with ``@Language.factory`` and can be added to any blank English
-pipeline on its own (see tests/test_nlp_extraction.py). ``get_pipeline()`` builds the pipeline once
-per process; ``build_pipeline(patterns_dir=...)`` builds a fresh one, e.g. from edited patterns.
+pipeline on its own (see tests/test_nlp_extraction.py), and declares the attributes it reads
+(``requires``) and writes (``assigns``), so ``nlp.analyze_pipes()`` checks the order above
+(tests/test_nlp_pipe_order.py): a new component declares both too. ``get_pipeline()`` builds the
+pipeline once per process; ``build_pipeline(patterns_dir=...)`` builds a fresh one, e.g. from
+edited patterns.
 """
 
 from __future__ import annotations

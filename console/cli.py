@@ -1,4 +1,5 @@
-"""``python -m console COMMAND``: serve, migrate, accounts, purge.
+"""``python -m console COMMAND``: serve, migrate, accounts, purge, seed, benchmarks, and the
+test mailbox of ``make run``.
 
 Accounts exist only through these commands (there is no sign-up page and no default
 password); each account change and each purge is written to the audit log under the name
@@ -172,6 +173,15 @@ def cmd_bench_dashboard(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_mailbox(args, settings: Settings | None) -> int:
+    from pathlib import Path
+
+    from console import mailbox
+
+    mailbox.serve(Path(args.dir), args.host, args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m console", description="Nurse review console")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -240,6 +250,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench-dashboard", help="time /dashboard on this database")
     bench.add_argument("--runs", type=int, default=5)
     bench.set_defaults(func=cmd_bench_dashboard)
+
+    box = sub.add_parser(
+        "mailbox",
+        help="a local test SMTP server keeping each message as a .eml file (make run only)",
+    )
+    box.add_argument("--host", default="127.0.0.1")
+    box.add_argument("--port", type=int, default=8025)
+    box.add_argument("--dir", default="var/mailbox", help="where messages are saved")
+    box.set_defaults(func=cmd_mailbox, needs_settings=False)
     return parser
 
 
@@ -248,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     args = build_parser().parse_args(argv)
+    if not getattr(args, "needs_settings", True):  # the mailbox reads no console settings
+        return args.func(args, None)
     settings = Settings.from_env()
     try:
         return args.func(args, settings)

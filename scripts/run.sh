@@ -23,6 +23,19 @@ SANIC_HOST="${SANIC_HOST:-127.0.0.1}" "$PY" -m actions.server --port 5055 --acti
   --credentials credentials.yml --endpoints "$ENDPOINTS" \
   --cors ${RASA_CORS:-http://localhost:8080 http://127.0.0.1:8080} & pids+=($!)
 "$PY" -m web --port 8080 --bot-url "${BOT_PUBLIC_URL:-http://localhost:5005}" & pids+=($!)
+# --- Test mailbox for alerts (issue 12; console/mailbox.py, docs/console.md "Alerts") -------
+# Unless CONSOLE_SMTP_HOST is set, the console's alert emails go to a local SMTP sink on
+# 127.0.0.1:${CONSOLE_MAILBOX_PORT:-8025} that saves each one as var/mailbox/<time>-<id>.eml.
+# make run only: `python -m console serve` elsewhere sends no email until SMTP is configured.
+if [ -z "${CONSOLE_SMTP_HOST:-}" ]; then
+  MAILBOX_PORT="${CONSOLE_MAILBOX_PORT:-8025}"
+  "$PY" -m console mailbox --host 127.0.0.1 --port "$MAILBOX_PORT" --dir var/mailbox & pids+=($!)
+  export CONSOLE_SMTP_HOST=127.0.0.1 CONSOLE_SMTP_PORT="$MAILBOX_PORT" CONSOLE_SMTP_TLS=none
+  export CONSOLE_ALERT_FROM="${CONSOLE_ALERT_FROM:-triage-console@localhost}"
+  export CONSOLE_ALERT_TO="${CONSOLE_ALERT_TO:-nurses@localhost}"
+  export CONSOLE_BASE_URL="${CONSOLE_BASE_URL:-http://localhost:8000}"
+fi
+# --- end of the test mailbox block ----------------------------------------------------------
 "$PY" -m console serve --host 127.0.0.1 --port 8000 & pids+=($!)
 echo "run: chat page http://localhost:8080/  console http://localhost:8000/  REST http://localhost:5005/webhooks/rest/webhook"
 wait -n "${pids[@]}"

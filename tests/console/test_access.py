@@ -57,8 +57,14 @@ def test_every_route_is_enumerated():
         "/conversation/some-conversation",
         "/conversation/some-conversation/review",
         "/admin/audit",
+        # issue 12: the follow-up, the FHIR handover and the dashboard
+        "/conversation/some-conversation/assign",
+        "/conversation/some-conversation/followup",
+        "/conversation/some-conversation/contacted",
+        "/fhir/conversation/some-conversation",
+        "/dashboard",
     } <= paths
-    assert len(protected_requests()) >= 14
+    assert len(protected_requests()) >= 19
 
 
 def _assert_refused(response, method):

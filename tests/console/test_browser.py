@@ -7,6 +7,7 @@ Chromium is used (never ``playwright install``); any CSP violation or script err
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -28,18 +29,21 @@ pytestmark = pytest.mark.browser
 USER, PASSWORD = "nurse.browser", "browser test password"
 
 
-@pytest.fixture
-def console_server(engine, cli, tmp_path):
+@contextlib.contextmanager
+def serve_console(engine, cli, tmp_path, port: int | None = None, **extra_env: str):
+    """``python -m console serve`` on the test database, with a nurse account; yields its
+    base URL. ``extra_env`` adds settings (the alerts' SMTP server, say)."""
     url = engine.url.render_as_string(hide_password=False)
     created = cli("create-user", USER, "--role", "nurse", "--password-stdin", stdin=PASSWORD + "\n")
     assert created.returncode == 0, created.stderr
-    port = free_port()
+    port = port or free_port()
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("CONSOLE_")},
         "TRACKER_DB_URL": url,
         "CONSOLE_SECRET_KEY": SECRET,
         "CONSOLE_POLL_SECONDS": "2",
         "PYTHONPATH": str(REPO_ROOT),
+        **extra_env,
     }
     log = (tmp_path / "console.log").open("w")
     proc = subprocess.Popen(
@@ -69,6 +73,12 @@ def console_server(engine, cli, tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture
+def console_server(engine, cli, tmp_path):
+    with serve_console(engine, cli, tmp_path) as base:
+        yield base
 
 
 def test_nurse_reviews_the_urgent_case(console_server, write, engine, chromium: Browser):

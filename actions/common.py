@@ -1,17 +1,21 @@
-"""What every action needs: the clinic config, the findings from the tracker, and one way to
-send a reply that always carries the safety net and, when it decides, the triage payload."""
+"""What every action needs: the clinic config, the latest message's findings applied once
+(actions/findings.py says why the answering action applies them), the findings from the
+tracker, and one way to send a reply that always carries the safety net and, when it decides,
+the triage payload."""
 
 from __future__ import annotations
 
 import functools
 import logging
-from typing import Any
+from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from triage import Clinic, Decision, Findings, Level, load_clinic, render_advice
+
+from .slot_updates import FINDINGS_SLOTS, slot_updates
 
 logger = logging.getLogger(__name__)
 
@@ -103,3 +107,41 @@ def utter_decision(
             "shown_level", (decision.level if shown is None else max(decision.level, shown)).value
         ),
     ]
+
+
+#: The actions that apply the latest user message's findings (the form through its validation).
+#: Once one of them has run in a turn, a later one in the same turn (action_triage after the
+#: form completes) does not apply them again.
+APPLIED_BY = frozenset({"triage_form", "action_triage", "action_reply", "action_fallback"})
+
+
+def events_since_last_user_message(tracker: Tracker) -> List[Dict[str, Any]]:
+    events = list(tracker.events)
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].get("event") == "user":
+            return events[index + 1 :]
+    return events
+
+
+def apply_latest_message(tracker: Tracker, *, in_form: bool = False) -> List[Dict[str, Any]]:
+    """The findings of the latest user message as SlotSet events, also applied to
+    ``tracker.slots`` so the calling action decides on them; nothing when an action of this
+    turn has applied them already. ``in_form``: called by the form's validation, whose tracker
+    Rasa ends with the form's own ``ActionExecuted`` before the call."""
+    done = APPLIED_BY - {"triage_form"} if in_form else APPLIED_BY
+    if any(
+        event.get("event") == "action" and event.get("name") in done
+        for event in events_since_last_user_message(tracker)
+    ):
+        return []
+    message = tracker.latest_message or {}
+    intent = message.get("intent") or {}
+    updates = slot_updates(
+        {name: tracker.get_slot(name) for name in FINDINGS_SLOTS},
+        intent.get("name"),
+        message.get("entities") or [],
+        tracker.get_slot("requested_slot") if tracker.active_loop_name else None,
+        answer_intent=intent.get("classifier_intent"),
+    )
+    tracker.slots.update(updates)
+    return [SlotSet(name, value) for name, value in updates.items()]

@@ -18,7 +18,14 @@ from triage.advice import interim_safety_net
 from triage.engine import floor
 from triage.rules import GESTATION_RANGES
 
-from .common import advised_level, clinic, findings_from_tracker, shown_level, utter_decision
+from .common import (
+    advised_level,
+    apply_latest_message,
+    clinic,
+    findings_from_tracker,
+    shown_level,
+    utter_decision,
+)
 
 ANSWERS_FILE = Path(__file__).resolve().parent.parent / "content" / "answers.yml"
 
@@ -94,9 +101,10 @@ class ActionReply(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        events = apply_latest_message(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         dispatcher.utter_message(text=answer_for(intent, clinic()))
-        return []
+        return events
 
 
 class ActionFallback(Action):
@@ -108,16 +116,19 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        events = apply_latest_message(tracker)
         dispatcher.utter_message(
             text=fallback_advice(clinic()) + "\n\nRight now, do you have any of these?",
             buttons=buttons("red_flag_check"),
         )
-        return []
+        return events
 
 
-class _AskQuestion:
-    """The triage form's questions, with quick-reply buttons (Rasa calls action_ask_<slot>).
-    A mixin, not an Action, so the action server does not register it on its own.
+def ask_question(
+    dispatcher: CollectingDispatcher, tracker: Tracker, question: str
+) -> List[Dict[str, Any]]:
+    """The triage form's question (``gestational_weeks`` or ``contractions``) with its quick-reply
+    buttons, asked by the form's validation (actions/findings.py).
 
     Advice comes first: when the floor (the level that holds whatever the answers turn out to
     be) is urgent or an emergency, or the decision as things stand is (an unanswered question
@@ -125,44 +136,27 @@ class _AskQuestion:
     (marked provisional, with its floor) go out before the question. Otherwise the question
     carries a one-line interim safety net. Either way the floor is recorded for the console.
     """
-
-    question = ""
-
-    def name(self) -> str:
-        return f"action_ask_{self.question}"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
-        place = clinic()
-        findings = findings_from_tracker(tracker)
-        lowest = floor(findings)
-        events: List[Dict[str, Any]] = [SlotSet("triage_floor", lowest.level.value)]
-        # The floor when it is urgent; else, if the unanswered question could make it urgent,
-        # the decision as things stand (unknown answers take the more urgent branch), marked as
-        # an assumption: a patient who leaves now has been told the safe thing.
-        advise = lowest if lowest.level >= Level.URGENT else assess(findings)
-        shown, earlier = shown_level(tracker), advised_level(tracker)
-        text = _fill(answers()[f"ask_{self.question}"], place)
-        if advise.level >= Level.URGENT and (shown is None or advise.level > shown):
-            holds = lowest.level if earlier is None else max(lowest.level, earlier)
-            events += utter_decision(
-                dispatcher,
-                tracker,
-                hold(advise, earlier),
-                provisional=True,
-                holds=holds,
-                findings=findings,
-            )
-        elif shown is None or shown < Level.URGENT:
-            text = f"{text}\n\n{interim_safety_net(place)}"
-        dispatcher.utter_message(text=text, buttons=buttons(f"ask_{self.question}"))
-        return events
-
-
-class ActionAskGestationalWeeks(_AskQuestion, Action):
-    question = "gestational_weeks"
-
-
-class ActionAskContractions(_AskQuestion, Action):
-    question = "contractions"
+    place = clinic()
+    findings = findings_from_tracker(tracker)
+    lowest = floor(findings)
+    events: List[Dict[str, Any]] = [SlotSet("triage_floor", lowest.level.value)]
+    # The floor when it is urgent; else, if the unanswered question could make it urgent,
+    # the decision as things stand (unknown answers take the more urgent branch), marked as
+    # an assumption: a patient who leaves now has been told the safe thing.
+    advise = lowest if lowest.level >= Level.URGENT else assess(findings)
+    shown, earlier = shown_level(tracker), advised_level(tracker)
+    text = _fill(answers()[f"ask_{question}"], place)
+    if advise.level >= Level.URGENT and (shown is None or advise.level > shown):
+        holds = lowest.level if earlier is None else max(lowest.level, earlier)
+        events += utter_decision(
+            dispatcher,
+            tracker,
+            hold(advise, earlier),
+            provisional=True,
+            holds=holds,
+            findings=findings,
+        )
+    elif shown is None or shown < Level.URGENT:
+        text = f"{text}\n\n{interim_safety_net(place)}"
+    dispatcher.utter_message(text=text, buttons=buttons(f"ask_{question}"))
+    return events

@@ -11,7 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from triage import assess
 from triage.engine import hold
 
-from .common import advised_level, clinic, findings_from_tracker, utter_decision
+from .common import (
+    advised_level,
+    apply_latest_message,
+    clinic,
+    findings_from_tracker,
+    utter_decision,
+)
 from .replies import answer_for, ask_for_symptoms
 
 #: The one intent after which an empty set of findings is itself the answer: the patient said
@@ -29,6 +35,7 @@ class ActionTriage(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        applied = apply_latest_message(tracker)
         findings = findings_from_tracker(tracker)
         parsed = tracker.latest_message.get("intent") or {}
         intent = parsed.get("name")
@@ -44,10 +51,11 @@ class ActionTriage(Action):
                 dispatcher.utter_message(text=answer_for(intent, clinic()))
             else:
                 dispatcher.utter_message(text=ask_for_symptoms(clinic()))
-            return []
+            return applied
         decision = hold(assess(findings), advised_level(tracker))
         events = utter_decision(dispatcher, tracker, decision, findings=findings)
         return [
+            *applied,
             SlotSet("triage_level", decision.level.value),
             SlotSet("triage_floor", decision.level.value),
             *events,

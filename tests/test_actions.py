@@ -11,7 +11,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.findings import ActionExtractFindings, ValidateTriageForm
+from actions.common import apply_latest_message
+from actions.findings import ValidateTriageForm
 from actions.replies import ActionFallback, ActionReply, ActionSessionStart
 from actions.triage_action import ActionTriage
 from triage import load_clinic
@@ -106,60 +107,113 @@ async def test_triage_action_survives_a_corrupt_slot():
     assert payload["level"] == "urgent"
 
 
-async def test_extract_findings_reads_entities_and_roles():
+async def test_the_latest_message_s_findings_are_applied_by_the_answering_action():
     entities = [
         {"entity": "symptom", "value": "vaginal_pressure"},
         {"entity": "symptom", "value": "contractions", "role": "negated"},
         {"entity": "gestational_age", "value": 20.0},
     ]
-    _, events = await run(
-        ActionExtractFindings(), tracker(intent="report_pressure", entities=entities)
-    )
+    t = tracker(intent="report_pressure", entities=entities)
+    events = apply_latest_message(t)
     assert SlotSet("symptoms", ["vaginal_pressure"]) in events
     assert SlotSet("symptoms_absent", ["contractions"]) in events
     assert SlotSet("contractions", "no") in events
     assert SlotSet("gestational_weeks", 20.0) in events
-
-
-async def test_extract_findings_reads_a_form_answer_against_the_question():
-    _, events = await run(
-        ActionExtractFindings(),
-        tracker(
-            {"symptoms": ["bleeding"], "requested_slot": "contractions"},
-            intent="unsure",
-            active_loop="triage_form",
-        ),
+    assert t.get_slot("gestational_weeks") == 20.0  # the action decides on them
+    # action_triage, answering this message, decides with them and returns them to be stored.
+    messages, events = await run(
+        ActionTriage(), tracker(intent="report_pressure", entities=entities)
     )
-    assert events == [SlotSet("contractions", "unsure")]
+    assert SlotSet("symptoms", ["vaginal_pressure"]) in events
+    assert triage_payload(messages)["level"] == "urgent"
+
+
+async def test_findings_are_applied_once_per_message():
+    """After the form has applied them (it ran this turn), action_triage does not again."""
+    entities = [{"entity": "symptom", "value": "bleeding"}]
+    done = [
+        {"event": "user", "text": "x"},
+        {"event": "slot", "name": "symptoms", "value": ["bleeding"]},
+        {"event": "action", "name": "triage_form"},
+    ]
+    t = tracker(
+        {"symptoms": ["bleeding"]}, intent="report_bleeding", entities=entities, events=done
+    )
+    assert apply_latest_message(t) == []
+    fresh = tracker(intent="report_bleeding", entities=entities, events=done[:1])
+    assert apply_latest_message(fresh) == [SlotSet("symptoms", ["bleeding"])]
+    # The form's validation: Rasa's tracker for it ends with the form's own ActionExecuted
+    # (rasa/core/actions/forms.py _temporary_tracker), and the findings are still applied.
+    validating = [{"event": "user", "text": "x"}, {"event": "action", "name": "triage_form"}]
+    _, events = await run(
+        ValidateTriageForm(),
+        tracker(intent="report_bleeding", entities=entities, events=validating),
+    )
+    assert SlotSet("symptoms", ["bleeding"]) in events
+
+
+async def test_a_form_answer_is_read_against_the_question():
+    t = tracker(
+        {"symptoms": ["bleeding"], "requested_slot": "contractions"},
+        intent="unsure",
+        active_loop="triage_form",
+    )
+    assert apply_latest_message(t) == [SlotSet("contractions", "unsure")]
+
+
+async def test_small_talk_and_the_fallback_keep_the_findings_of_their_message():
+    entities = [{"entity": "symptom", "value": "bleeding"}]
+    _, events = await run(ActionReply(), tracker(intent="ask_what_is_ci", entities=entities))
+    assert SlotSet("symptoms", ["bleeding"]) in events
+    _, events = await run(ActionFallback(), tracker(intent="nlu_fallback", entities=entities))
+    assert SlotSet("symptoms", ["bleeding"]) in events
 
 
 async def test_validate_form_asks_weeks_first_then_contractions():
-    _, events = await run(ValidateTriageForm(), tracker({"symptoms": ["vaginal_pressure"]}))
+    messages, events = await run(ValidateTriageForm(), tracker({"symptoms": ["vaginal_pressure"]}))
     assert events[-1] == SlotSet("requested_slot", "gestational_weeks")
-    _, events = await run(
+    assert "How many weeks pregnant are you?" in messages[-1]["text"]  # asked here, one call
+    messages, events = await run(
         ValidateTriageForm(), tracker({"symptoms": ["vaginal_pressure"], "gestational_weeks": 20.0})
     )
     assert events[-1] == SlotSet("requested_slot", "contractions")
+    assert messages[-1]["buttons"]
+
+
+async def test_an_answer_with_nothing_in_it_is_left_for_rasa_to_reject():
+    """The form asked; the reply names no finding: only the requested slot comes back (Rasa
+    rejects the form's turn and the unhappy-path rules answer), and nothing is asked."""
+    asked = {"symptoms": ["bleeding"], "requested_slot": "gestational_weeks"}
+    form_ran = [{"event": "user", "text": "x"}, {"event": "action", "name": "triage_form"}]
+    messages, events = await run(
+        ValidateTriageForm(),
+        tracker(asked, intent="ask_what_is_ci", active_loop="triage_form", events=form_ran),
+    )
+    assert events == [SlotSet("requested_slot", "gestational_weeks")] and not messages
+    # After action_reply answered it, the form comes back and asks again.
+    answered = [*form_ran[:1], {"event": "action", "name": "action_reply"}, form_ran[1]]
+    messages, events = await run(
+        ValidateTriageForm(),
+        tracker(asked, intent="ask_what_is_ci", active_loop="triage_form", events=answered),
+    )
+    assert "How many weeks pregnant are you?" in messages[-1]["text"]
 
 
 async def test_validate_form_stops_asking_on_a_red_flag():
-    _, events = await run(
+    messages, events = await run(
         ValidateTriageForm(), tracker({"symptoms": ["vaginal_pressure", "cord_felt"]})
     )
-    assert events[-1] == SlotSet("requested_slot", None)
+    assert events[-1] == SlotSet("requested_slot", None) and not messages
 
 
-async def test_validate_form_reconfirms_findings_changed_this_turn():
-    events_ = [
-        {"event": "user", "text": "x"},
-        {"event": "slot", "name": "gestational_declined", "value": True},
-    ]
+async def test_validate_form_returns_the_findings_of_the_answer():
+    """'I'd rather not say' to the weeks question is an answer: the form goes on."""
     _, events = await run(
         ValidateTriageForm(),
         tracker(
-            {"symptoms": ["bleeding"], "gestational_declined": True},
+            {"symptoms": ["bleeding"], "requested_slot": "gestational_weeks"},
             intent="decline",
-            events=events_,
+            active_loop="triage_form",
         ),
     )
     assert SlotSet("gestational_declined", True) in events
@@ -210,12 +264,8 @@ async def test_fallback_carries_the_safety_net():
 async def test_question_after_an_urgent_floor_comes_after_the_advice():
     """Clear fluid at 24 weeks: urgent whatever the contractions answer. The first reply is the
     advice with a provisional payload, then the question."""
-    from actions.replies import ActionAskContractions
-
     slots = {"symptoms": ["fluid_leak"], "gestational_weeks": 24.0}
-    messages, events = await run(
-        ActionAskContractions(), tracker(slots, intent="report_fluid_leak")
-    )
+    messages, events = await run(ValidateTriageForm(), tracker(slots, intent="report_fluid_leak"))
     payload = triage_payload(messages)
     assert payload["level"] == "urgent" and payload["provisional"] is True
     assert messages[0]["custom"] and CLINIC.maternity_triage.phone in messages[0]["text"]
@@ -225,10 +275,11 @@ async def test_question_after_an_urgent_floor_comes_after_the_advice():
 
 
 async def test_question_with_a_lower_floor_carries_the_interim_safety_net():
-    from actions.replies import ActionAskGestationalWeeks
-
     slots = {"symptoms": ["burning_urination"]}
-    messages, events = await run(ActionAskGestationalWeeks(), tracker(slots))
+    said = [{"entity": "symptom", "value": "burning_urination"}]
+    messages, events = await run(
+        ValidateTriageForm(), tracker(slots, intent="report_other_symptom", entities=said)
+    )
     assert not any(m.get("custom") for m in messages)
     assert len(messages) == 1
     text = messages[0]["text"]
@@ -240,15 +291,13 @@ async def test_question_with_a_lower_floor_carries_the_interim_safety_net():
 
 
 async def test_the_floor_is_advised_once_not_before_every_question():
-    from actions.replies import ActionAskContractions
-
     slots = {
         "symptoms": ["fluid_leak"],
         "gestational_weeks": 24.0,
         "advised_level": "urgent",
         "shown_level": "urgent",
     }
-    messages, _ = await run(ActionAskContractions(), tracker(slots))
+    messages, _ = await run(ValidateTriageForm(), tracker(slots))
     assert len(messages) == 1 and not messages[0].get("custom")
 
 
@@ -256,10 +305,8 @@ async def test_unknown_weeks_get_the_assumed_urgent_advice_which_an_answer_may_c
     """Spotting, weeks not said: urgent if 13 weeks or more, same day before. The patient who
     leaves now has been told to call maternity triage; the advice holds only at same day, so
     "8 weeks" may still lower it to the early pregnancy unit."""
-    from actions.replies import ActionAskGestationalWeeks
-
     slots = {"symptoms": ["bleeding"]}
-    messages, events = await run(ActionAskGestationalWeeks(), tracker(slots))
+    messages, events = await run(ValidateTriageForm(), tracker(slots))
     payload = triage_payload(messages)
     assert payload["level"] == "urgent" and payload["provisional"] is True
     assert payload["floor"] == "same_day"
@@ -318,8 +365,7 @@ async def test_an_unsure_no_symptoms_is_not_taken_as_reassurance():
 async def test_a_problem_the_bot_cannot_place_gets_urgent_advice():
     """report_other_symptom with no symptom the patterns know: call maternity triage now."""
     state = tracker({}, intent="report_other_symptom")
-    _, events = await run(ActionExtractFindings(), state)
-    assert SlotSet("symptoms", ["unrecognised_symptom"]) in events
+    assert SlotSet("symptoms", ["unrecognised_symptom"]) in apply_latest_message(state)
     state = tracker({"symptoms": ["unrecognised_symptom"]}, intent="report_other_symptom")
     messages, _ = await run(ActionTriage(), state)
     payload = triage_payload(messages)
@@ -335,9 +381,7 @@ async def test_on_behalf_emergency_is_worded_for_the_helper():
 
 async def test_extract_findings_keeps_a_stopped_symptom():
     entities = [{"entity": "symptom", "value": "bleeding", "role": "resolved"}]
-    _, events = await run(
-        ActionExtractFindings(), tracker({}, intent="report_bleeding", entities=entities)
-    )
+    events = apply_latest_message(tracker({}, intent="report_bleeding", entities=entities))
     assert SlotSet("symptoms", ["bleeding"]) in events
     assert SlotSet("symptoms_resolved", ["bleeding"]) in events
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Builds what web/server.py publishes under /widget/ (and what a clinic hosts):
 //
-//   static/widget/triage-widget.js   widget/helpers.js + widget/triage-widget.js, bundled in
-//                                    one closure: the clinic still embeds ONE <script> tag
+//   static/widget/triage-widget.js   widget/triage-widget.js and the ES modules it imports,
+//                                    bundled by esbuild (pinned in package-lock.json) into one
+//                                    closure, as ES5: the clinic still embeds ONE <script> tag
 //   static/widget/triage-widget.css  a copy of widget/triage-widget.css
 //   static/vendor/socket.io.min.js   socket.io-client's browser build, copied from node_modules
 //                                    (installed by `npm ci` from package-lock.json); nothing is
@@ -20,11 +21,30 @@ const widgetOut = path.join(here, "static", "widget");
 const pkgDir = path.join(here, "node_modules", "socket.io-client");
 const vendorDir = path.join(here, "static", "vendor");
 const vendorFiles = ["socket.io.min.js", "socket.io.min.js.map"];
-const NODE_ONLY = "/* node-only:";
 
 function fail(message) {
   console.error(`web/build.js: ${message}`);
   process.exit(1);
+}
+
+/**
+ * A dev tool from node_modules, only at the version package-lock.json pins (the bundle's
+ * bytes depend on it), else a message saying how to install it.
+ */
+function lockedPackage(name) {
+  const lock = JSON.parse(fs.readFileSync(path.join(here, "package-lock.json"), "utf8"));
+  const locked = lock.packages && lock.packages[`node_modules/${name}`];
+  let installed = null;
+  try {
+    installed = JSON.parse(fs.readFileSync(path.join(here, "node_modules", name, "package.json"), "utf8"));
+  } catch (e) {
+    /* not installed */
+  }
+  if (!locked || !installed || locked.version !== installed.version) {
+    throw new Error(`${name} ${installed ? installed.version : "is not installed"}, package-lock.json says ` +
+                    `${locked && locked.version}: run \`npm ci --prefix web\``);
+  }
+  return require(name);
 }
 
 /** Writes through a temporary file, so a running server never serves half a file. */
@@ -35,32 +55,42 @@ function writeAtomic(file, text) {
 }
 
 /**
- * The served widget: helpers.js (without its node-only export) and triage-widget.js inside
- * one IIFE, so `triageWidgetHelpers` stays local and the clinic's page gets no new global
- * but window.TriageWidget. Returns the bundle's text.
+ * The served widget: widget/triage-widget.js and the modules it imports, bundled by esbuild
+ * into one IIFE (scope-hoisted, so the clinic's page gets no new global but
+ * window.TriageWidget), targeting ES5 (docs/decisions.md: the sources are ES5 with
+ * import/export; esbuild fails the build on syntax it cannot give as ES5). Deterministic: the
+ * same sources and esbuild version give the same bytes, from any working directory. Starts with
+ * the entry's /*! licence comment and a "use strict" for the whole file (modules are strict
+ * code; the bundle keeps them so). Returns the bundle's text.
  */
 function bundleWidget(srcDir = widgetSrc) {
-  const helpers = fs.readFileSync(path.join(srcDir, "helpers.js"), "utf8");
-  const main = fs.readFileSync(path.join(srcDir, "triage-widget.js"), "utf8");
-  const cut = helpers.indexOf(NODE_ONLY);
-  if (cut === -1) {
-    throw new Error(`widget/helpers.js lost its "${NODE_ONLY}" marker`);
-  }
-  const header = main.match(/^\/\*![\s\S]*?\*\/\n/);
+  const esbuild = lockedPackage("esbuild");
+  const entry = path.join(srcDir, "triage-widget.js");
+  const header = fs.readFileSync(entry, "utf8").match(/^\/\*![\s\S]*?\*\/\n/);
   if (!header) {
     throw new Error("widget/triage-widget.js must start with its /*! licence comment */");
   }
-  const body = main.slice(header[0].length).replace(/^\/\* global triageWidgetHelpers \*\/\n/m, "");
-  return [
+  const banner = [
     header[0].trimEnd(),
-    "/* Built by web/build.js from web/widget/helpers.js and web/widget/triage-widget.js: edit those. */",
-    "(function () {",
-    helpers.slice(0, cut).trimEnd(),
-    "",
-    body.trimEnd(),
-    "})();",
-    "",
+    "/* Built by web/build.js (esbuild) from the ES modules in web/widget/: edit those. */",
+    '"use strict";',
   ].join("\n");
+  const result = esbuild.buildSync({
+    entryPoints: [entry],
+    absWorkingDir: here, // the "// widget/x.js" comments in the bundle do not depend on the cwd
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    target: "es5",
+    charset: "ascii",
+    legalComments: "none", // the licence comment is the banner, once, at the top
+    banner: { js: banner },
+    minify: false, // a clinic's developer can read what runs on their page
+    sourcemap: false,
+    write: false,
+    logLevel: "silent",
+  });
+  return result.outputFiles[0].text;
 }
 
 function buildWidget() {
@@ -101,7 +131,11 @@ function copyVendor() {
 
 if (require.main === module) {
   const version = copyVendor();
-  buildWidget();
+  try {
+    buildWidget();
+  } catch (e) {
+    fail(e.message);
+  }
   const rel = (p) => path.relative(process.cwd(), p) || ".";
   console.log(`web/build.js: socket.io-client ${version} -> ${rel(vendorDir)}; widget -> ${rel(widgetOut)}`);
 }

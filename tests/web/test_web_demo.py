@@ -88,13 +88,15 @@ def test_widget_assets_are_served_from_the_same_origin(client):
 
 
 def test_served_widget_is_one_self_contained_file(client):
-    """web/build.js bundles widget/helpers.js into the one served file, in one closure: the
-    embed stays one <script> tag and the page gets no global but window.TriageWidget."""
+    """web/build.js bundles the widget's ES modules (web/widget/) into the one served file, in
+    one closure (esbuild): the embed stays one <script> tag and the page gets no global but
+    window.TriageWidget."""
     served = client.get("/widget/triage-widget.js").text
     assert served.startswith("/*!\n * Pregnancy symptom-checker chat widget")
-    assert "var triageWidgetHelpers = (function ()" in served
-    assert "})(triageWidgetHelpers);\n})();\n" in served
-    assert "module.exports" not in served  # helpers.js's node-only export is cut
+    assert '\n"use strict";\n(function() {\n  // widget/helpers.js\n' in served
+    assert served.endswith("\n})();\n")
+    assert not re.search(r"^\s*(import|export)\s", served, flags=re.M)  # no module syntax left
+    assert "module.exports" not in served
     assert 'el("script", { src: config.socketioSrc' in served  # loads vendor/ itself
 
 

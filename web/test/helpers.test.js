@@ -1,11 +1,16 @@
 // Unit tests of the widget's pure helpers (web/widget/helpers.js) with node's own test runner:
 //   node --test web/test/
-// No browser: the DOM and socket parts are covered by tests/web (Chromium).
+// No browser: the DOM and socket parts are covered by tests/web (Chromium). The widget's
+// sources are ES modules (web/widget/package.json), so they are imported, not required.
 "use strict";
 
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const h = require("../widget/helpers.js");
+
+let h;
+test.before(async () => {
+  h = await import("../widget/helpers.js");
+});
 
 test("telHref keeps digits and one leading +, or gives no link", () => {
   assert.equal(h.telHref("01632 960 111"), "tel:01632960111");

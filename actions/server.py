@@ -27,15 +27,22 @@ import logging
 import os
 from typing import Any, List
 
-from rasa_sdk import utils
-from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
-from rasa_sdk.endpoint import create_app as create_sdk_app
-from rasa_sdk.endpoint import create_argument_parser, create_ssl_context
-from rasa_sdk.plugin import plugin_manager
-from sanic import Sanic, response
-from sanic.exceptions import SanicException
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from common.quiet import quiet_third_party_warnings
+
+# Before rasa_sdk's imports, which warn on import (sanic_cors's LooseVersion): common/quiet.py.
+# In the server's own process only (`python -m actions.server`), not in a test importing this.
+if __name__ == "__main__":
+    quiet_third_party_warnings()
+
+from rasa_sdk import utils  # noqa: E402
+from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME  # noqa: E402
+from rasa_sdk.endpoint import create_app as create_sdk_app  # noqa: E402
+from rasa_sdk.endpoint import create_argument_parser, create_ssl_context  # noqa: E402
+from rasa_sdk.plugin import plugin_manager  # noqa: E402
+from sanic import Sanic, response  # noqa: E402
+from sanic.exceptions import SanicException  # noqa: E402
+from sanic.request import Request  # noqa: E402
+from sanic.response import HTTPResponse  # noqa: E402
 
 logger = logging.getLogger("actions.server")  # not "__main__" under python -m
 

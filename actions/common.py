@@ -6,18 +6,18 @@ the triage payload."""
 from __future__ import annotations
 
 import functools
-import logging
 from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from common.log_context import get_logger
 from triage import Clinic, Decision, Findings, Level, load_clinic, render_advice
 
 from .slot_updates import FINDINGS_SLOTS, slot_updates
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 @functools.lru_cache(maxsize=1)

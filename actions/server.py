@@ -17,6 +17,9 @@ settings as ``rasa_sdk.endpoint.run``) and adds only what rasa_sdk 3.6 lacks:
 - **No patient data in error bodies.** rasa_sdk's 500 body echoes the whole request (the
   tracker, with the patient's messages) back to the Rasa server, which can log it; ours says
   only that the action failed. The traceback is still logged, as rasa_sdk does.
+- **Log lines bound to the conversation.** Each action call binds its ``sender_id`` for the
+  request (common/log_context.py): the project's log lines while it runs end with
+  ``conversation=<digest>``, never the message text.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import logging
 import os
 from typing import Any, List
 
+from common.log_context import bind_conversation, get_logger
 from common.quiet import quiet_third_party_warnings
 
 # Before rasa_sdk's imports, which warn on import (sanic_cors's LooseVersion): common/quiet.py.
@@ -44,7 +48,7 @@ from sanic.exceptions import SanicException  # noqa: E402
 from sanic.request import Request  # noqa: E402
 from sanic.response import HTTPResponse  # noqa: E402
 
-logger = logging.getLogger("actions.server")  # not "__main__" under python -m
+logger = get_logger("actions.server")  # not "__main__" under python -m
 
 TOKEN_ENV = "ACTION_SERVER_TOKEN"
 TOKEN_HEADER = "X-Action-Server-Token"
@@ -67,6 +71,26 @@ def require_token(app: Sanic, token: str) -> None:
         return response.json({"error": "unauthorized"}, status=401)
 
     app.register_middleware(check_token, "request")
+
+
+def bind_conversations(app: Sanic) -> None:
+    """Each request's log lines are about the conversation of its action call (``sender_id``
+    in rasa_sdk's /webhook body), or about none. Sanic runs the request middleware and the
+    handler in one task, and a kept-open connection reuses that task for its next request:
+    every request binds, so none inherits its predecessor's conversation."""
+
+    async def bind(request: Request) -> None:
+        sender_id = None
+        if request.method == "POST" and request.path == "/webhook":
+            try:
+                body = request.json
+            except Exception:  # noqa: BLE001 - rasa_sdk answers a bad body itself
+                body = None
+            if isinstance(body, dict):
+                sender_id = body.get("sender_id")
+        bind_conversation(sender_id)
+
+    app.register_middleware(bind, "request")
 
 
 def quiet_errors(app: Sanic) -> None:
@@ -94,6 +118,7 @@ def create_app(
     quiet_errors(app)
     if token:
         require_token(app, token)
+    bind_conversations(app)  # after the token check: a refused request's body is never read
     return app
 
 

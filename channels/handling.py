@@ -3,14 +3,14 @@
 ``Gate`` decides whether a message may go to Rasa (rate limits, the conversation's length);
 ``process`` hands it over with its text made safe, and never lets an exception or a timeout
 leave the patient without a reply (the channel adds the safety net when nothing was sent).
-Neither ever logs message text.
+Neither ever logs message text; their lines carry the conversation's short digest instead
+(common/log_context.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import logging
 from asyncio import CancelledError
 from collections import OrderedDict
 from contextlib import asynccontextmanager
@@ -19,6 +19,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Mapping, Tuple
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
+from common.log_context import conversation, get_logger
 from rasa_patches.repeated_messages import AlreadyAnswered
 
 from .guard import (
@@ -31,7 +32,7 @@ from .guard import (
 )
 from .output import safety_net_text
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 CountTurns = Callable[[str], Awaitable[int]]
 
@@ -140,7 +141,8 @@ async def _existing_turns(sender_id: str, count_turns: CountTurns | None) -> int
     try:
         return await count_turns(sender_id)
     except Exception as error:  # the cap is a guard, never a reason to drop a message
-        logger.warning("could not count a conversation's messages: %s", type(error).__name__)
+        with conversation(sender_id):
+            logger.warning("could not count a conversation's messages: %s", type(error).__name__)
         return 0
 
 
@@ -261,26 +263,27 @@ async def process(
     does not know about (docs/deployment.md)."""
     intents, entities = terms
     cleaned = message_text(clean_user_text(text), from_button, intents, entities)
-    try:
-        async with (long_messages or LongMessages(threshold=MAX_MESSAGE_CHARS)).turn(cleaned):
-            await on_new_message(
-                UserMessage(
-                    cleaned,
-                    output,
-                    sender_id,
-                    input_channel=input_channel,
-                    metadata=metadata or {},
-                    message_id=message_id,
+    with conversation(sender_id):
+        try:
+            async with (long_messages or LongMessages(threshold=MAX_MESSAGE_CHARS)).turn(cleaned):
+                await on_new_message(
+                    UserMessage(
+                        cleaned,
+                        output,
+                        sender_id,
+                        input_channel=input_channel,
+                        metadata=metadata or {},
+                        message_id=message_id,
+                    )
                 )
-            )
-    except AlreadyAnswered as repeat:  # a retry: its first attempt's answer, sent again
-        for message in repeat.messages:
-            await output.send_response(sender_id, message)
-        return True
-    except CancelledError:
-        logger.error("%s message processing timed out", input_channel)
-        return False
-    except Exception as error:
-        logger.error("%s message processing failed: %s", input_channel, type(error).__name__)
-        return False
+        except AlreadyAnswered as repeat:  # a retry: its first attempt's answer, sent again
+            for message in repeat.messages:
+                await output.send_response(sender_id, message)
+            return True
+        except CancelledError:
+            logger.error("%s message processing timed out", input_channel)
+            return False
+        except Exception as error:
+            logger.error("%s message processing failed: %s", input_channel, type(error).__name__)
+            return False
     return True

@@ -8,8 +8,10 @@ environment after running the migrations.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from console import (
     cases,
+    dashboard,
     notify,
     views_admin,
     views_auth,
@@ -35,6 +38,8 @@ from console.config import REPO_ROOT, Settings
 from console.db import make_engine
 from console.security import CSRFCheck, ProxyHeaders, RefuseNul, SecurityHeaders, SessionGate
 from console.web import HERE, LongIds, make_templates
+
+log = logging.getLogger(__name__)
 
 CASE = "/conversation/{sender_id:anytext}"  # any stored id: see console/web.py, case_url
 
@@ -118,6 +123,34 @@ class IntentNames:
         return names
 
 
+def _prewarm_dashboard(done: threading.Event) -> None:
+    try:
+        dashboard.prewarm()
+    except Exception:  # noqa: BLE001 - only a head start: the first dashboard draws anyway
+        log.warning("dashboard prewarm failed", exc_info=True)
+    finally:
+        done.set()
+
+
+def _lifespan(notifier: notify.Notifier | None):
+    """While the app is up: the alerts (console/notify.py); at its start, the dashboard's
+    charts drawn once in a background thread (console/dashboard.py ``prewarm``)."""
+    alerts = notify.lifespan(notifier)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        threading.Thread(
+            target=_prewarm_dashboard,
+            args=(app.state.dashboard_prewarmed,),
+            name="dashboard-prewarm",
+            daemon=True,
+        ).start()
+        async with alerts(app):
+            yield
+
+    return lifespan
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     engine = engine or make_engine(settings.db_url)
@@ -132,7 +165,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app = Starlette(
         routes=ROUTES,
-        lifespan=notify.lifespan(notifier),
+        lifespan=_lifespan(notifier),
         middleware=[
             Middleware(ProxyHeaders),
             Middleware(SecurityHeaders),
@@ -148,6 +181,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.templates = make_templates(tz)
     app.state.intents = IntentNames(engine)
     app.state.notifier = notifier
+    app.state.dashboard_prewarmed = threading.Event()
     app.state.templates.env.globals.update(
         alert_health=notifier.status if notifier else None, fhir_url=views_fhir.fhir_url
     )

@@ -159,8 +159,16 @@ def _bucket(engine: Engine, column, size: int):
 
 
 def compute(
-    engine: Engine, rng: DateRange, tz: ZoneInfo, left_after: float, now: float | None = None
+    engine: Engine,
+    rng: DateRange,
+    tz: ZoneInfo,
+    left_after: float,
+    now: float | None = None,
+    charts: bool = False,
 ) -> Dashboard:
+    """The figures; with ``charts``, the charts too, each drawn as soon as its query is back
+    while the database works on the others (the drawing is Python, the queries mostly the
+    database's own work, so the two overlap: about a third off a first look at a range)."""
     started_at = time.perf_counter()
     now = time.time() if now is None else now
     first, last = rng.bounds(tz)
@@ -265,26 +273,52 @@ def compute(
         with engine.connect() as conn:
             return list(conn.execute(query).all())
 
+    board = Dashboard(
+        range=rng,
+        per_day={day: {} for day in rng.days},
+        started={},
+        left={},
+        review=[],
+        symptoms=[],
+        concerns=[],
+        misunderstood=[],
+        corrections=[],
+        computed_at=now,
+    )
     # the database works on the queries side by side (its own processes, or SQLite's C code
-    # without the GIL) while this process waits
+    # without the GIL) while this thread counts and draws what is back; the fastest first
     with ThreadPoolExecutor(max_workers=3) as pool:
-        buckets, review_rows, symptom_rows, concern_rows, flagged, corrected = pool.map(
-            run,
-            (
-                per_bucket,
-                review,
-                top(conversation_symptoms, conversation_symptoms.c.symptom),
-                top(conversation_concerns, conversation_concerns.c.concern),
-                misunderstood,
-                corrections,
-            ),
-        )
-    symptoms = [(r[0], r.n) for r in symptom_rows]
-    concerns = [(r[0], r.n) for r in concern_rows]
-    flagged_rows = [(r.intent, r.n) for r in flagged]
-    correction_rows = [(r.intent, r.correct_value, r.n) for r in corrected]
+        pending = {
+            name: pool.submit(run, query)
+            for name, query in (
+                ("buckets", per_bucket),
+                ("review", review),
+                ("symptoms", top(conversation_symptoms, conversation_symptoms.c.symptom)),
+                ("concerns", top(conversation_concerns, conversation_concerns.c.concern)),
+                ("flagged", misunderstood),
+                ("corrected", corrections),
+            )
+        }
+        _count_days(board, pending["buckets"].result(), size, tz)
+        if charts:
+            _draw(board, "per_day", "left")
+        board.review = _review_rows(pending["review"].result())
+        if charts:
+            _draw(board, "review")
+        board.symptoms = [(r[0], r.n) for r in pending["symptoms"].result()]
+        board.concerns = [(r[0], r.n) for r in pending["concerns"].result()]
+        board.misunderstood = [(r.intent, r.n) for r in pending["flagged"].result()]
+        board.corrections = [
+            (r.intent, r.correct_value, r.n) for r in pending["corrected"].result()
+        ]
+    if charts:
+        _draw(board, "symptoms", "concerns", "misunderstood")
+    board.seconds = time.perf_counter() - started_at
+    return board
 
-    per_day: dict[date, dict[str | None, int]] = {day: {} for day in rng.days}
+
+def _count_days(board: Dashboard, buckets: list, size: int, tz: ZoneInfo) -> None:
+    """Each bucket's local day; the counts per day and level, started and left."""
     started: Counter[date] = Counter()
     left: Counter[date] = Counter()
     day_of: dict[int, date] = {}
@@ -292,18 +326,23 @@ def compute(
         day = day_of.get(r.bucket)
         if day is None:
             day = day_of[r.bucket] = datetime.fromtimestamp(r.bucket * size, tz).date()
-        levels = per_day.setdefault(day, {})
+        levels = board.per_day.setdefault(day, {})
         level = r.level if r.level in LEVEL_LABELS else None
         levels[level] = levels.get(level, 0) + r.n
         started[day] += int(r.started or 0)
         left[day] += int(r.left or 0)
-    by_level = {r.level if r.level in LEVEL_LABELS else None: r for r in review_rows}
-    review_out = []
+    board.started = dict(started)
+    board.left = dict(left)
+
+
+def _review_rows(rows: list) -> list[ReviewRow]:
+    by_level = {r.level if r.level in LEVEL_LABELS else None: r for r in rows}
+    out = []
     for level in LEVEL_KEYS:
         r = by_level.get(level)
         if r is None:
             continue
-        review_out.append(
+        out.append(
             ReviewRow(
                 level,
                 r.n,
@@ -315,19 +354,7 @@ def compute(
                 float(r.avg) / 60 if r.avg is not None else None,
             )
         )
-    return Dashboard(
-        range=rng,
-        per_day=per_day,
-        started=dict(started),
-        left=dict(left),
-        review=review_out,
-        symptoms=symptoms,
-        concerns=concerns,
-        misunderstood=flagged_rows,
-        corrections=correction_rows,
-        computed_at=now,
-        seconds=time.perf_counter() - started_at,
-    )
+    return out
 
 
 # --- charts ---------------------------------------------------------------------------------
@@ -339,8 +366,11 @@ def _day_labels(days: list[date]) -> list[tuple[float, str]]:
 
 
 def chart_per_day(d: Dashboard) -> str:
-    fig = svgchart.figure()
-    ax = fig.subplots()
+    with svgchart.chart("per-day") as (fig, ax):
+        return _per_day(d, fig, ax)
+
+
+def _per_day(d: Dashboard, fig, ax) -> str:
     days = d.range.days
     svgchart.category_axis(ax, _day_labels(days), len(days))
     bottom = [0] * len(days)
@@ -374,8 +404,11 @@ def chart_per_day(d: Dashboard) -> str:
 
 
 def chart_left(d: Dashboard) -> str:
-    fig = svgchart.figure(height=2.6)
-    ax = fig.subplots()
+    with svgchart.chart("left", height=2.6) as (fig, ax):
+        return _left(d, fig, ax)
+
+
+def _left(d: Dashboard, fig, ax) -> str:
     days = d.range.days
     svgchart.category_axis(ax, _day_labels(days), len(days))
     shares = [
@@ -395,8 +428,12 @@ def chart_left(d: Dashboard) -> str:
 
 def chart_review(d: Dashboard) -> str:
     rows = [r for r in d.review if r.with_due]
-    fig = svgchart.figure(height=max(1.6, 0.4 * len(rows) + 1.0), left=1.2)
-    ax = fig.subplots()
+    height = max(1.6, 0.4 * len(rows) + 1.0)
+    with svgchart.chart("review", height=height, left=1.2) as (fig, ax):
+        return _review(rows, fig, ax)
+
+
+def _review(rows: list[ReviewRow], fig, ax) -> str:
     svgchart.category_axis(
         ax, [(i, level_label(r.level)) for i, r in enumerate(rows)], len(rows), horizontal=True
     )
@@ -426,8 +463,12 @@ def chart_review(d: Dashboard) -> str:
 
 
 def chart_counts(prefix: str, title: str, items: list[tuple[str, int]], colour: str) -> str:
-    fig = svgchart.figure(width=5.2, height=max(1.6, 0.32 * len(items) + 0.9), left=2.0)
-    ax = fig.subplots()
+    height = max(1.6, 0.32 * len(items) + 0.9)
+    with svgchart.chart(prefix, width=5.2, height=height, left=2.0) as (fig, ax):
+        return _counts(prefix, title, items, colour, fig, ax)
+
+
+def _counts(prefix: str, title: str, items: list[tuple[str, int]], colour: str, fig, ax) -> str:
     svgchart.category_axis(
         ax,
         [(i, code_label(name)[:28]) for i, (name, _) in enumerate(items)],
@@ -449,30 +490,75 @@ def chart_counts(prefix: str, title: str, items: list[tuple[str, int]], colour: 
     return svgchart.finish(fig, prefix, title, desc)
 
 
+#: Each chart: how it is drawn from the figures.
+CHARTS = {
+    "per_day": chart_per_day,
+    "left": chart_left,
+    "review": chart_review,
+    "symptoms": lambda d: chart_counts(
+        "chart-symptoms", "Most common symptoms", d.symptoms, "#1e3a8a"
+    ),
+    "concerns": lambda d: chart_counts(
+        "chart-concerns", "Most common concerns", d.concerns, "#0f766e"
+    ),
+    "misunderstood": lambda d: chart_counts(
+        "chart-misunderstood",
+        "Intents most often marked misunderstood",
+        d.misunderstood,
+        "#7c2d12",
+    ),
+}
+
+
+def _draw(d: Dashboard, *names: str) -> None:
+    """The charts ``names``, as Markup: generated SVG whose every text is escaped
+    (console/svgchart.py), so the template may insert it; nothing else on the page is marked
+    safe."""
+    for name in names:
+        d.charts[name] = Markup(CHARTS[name](d))
+
+
 def draw(d: Dashboard) -> Dashboard:
-    """The charts, as Markup: generated SVG whose every text is escaped (console/svgchart.py),
-    so the template may insert it; nothing else on the page is marked safe."""
-    d.charts = {
-        name: Markup(svg)
-        for name, svg in {
-            "per_day": chart_per_day(d),
-            "left": chart_left(d),
-            "review": chart_review(d),
-            "symptoms": chart_counts(
-                "chart-symptoms", "Most common symptoms", d.symptoms, "#1e3a8a"
-            ),
-            "concerns": chart_counts(
-                "chart-concerns", "Most common concerns", d.concerns, "#0f766e"
-            ),
-            "misunderstood": chart_counts(
-                "chart-misunderstood",
-                "Intents most often marked misunderstood",
-                d.misunderstood,
-                "#7c2d12",
-            ),
-        }.items()
-    }
+    """Every chart of ``d`` (``compute(..., charts=True)`` draws them as it goes)."""
+    _draw(d, *CHARTS)
     return d
+
+
+_PREWARM_LOCK = threading.Lock()
+_prewarmed = False
+
+
+def prewarm() -> None:
+    """Draw made-up figures once, off the request path, when the console starts: matplotlib's
+    first drawing in a process loads its fonts and text machinery (about 0.3 s), and the
+    figures of the usual sizes are then in the pool (console/svgchart.py), so the first nurse
+    to open the dashboard does not wait for either. Nothing is stored or shown. Once per
+    process: a second app in the same process (the tests) finds it done."""
+    global _prewarmed
+    with _PREWARM_LOCK:
+        if not _prewarmed:
+            _draw_made_up()
+            _prewarmed = True
+
+
+def _draw_made_up() -> None:
+    today = date.today()
+    rng = DateRange(today - timedelta(days=DEFAULT_DAYS - 1), today)
+    items = [(f"item_{i}", TOP - i) for i in range(TOP)]
+    draw(
+        Dashboard(
+            range=rng,
+            per_day={day: {"urgent": 1, None: 1} for day in rng.days},
+            started=dict.fromkeys(rng.days, 2),
+            left=dict.fromkeys(rng.days, 1),
+            review=[ReviewRow(level, 2, 2, 2, 1, 1, 0, 10.0) for level in LEVELS],
+            symptoms=items,
+            concerns=items,
+            misunderstood=items,
+            corrections=[],
+            computed_at=time.time(),
+        )
+    )
 
 
 class Cache:
@@ -490,7 +576,7 @@ class Cache:
         self._guard = threading.Lock()
 
     def _compute(self, key: tuple, engine: Engine, rng: DateRange, tz: ZoneInfo, left_after):
-        board = draw(compute(engine, rng, tz, left_after))
+        board = compute(engine, rng, tz, left_after, charts=True)
         with self._guard:
             now = time.monotonic()
             self._items = {k: v for k, v in self._items.items() if now - v[0] < self.stale}

@@ -18,7 +18,7 @@ import random
 import secrets
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -29,6 +29,9 @@ from triage.clinic import LIVE_ENV_VAR, FollowUpDue
 from triage.codes import CONCERNS, OTHER_SYMPTOMS, RED_FLAGS, SEED_SYMPTOMS
 
 SEED_USER = "seed.nurse"
+#: The dashboard's speed goal (issue 12, item 5): a first look at a range, 10,000
+#: conversations in the store, under a second. Checked by bench-dashboard, not by a test.
+GOAL_SECONDS = 1.0
 #: level of the final decision (None: no decision), its share, and whether the patient left
 #: during the questions (then the level is only the floor)
 MIX = (
@@ -269,6 +272,12 @@ class BenchResult:
     conversations: int
     cold: list[float]  # seconds, the cache emptied before each
     warm: list[float]
+    #: the first load after the app started (its start-up drawing done): new events read,
+    #: nothing cached
+    first: float | None = None
+    #: this process's CPU seconds for each cold load: steadier than the wall clock on a
+    #: machine others are using (the database's own work on PostgreSQL is not in it)
+    cold_cpu: list[float] = field(default_factory=list)
 
     def report(self) -> str:
         def line(name: str, values: list[float]) -> str:
@@ -281,10 +290,27 @@ class BenchResult:
             [
                 f"GET /dashboard (last 30 days) with {self.conversations} conversations "
                 "in the store",
+                *(
+                    [f"  first load after start: {self.first * 1000:.0f} ms"]
+                    if self.first is not None
+                    else []
+                ),
                 line("  cold (cache emptied)", self.cold),
+                *(
+                    [line("    its CPU time in this process", self.cold_cpu)]
+                    if self.cold_cpu
+                    else []
+                ),
                 line("  warm (cached range)", self.warm),
+                f"  goal: every cold load under {GOAL_SECONDS * 1000:.0f} ms: "
+                + ("met" if self.goal_met else "MISSED"),
             ]
         )
+
+    @property
+    def goal_met(self) -> bool:
+        loads = [*self.cold, *([self.first] if self.first is not None else [])]
+        return max(loads) < GOAL_SECONDS
 
 
 def bench_dashboard(settings, engine: Engine, runs: int = 5) -> BenchResult:
@@ -299,16 +325,22 @@ def bench_dashboard(settings, engine: Engine, runs: int = 5) -> BenchResult:
     cookie = sessions.create(engine, nurse, settings.secret_key)
     app = create_app(settings.with_(cookie_secure=False), engine)
     cold: list[float] = []
+    cold_cpu: list[float] = []
     warm: list[float] = []
     try:
         with TestClient(app, base_url="http://localhost") as client:
             client.cookies.set(sessions.SESSION_COOKIE, cookie)
-            assert client.get("/dashboard").status_code == 200  # imports, first sync
+            app.state.dashboard_prewarmed.wait(60)  # a console that has been up a moment
+            t = time.perf_counter()
+            if client.get("/dashboard").status_code != 200:  # reads any new events too
+                raise RuntimeError("/dashboard did not answer 200")
+            first = time.perf_counter() - t
             for _ in range(runs):
                 app.state.dashboard_cache.clear()
-                t = time.perf_counter()
+                t, cpu = time.perf_counter(), time.process_time()
                 response = client.get("/dashboard")
                 cold.append(time.perf_counter() - t)
+                cold_cpu.append(time.process_time() - cpu)
                 if response.status_code != 200:
                     raise RuntimeError(f"/dashboard answered {response.status_code}")
             for _ in range(runs):
@@ -319,4 +351,4 @@ def bench_dashboard(settings, engine: Engine, runs: int = 5) -> BenchResult:
         sessions.delete(engine, cookie, settings.secret_key)
     with engine.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(conversations)).scalar()
-    return BenchResult(int(total or 0), cold, warm)
+    return BenchResult(int(total or 0), cold, warm, first, cold_cpu)

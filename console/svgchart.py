@@ -12,13 +12,24 @@ What the SVG is made to be, after matplotlib has drawn it:
   ``on...=`` attribute rather than pass it on. Text is escaped by matplotlib (and the title and
   description here); a ``$`` in a label is not read as mathtext (``label``).
 - **Unique ids**: several charts share a page, so every id (and ``url(#...)``) gets a prefix.
+
+**Figures are reused** (``chart``): making a figure and its axes costs matplotlib about 30 ms
+(the axes build their tick machinery even though the charts draw their own), a third of a
+chart's time. A figure is kept per chart and size once drawn; the next drawing removes what
+the last one added (bars, lines, texts, legend) and draws on the same axes. Every chart sets
+both of its axes' limits, labels and ticks itself, so a reused figure draws the very SVG a new
+one would (tests/console/test_dashboard.py compares them byte for byte).
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import re
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
 
 import matplotlib
 
@@ -137,6 +148,49 @@ def finish(fig: Figure, prefix: str, title: str, description: str) -> str:
     if "<script" in lowered or re.search(r"\son[a-z]+\s*=", lowered) or "javascript:" in lowered:
         raise ValueError("refusing an SVG with script")
     return svg
+
+
+#: Figures kept per (chart, size), ready to draw on again; a few per key (several threads
+#: may draw the same chart for different date ranges at once).
+_POOL: dict[tuple, list[tuple[Figure, object]]] = defaultdict(list)
+_POOL_LOCK = threading.Lock()
+POOL_PER_KEY = 2
+
+
+def _reset(ax) -> None:
+    """Remove what a chart drew on ``ax`` (everything the chart functions add)."""
+    for artist in [*ax.collections, *ax.texts, *ax.lines, *ax.patches, *ax.images]:
+        artist.remove()
+    if ax.legend_ is not None:
+        ax.legend_.remove()
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.ignore_existing_data_limits = True
+
+
+@contextlib.contextmanager
+def chart(
+    name: str, width: float = 8.0, height: float = 3.2, left: float = 0.8
+) -> Iterator[tuple[Figure, object]]:
+    """A figure and its axes for the chart ``name``: a kept one when there is one, else new.
+    It goes back to the pool only if the drawing finished without an error."""
+    key = (name, width, height, left)
+    with _POOL_LOCK:
+        free = _POOL[key]
+        item = free.pop() if free else None
+    if item is None:
+        fig = figure(width, height, left)
+        item = (fig, fig.subplots())
+    yield item
+    _reset(item[1])
+    with _POOL_LOCK:
+        if len(_POOL[key]) < POOL_PER_KEY:
+            _POOL[key].append(item)
+
+
+def clear_pool() -> None:
+    with _POOL_LOCK:
+        _POOL.clear()
 
 
 GRID = "#cfd8dc"

@@ -102,6 +102,37 @@ def test_the_figures(service, engine):
     dashboard.draw(old)  # empty charts draw too
 
 
+def test_reused_figures_draw_the_same_svg_as_new_ones(service, engine):
+    """console/svgchart.py keeps figures to draw on again: whatever was drawn before, a
+    chart is byte for byte what a new figure draws; and the charts drawn while the queries
+    run (compute(charts=True)) are those drawn afterwards."""
+    from console import svgchart
+
+    today = datetime.now(UTC).date()
+    full = dashboard.compute(
+        engine, dashboard.DateRange(today - timedelta(days=6), today), UTC, 1800
+    )
+    empty = dashboard.compute(
+        engine,
+        dashboard.DateRange(today - timedelta(days=60), today - timedelta(days=30)),
+        UTC,
+        1800,
+    )
+    new = {}
+    for name, board in (("full", full), ("empty", empty)):
+        svgchart.clear_pool()
+        new[name] = dict(dashboard.draw(board).charts)
+        board.charts = {}
+    assert set(new["full"]) == set(dashboard.CHARTS)
+    for name, board in (("full", full), ("empty", empty), ("full", full), ("empty", empty)):
+        assert dict(dashboard.draw(board).charts) == new[name], name
+        board.charts = {}
+    dashboard._draw_made_up()  # what the console draws at its start: still the same
+    assert dict(dashboard.draw(full).charts) == new["full"]
+    overlapped = dashboard.compute(engine, full.range, UTC, 1800, now=full.computed_at, charts=True)
+    assert overlapped.charts == new["full"]
+
+
 def test_days_are_the_clinic_s_days(write, engine, nurse_client):
     tz = ZoneInfo("Pacific/Auckland")
     local_midnight = datetime.combine(datetime.now(tz).date(), datetime.min.time(), tzinfo=tz)

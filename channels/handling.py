@@ -91,7 +91,8 @@ class Gate:
         count_turns: CountTurns | None = None,
         text: Any = None,
     ) -> Refusal | None:
-        if self.long_messages.is_long(clean_user_text(text)) and self.long_messages.full():
+        # The length only: the text is cleaned once, by process().
+        if message_length(text) > self.long_messages.threshold and self.long_messages.full():
             return busy()
         if not self.per_address.allow(f"ip:{address}"):
             return self._too_fast(self.per_address.retry_after(f"ip:{address}"))
@@ -188,6 +189,14 @@ def clean_user_text(text: Any) -> str:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     return text[:MAX_MESSAGE_CHARS].encode("utf-8", "replace").decode("utf-8")
+
+
+def message_length(text: Any) -> int:
+    """``len(clean_user_text(text))`` without making the cleaned text (the cleaning replaces
+    character for character, then cuts): what the gate needs before process() cleans it."""
+    if text is None:
+        return 0
+    return min(len(text if isinstance(text, str) else str(text)), MAX_MESSAGE_CHARS)
 
 
 class LongMessages:

@@ -95,8 +95,9 @@ def cluster(workdir: Path, database: str, timeout: float = 400) -> Iterator[dict
         proc.wait(timeout=60)
 
 
-def haproxy_stats(workdir: Path) -> dict[str, int]:
-    """Requests each server took, from HAProxy's stats socket (``show stat``)."""
+def haproxy_servers(workdir: Path) -> dict[str, dict[str, str]]:
+    """HAProxy's ``show stat`` from its stats socket: each server's row (CSV columns by name),
+    keyed ``backend/server``; the FRONTEND and BACKEND summary rows left out."""
     import socket
 
     with socket.socket(socket.AF_UNIX) as sock:
@@ -107,12 +108,17 @@ def haproxy_stats(workdir: Path) -> dict[str, int]:
             data += chunk
     lines = data.decode().splitlines()
     header = lines[0].lstrip("# ").split(",")
-    out = {}
-    for line in lines[1:]:
-        row = dict(zip(header, line.split(","), strict=False))
-        if row.get("svname") not in ("FRONTEND", "BACKEND", None):
-            out[f"{row['pxname']}/{row['svname']}"] = int(row.get("stot") or 0)
-    return out
+    rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
+    return {
+        f"{r['pxname']}/{r['svname']}": r
+        for r in rows
+        if r.get("svname") not in ("FRONTEND", "BACKEND", None)
+    }
+
+
+def haproxy_stats(workdir: Path) -> dict[str, int]:
+    """Requests each server took (``stot``)."""
+    return {name: int(r.get("stot") or 0) for name, r in haproxy_servers(workdir).items()}
 
 
 async def burst(url: str, sender: str, texts: list[str]) -> list[Any]:
@@ -199,23 +205,8 @@ def run_lock(messages: int = 100, lock: str = "fenced", processes: int = 2) -> d
 
 
 def server_status(workdir: Path) -> dict[str, str]:
-    """Each server's state in HAProxy (UP, DOWN, ...), from ``show stat``."""
-    import socket
-
-    with socket.socket(socket.AF_UNIX) as sock:
-        sock.connect(str(workdir / "haproxy.sock"))
-        sock.sendall(b"show stat\n")
-        data = b""
-        while chunk := sock.recv(65536):
-            data += chunk
-    lines = data.decode().splitlines()
-    header = lines[0].lstrip("# ").split(",")
-    rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
-    return {
-        f"{r['pxname']}/{r['svname']}": r.get("status", "")
-        for r in rows
-        if r.get("svname") not in ("FRONTEND", "BACKEND")
-    }
+    """Each server's state in HAProxy (UP, DOWN, ...)."""
+    return {name: r.get("status", "") for name, r in haproxy_servers(workdir).items()}
 
 
 CONVERSATION = ["hello", "i have pressure in my vagina and some spotting", "20 weeks", "no"]

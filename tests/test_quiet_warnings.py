@@ -9,7 +9,7 @@ import textwrap
 
 import sanic
 
-from common.quiet import ROOT, is_ours, is_third_party_deprecation
+from common.quiet import ROOT, is_ours, is_third_party_deprecation, main
 
 SCRIPT = textwrap.dedent(
     """
@@ -60,3 +60,21 @@ def test_whose_file_a_warning_comes_from():
     assert is_third_party_deprecation(DeprecationWarning, sanic.__file__)
     assert not is_third_party_deprecation(UserWarning, sanic.__file__)
     assert not is_third_party_deprecation(DeprecationWarning, str(ROOT / "nlp" / "x.py"))
+
+
+def test_the_runner_runs_a_console_script_with_its_arguments():
+    done = subprocess.run(
+        [sys.executable, "-m", "common.quiet", "tabulate", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "tabulate" in done.stdout.lower()
+
+
+def test_the_runner_refuses_an_unknown_or_missing_script(capsys):
+    assert main([]) == 2
+    assert main(["no-such-console-script"]) == 2
+    assert "no console script named 'no-such-console-script'" in capsys.readouterr().err

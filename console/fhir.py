@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from console.cases import Case
@@ -105,46 +106,28 @@ def questionnaire_response(case: Case, authored: float | None) -> dict:
                 [{"valueDecimal": f.gestational_weeks}],
             )
         )
-    if f.symptoms:
-        items.append(
-            _item(
-                "symptoms-present",
-                "Symptoms present",
-                [{"valueCoding": _coding("symptom", c)} for c in f.symptoms],
-            )
-        )
-    if f.symptoms_absent:
-        items.append(
-            _item(
-                "symptoms-denied",
-                "Symptoms denied",
-                [{"valueCoding": _coding("symptom", c)} for c in f.symptoms_absent],
-            )
-        )
-    if f.contractions:
-        items.append(
-            _item(
-                "contractions",
-                "Contractions (tightenings that come and go)",
-                [{"valueCoding": _coding("contractions", f.contractions)}],
-            )
-        )
-    if f.risk_factors:
-        items.append(
-            _item(
-                "risk-factors",
-                "Risk factors",
-                [{"valueCoding": _coding("risk-factor", c)} for c in f.risk_factors],
-            )
-        )
-    if f.bleeding_amount:
-        items.append(
-            _item(
-                "bleeding-amount",
-                "Bleeding amount",
-                [{"valueCoding": _coding("bleeding-amount", f.bleeding_amount)}],
-            )
-        )
+    # (linkId, question, code system, the coded answers): one item each, when answered
+    coded: tuple[tuple[str, str, str, Iterable[str]], ...] = (
+        ("symptoms-present", "Symptoms present", "symptom", f.symptoms),
+        ("symptoms-denied", "Symptoms denied", "symptom", f.symptoms_absent),
+        (
+            "contractions",
+            "Contractions (tightenings that come and go)",
+            "contractions",
+            [f.contractions] if f.contractions else (),
+        ),
+        ("risk-factors", "Risk factors", "risk-factor", f.risk_factors),
+        (
+            "bleeding-amount",
+            "Bleeding amount",
+            "bleeding-amount",
+            [f.bleeding_amount] if f.bleeding_amount else (),
+        ),
+    )
+    for link_id, text, system, codes in coded:
+        answers = [{"valueCoding": _coding(system, c)} for c in codes]
+        if answers:
+            items.append(_item(link_id, text, answers))
     resource: dict = {
         "resourceType": "QuestionnaireResponse",
         "id": _uuid(case.sender_id, "QuestionnaireResponse"),

@@ -7,13 +7,16 @@ end. If the server is down the fixture starts the cluster rather than skipping a
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -24,8 +27,8 @@ from console.app import create_app
 from console.config import REPO_ROOT, Settings
 from console.db import make_engine
 from console.tables import metadata
+from eval.servers import free_port, throwaway_database
 from eval.servers import pg_url as database_url
-from eval.servers import throwaway_database
 from tests.console import rasa_events
 
 NURSE = ("nurse.jo", "nurse password 1234")
@@ -197,3 +200,53 @@ def cli(engine):
 
 def repo_path(*parts: str) -> Path:
     return REPO_ROOT.joinpath(*parts)
+
+
+@contextlib.contextmanager
+def serve_console(
+    engine, cli, tmp_path, account: tuple[str, str], port: int | None = None, **extra_env: str
+):
+    """The real ``python -m console serve`` (uvicorn) on the test database, with the nurse
+    ``account`` (name, password); yields its base URL. ``extra_env`` adds settings (the
+    alerts' SMTP server, trusted proxies ...)."""
+    url = engine.url.render_as_string(hide_password=False)
+    name, password = account
+    created = cli("create-user", name, "--role", "nurse", "--password-stdin", stdin=password + "\n")
+    assert created.returncode == 0, created.stderr
+    port = port or free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CONSOLE_")},
+        "TRACKER_DB_URL": url,
+        "CONSOLE_SECRET_KEY": SECRET,
+        "CONSOLE_POLL_SECONDS": "2",
+        "PYTHONPATH": str(REPO_ROOT),
+        **extra_env,
+    }
+    log = (tmp_path / "console.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            assert proc.poll() is None, (tmp_path / "console.log").read_text()
+            try:
+                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.time() < deadline, "console did not start"
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

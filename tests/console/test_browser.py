@@ -7,78 +7,33 @@ Chromium is used (never ``playwright install``); any CSP violation or script err
 
 from __future__ import annotations
 
-import contextlib
-import os
-import subprocess
-import sys
 import time
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, expect
 
-from console.config import REPO_ROOT
 from console.tables import notes, reviews
-from eval.servers import free_port
 from tests.console import rasa_events as ev
-from tests.console.conftest import SECRET
+from tests.console.conftest import serve_console
 
 pytestmark = pytest.mark.browser
 
 USER, PASSWORD = "nurse.browser", "browser test password"
 
 
-@contextlib.contextmanager
-def serve_console(engine, cli, tmp_path, port: int | None = None, **extra_env: str):
-    """``python -m console serve`` on the test database, with a nurse account; yields its
-    base URL. ``extra_env`` adds settings (the alerts' SMTP server, say)."""
-    url = engine.url.render_as_string(hide_password=False)
-    created = cli("create-user", USER, "--role", "nurse", "--password-stdin", stdin=PASSWORD + "\n")
-    assert created.returncode == 0, created.stderr
-    port = port or free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("CONSOLE_")},
-        "TRACKER_DB_URL": url,
-        "CONSOLE_SECRET_KEY": SECRET,
-        "CONSOLE_POLL_SECONDS": "2",
-        "PYTHONPATH": str(REPO_ROOT),
-        **extra_env,
-    }
-    log = (tmp_path / "console.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "console", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "console.log").read_text()
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.time() < deadline, "console did not start"
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
 @pytest.fixture
 def console_server(engine, cli, tmp_path):
-    with serve_console(engine, cli, tmp_path) as base:
+    with serve_console(engine, cli, tmp_path, account=(USER, PASSWORD)) as base:
         yield base
+
+
+def watched_page(context, errors: list[str]):
+    """A new page whose console errors and script errors are added to ``errors``."""
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page
 
 
 def test_nurse_reviews_the_urgent_case(console_server, write, engine, chromium: Browser):
@@ -87,9 +42,7 @@ def test_nurse_reviews_the_urgent_case(console_server, write, engine, chromium: 
     errors: list[str] = []
     context = chromium.new_context()
     try:
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page = watched_page(context, errors)
         page.goto(console_server + "/")
         expect(page).to_have_url(console_server + "/login?next=%2F")
         page.get_by_label("Username").fill(USER)

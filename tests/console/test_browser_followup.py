@@ -20,7 +20,8 @@ from playwright.sync_api import Browser, expect
 from console.tables import followup_changes, notes
 from eval.servers import free_port
 from tests.console import rasa_events as ev
-from tests.console.test_browser import PASSWORD, USER, serve_console
+from tests.console.conftest import serve_console
+from tests.console.test_browser import PASSWORD, USER, watched_page
 from tests.console.test_left_before_end import left_early
 from tests.console.test_notify import Mailbox, no_patient_text
 
@@ -39,6 +40,7 @@ def alerting_console(engine, cli, tmp_path):
             engine,
             cli,
             tmp_path,
+            (USER, PASSWORD),
             port,
             CONSOLE_BASE_URL=f"http://127.0.0.1:{port}",
             CONSOLE_SMTP_HOST="127.0.0.1",
@@ -73,9 +75,7 @@ def test_the_nurse_follows_up_a_patient_who_left_early(
     errors: list[str] = []
     context = chromium.new_context()
     try:
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page = watched_page(context, errors)
         page.goto(console_server + "/login")
         page.get_by_label("Username").fill(USER)
         page.get_by_label("Password").fill(PASSWORD)

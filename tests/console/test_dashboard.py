@@ -15,24 +15,14 @@ from starlette.testclient import TestClient
 from console import cases, dashboard
 from console.tables import audit
 from tests.console import rasa_events as ev
-from tests.console.conftest import SECRET, text_of
-from tests.console.test_followup import _post
+from tests.console.conftest import text_of
+from tests.console.test_followup import (
+    _post,
+    settings,  # noqa: F401 - the fixture: due times
+)
 from tests.console.test_left_before_end import left_early
-from triage.clinic import FollowUpDue
 
 UTC = ZoneInfo("UTC")
-
-
-@pytest.fixture
-def settings(engine):
-    from console.config import Settings
-
-    return Settings(
-        db_url=engine.url.render_as_string(hide_password=False),
-        secret_key=SECRET,
-        gap_timeout=0,
-        follow_up=FollowUpDue(minutes=(("emergency", 15), ("urgent", 60))),
-    )
 
 
 def with_symptoms(events, symptoms):
@@ -133,8 +123,10 @@ def test_reused_figures_draw_the_same_svg_as_new_ones(service, engine):
     assert overlapped.charts == new["full"]
 
 
-def test_days_are_the_clinic_s_days(write, engine, nurse_client):
-    tz = ZoneInfo("Pacific/Auckland")
+def assert_midnight_splits_the_days(zone: str, write, engine, nurse_client) -> None:
+    """A conversation two minutes before the clinic's midnight and one a minute after fall on
+    two days, the clinic's days."""
+    tz = ZoneInfo(zone)
     local_midnight = datetime.combine(datetime.now(tz).date(), datetime.min.time(), tzinfo=tz)
     write("before", ev.simple_conversation("a", "routine", local_midnight.timestamp() - 120))
     write("after", ev.simple_conversation("b", "routine", local_midnight.timestamp() + 60))
@@ -143,6 +135,10 @@ def test_days_are_the_clinic_s_days(write, engine, nurse_client):
     d = dashboard.compute(engine, dashboard.DateRange(today - timedelta(days=1), today), tz, 1800)
     assert sum(d.per_day[today].values()) == 1
     assert sum(d.per_day[today - timedelta(days=1)].values()) == 1
+
+
+def test_days_are_the_clinic_s_days(write, engine, nurse_client):
+    assert_midnight_splits_the_days("Pacific/Auckland", write, engine, nurse_client)
 
 
 def test_the_page(service, nurse_client, engine):
@@ -245,12 +241,4 @@ def test_buckets_are_hours_unless_the_zone_has_a_part_hour_offset():
 
 
 def test_days_in_a_half_hour_zone(write, engine, nurse_client):
-    tz = ZoneInfo("Asia/Kolkata")
-    local_midnight = datetime.combine(datetime.now(tz).date(), datetime.min.time(), tzinfo=tz)
-    write("before", ev.simple_conversation("a", "routine", local_midnight.timestamp() - 120))
-    write("after", ev.simple_conversation("b", "routine", local_midnight.timestamp() + 60))
-    nurse_client.get("/")
-    today = local_midnight.date()
-    d = dashboard.compute(engine, dashboard.DateRange(today - timedelta(days=1), today), tz, 1800)
-    assert sum(d.per_day[today].values()) == 1
-    assert sum(d.per_day[today - timedelta(days=1)].values()) == 1
+    assert_midnight_splits_the_days("Asia/Kolkata", write, engine, nurse_client)

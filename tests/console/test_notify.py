@@ -177,6 +177,32 @@ def with_emergency(events: list, t: float) -> list:
     ]
 
 
+def two_processes(engine, cfg: AlertSettings, now: float | None = None) -> None:
+    """Two console processes (two engines, two pools) run three cycles each, started at the
+    same instant; neither may fail."""
+    url = engine.url.render_as_string(hide_password=False)
+    engines = [make_engine(url), make_engine(url)]
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def process(own_engine) -> None:
+        try:
+            start.wait()
+            for _ in range(3):
+                cycle(own_engine, cfg, now=now)
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=process, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for e in engines:
+        e.dispose()
+    assert errors == []
+
+
 # --- what is sent -----------------------------------------------------------------------------
 
 
@@ -394,27 +420,7 @@ def test_one_left_alert_even_with_two_processes(engine, write, smtp):
     now = time.time()
     write("alert-left-race", at_floor("emergency", now - LEFT_AFTER - 300))
     cfg = config(port)
-    url = engine.url.render_as_string(hide_password=False)
-    engines = [make_engine(url), make_engine(url)]
-    start = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def process(own_engine) -> None:
-        try:
-            start.wait()
-            for _ in range(3):
-                cycle(own_engine, cfg, now=now)
-        except BaseException as error:  # noqa: BLE001
-            errors.append(error)
-
-    threads = [threading.Thread(target=process, args=(e,)) for e in engines]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    for e in engines:
-        e.dispose()
-    assert errors == []
+    two_processes(engine, cfg, now)
     assert len(box.messages) == 1
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
         conn.execute(
@@ -454,27 +460,7 @@ def test_one_notification_per_conversation_and_level_even_with_two_processes(
     box, port = smtp
     write("alert-race", ev.urgent_conversation())
     cfg = config(port, receiver.url)
-    url = engine.url.render_as_string(hide_password=False)
-    engines = [make_engine(url), make_engine(url)]  # two console processes, two pools
-    start = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def process(own_engine) -> None:
-        try:
-            start.wait()
-            for _ in range(3):
-                cycle(own_engine, cfg)
-        except BaseException as error:  # noqa: BLE001
-            errors.append(error)
-
-    threads = [threading.Thread(target=process, args=(e,)) for e in engines]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    for e in engines:
-        e.dispose()
-    assert errors == []
+    two_processes(engine, cfg)
     assert len(box.messages) == 1 and len(receiver.requests) == 1
     # and the database itself refuses a second notification for the same level
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:

@@ -3,11 +3,7 @@ the check and the count are atomic; X-Forwarded-For is believed only from truste
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
-import time
 
 import httpx
 import pytest
@@ -15,10 +11,9 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from console import audit, auth, throttle
-from console.config import REPO_ROOT, parse_networks
+from console.config import parse_networks
 from console.tables import login_throttle
-from eval.servers import free_port
-from tests.console.conftest import NURSE, SECRET, login
+from tests.console.conftest import NURSE, login, serve_console
 
 WRONG = "wrong password here"
 STRANGER = ("198.51.100.66", 40000)
@@ -206,44 +201,8 @@ def test_trusted_proxies_setting_is_validated():
 @pytest.fixture
 def served_console(engine, cli, tmp_path):
     """The real ``python -m console serve`` (uvicorn), trusting only a proxy that is not us."""
-    created = cli("create-user", NURSE[0], "--role", "nurse", "--password-stdin", stdin=NURSE[1])
-    assert created.returncode == 0, created.stderr
-    port = free_port()
-    env = {
-        **os.environ,
-        "TRACKER_DB_URL": engine.url.render_as_string(hide_password=False),
-        "CONSOLE_SECRET_KEY": SECRET,
-        "CONSOLE_TRUSTED_PROXIES": "10.9.9.9",
-        "PYTHONPATH": str(REPO_ROOT),
-    }
-    log = (tmp_path / "console.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "console", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "console.log").read_text()
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.time() < deadline, "console did not start"
-            time.sleep(0.3)
+    with serve_console(engine, cli, tmp_path, NURSE, CONSOLE_TRUSTED_PROXIES="10.9.9.9") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_served_console_does_not_believe_a_loopback_forwarded_for(served_console, engine):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from starlette.testclient import TestClient
@@ -11,6 +13,8 @@ from console import migrate
 from console.app import create_app
 from console.db import make_engine
 from console.tables import metadata
+from eval.servers import pg_url as database_url
+from eval.servers import throwaway_database
 from tests.console import rasa_events as ev
 from tests.console.conftest import NURSE, csrf_of, login
 
@@ -76,6 +80,68 @@ def test_migrate_on_a_database_rasa_already_filled(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM events")).scalar() > 0
     assert {c["name"] for c in sa.inspect(engine).get_columns("events")} == RASA_EVENT_COLUMNS
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_db_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    with throwaway_database("console_migration") as name:
+        yield database_url(name)
+
+
+def test_the_left_alerts_migration_keeps_every_delivery_and_attempt(empty_db_url):
+    """0007 changes console_notifications' unique constraint; on SQLite that rebuilds the table,
+    and with foreign keys on the rebuild would take the deliveries and attempts with it (ON
+    DELETE CASCADE). They stay, up and down."""
+    engine = make_engine(empty_db_url)
+    try:
+        migrate.upgrade(engine, "0006")
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO console_notifications (id, sender_id, level, reached_at,"
+                    " created_at) VALUES (1, 's', 'urgent', 1, 1)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO console_notification_deliveries (id, notification_id, channel,"
+                    " status, attempts, next_attempt_at) VALUES (1, 1, 'email', 'sent', 1, 1)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO console_notification_attempts (id, delivery_id, at, ok)"
+                    " VALUES (1, 1, 1, TRUE)"
+                )
+            )
+
+        def counts() -> list[int]:
+            with engine.connect() as conn:
+                return [
+                    conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+                    for table in (
+                        "console_notifications",
+                        "console_notification_deliveries",
+                        "console_notification_attempts",
+                    )
+                ]
+
+        migrate.upgrade(engine)
+        assert counts() == [1, 1, 1]
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT kind FROM console_notifications")).scalar() == (
+                "reached"
+            )
+        with engine.begin() as conn:
+            command_config = migrate.alembic_config(engine)
+            command_config.attributes["connection"] = conn
+            command.downgrade(command_config, "0006")
+        assert counts() == [1, 1, 1]
+    finally:
+        engine.dispose()
 
 
 def test_nothing_lost_when_the_console_restarts(settings, engine, write, users):

@@ -9,6 +9,8 @@ Revises: 0006
 Create Date: 2026-12-02
 """
 
+import contextlib
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,8 +20,30 @@ branch_labels = None
 depends_on = None
 
 
+#: The tables that hang on console_notifications (ON DELETE CASCADE), parents first.
+CHILDREN = ("console_notification_deliveries", "console_notification_attempts")
+
+
+@contextlib.contextmanager
+def _children_kept():
+    """On SQLite, changing the unique constraint rebuilds console_notifications (Alembic's
+    batch mode: copy, DROP, rename). With foreign keys on (store/sqlite.py), the DROP deletes
+    every delivery and attempt through ON DELETE CASCADE, and the pragma cannot be turned off
+    inside the migration's transaction; so they are copied aside and put back, ids and all.
+    PostgreSQL alters the constraint in place."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        for table in CHILDREN:
+            op.execute(f"CREATE TEMP TABLE _kept_{table} AS SELECT * FROM {table}")
+    yield
+    if sqlite:
+        for table in CHILDREN:
+            op.execute(f"INSERT INTO {table} SELECT * FROM _kept_{table}")
+            op.execute(f"DROP TABLE _kept_{table}")
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("console_notifications") as batch:
+    with _children_kept(), op.batch_alter_table("console_notifications") as batch:
         batch.add_column(sa.Column("kind", sa.String(16), nullable=False, server_default="reached"))
         batch.drop_constraint("uq_console_notifications_sender_level", type_="unique")
         batch.create_unique_constraint(
@@ -29,7 +53,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM console_notifications WHERE kind <> 'reached'")
-    with op.batch_alter_table("console_notifications") as batch:
+    with _children_kept(), op.batch_alter_table("console_notifications") as batch:
         batch.drop_constraint("uq_console_notifications_sender_level_kind", type_="unique")
         batch.create_unique_constraint(
             "uq_console_notifications_sender_level", ["sender_id", "level"]

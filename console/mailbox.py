@@ -70,7 +70,14 @@ def start(folder: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> Co
 
 def serve(folder: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
     """Run until interrupted (Ctrl-C or SIGTERM ends the process)."""
-    controller = start(folder, host, port)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: a line per connection
+    try:
+        controller = start(folder, host, port)
+    except OSError as error:
+        raise SystemExit(
+            f"mailbox: cannot listen on {host}:{port} ({error.strerror or error}); under make "
+            "run, set CONSOLE_MAILBOX_PORT to a free port, or CONSOLE_SMTP_HOST to a real relay"
+        ) from None
     print(f"mailbox: SMTP on {host}:{port}, messages saved in {folder}/", flush=True)
     try:
         threading.Event().wait()

@@ -146,3 +146,21 @@ def test_the_mailbox_keeps_each_message_whole(tmp_path):
     message = email.message_from_bytes(second.read_bytes())
     assert (message["Subject"], message["Delivered-To"]) == ("two", "b@x.test, c@x.test")
     assert message["Return-Path"] == "<a@x.test>"
+
+
+def test_a_taken_port_is_said_plainly(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "console", "mailbox", "--port", str(port), "--dir", "box"],
+            cwd=tmp_path,
+            env={**base_env(), "PYTHONPATH": str(REPO_ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert f"mailbox: cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "CONSOLE_MAILBOX_PORT" in done.stderr

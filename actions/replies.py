@@ -131,10 +131,13 @@ def ask_question(
     buttons, asked by the form's validation (actions/findings.py).
 
     Advice comes first: when the floor (the level that holds whatever the answers turn out to
-    be) is urgent or an emergency, or the decision as things stand is (an unanswered question
-    taking its more urgent branch), and that has not been shown yet, the advice and its payload
-    (marked provisional, with its floor) go out before the question. Otherwise the question
-    carries a one-line interim safety net. Either way the floor is recorded for the console.
+    be) is urgent or an emergency, or else the decision as things stand (an unanswered question
+    taking its more urgent branch) is any level with something to do (routine or above), and
+    that has not been shown yet, the advice and its payload (marked provisional, with its
+    floor) go out before the question: a patient who leaves after this message has been told
+    what to do, where and by when, with the safety net. Otherwise (that advice was shown
+    already) the question carries a one-line interim safety net. Either way the floor is
+    recorded for the console.
     """
     place = clinic()
     findings = findings_from_tracker(tracker)
@@ -146,7 +149,7 @@ def ask_question(
     advise = lowest if lowest.level >= Level.URGENT else assess(findings)
     shown, earlier = shown_level(tracker), advised_level(tracker)
     text = _fill(answers()[f"ask_{question}"], place)
-    if advise.level >= Level.URGENT and (shown is None or advise.level > shown):
+    if advise.level >= Level.ROUTINE and (shown is None or advise.level > shown):
         holds = lowest.level if earlier is None else max(lowest.level, earlier)
         events += utter_decision(
             dispatcher,

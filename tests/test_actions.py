@@ -274,20 +274,33 @@ async def test_question_after_an_urgent_floor_comes_after_the_advice():
     assert SlotSet("triage_floor", "urgent") in events
 
 
-async def test_question_with_a_lower_floor_carries_the_interim_safety_net():
+async def test_a_same_day_problem_gets_its_advice_before_the_question():
+    """Burning when passing urine, weeks not said: same day whatever the answer. A patient who
+    leaves after this message has been told where to go and by when, with the safety net."""
     slots = {"symptoms": ["burning_urination"]}
     said = [{"entity": "symptom", "value": "burning_urination"}]
     messages, events = await run(
         ValidateTriageForm(), tracker(slots, intent="report_other_symptom", entities=said)
     )
-    assert not any(m.get("custom") for m in messages)
-    assert len(messages) == 1
+    payload = triage_payload(messages)
+    assert payload["level"] == "same_day" and payload["provisional"] is True
+    assert CLINIC.emergency_number in messages[0]["text"]
+    assert "How many weeks pregnant are you?" in messages[-1]["text"]
+    assert SlotSet("triage_floor", "same_day") in events
+    titles = [b["title"] for b in messages[-1]["buttons"]]
+    assert titles[:4] == ["Under 13 weeks", "13 to 27 weeks", "28 to 36 weeks", "37 weeks or more"]
+
+
+async def test_once_the_advice_was_shown_the_question_carries_the_interim_safety_net():
+    slots = {"symptoms": ["burning_urination"], "shown_level": "same_day"}
+    said = [{"entity": "symptom", "value": "burning_urination"}]
+    messages, _ = await run(
+        ValidateTriageForm(), tracker(slots, intent="report_other_symptom", entities=said)
+    )
+    assert not any(m.get("custom") for m in messages) and len(messages) == 1
     text = messages[0]["text"]
     assert "How many weeks pregnant are you?" in text
     assert CLINIC.maternity_triage.phone in text and CLINIC.emergency_number in text
-    assert SlotSet("triage_floor", "same_day") in events
-    titles = [b["title"] for b in messages[0]["buttons"]]
-    assert titles[:4] == ["Under 13 weeks", "13 to 27 weeks", "28 to 36 weeks", "37 weeks or more"]
 
 
 async def test_the_floor_is_advised_once_not_before_every_question():

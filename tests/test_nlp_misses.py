@@ -886,3 +886,71 @@ def test_a_pure_question_stays_hypothetical(text, code):
     x = extract(text)
     assert code not in x.present
     assert {m.context for m in x.symptoms if m.code == code} == {"hypothetical"}
+
+
+# -- families from the development set (eval/dev/cases.yml, 2 December 2026) -------------------
+# Each is a general phrase family; the variants are not the set's own sentences.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "im bleeding loads",
+        "she has bled lots today",
+        "its come through my trousers",
+        "the blood has gone through her jeans",
+        "both pads were soaked right through",
+        "my pad is soaked completely through",
+        "blood is pouring",
+        "the bleeding keeps gushing",
+        "its gushing out of me",
+        "two pads in the last hour",
+        "i changed my pad three times in an hour",
+    ],
+)
+def test_everyday_heavy_amounts(text):
+    assert extract(text).bleeding_amount == "heavy"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("her eyes are rolling and she is shaking", "seizure"),
+        ("his eyes rolled back", "seizure"),
+        ("she is shaking all over and not responding", "seizure"),
+        ("my temp is 38.6", "fever"),
+        ("temperature was 39", "fever"),
+        ("im breathing really fast", "breathlessness"),
+        ("she is not making any sense", "confusion"),
+        ("ive got my pills lined up", "self_harm"),
+        ("i am going to take all my tablets", "self_harm"),
+        ("i slipped and landed on my front", "abdominal_trauma"),
+    ],
+)
+def test_emergencies_described_without_their_names(text, code):
+    assert code in present(text)
+
+
+def test_pain_all_the_time_is_constant():
+    assert "severe_constant_pain" in present("my tummy hurts all the time")
+    assert "severe_constant_pain" not in present("my back aches all the time")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my daughter is 16 and pregnant. she has pressure down below",
+        "writing for my friend, she's 25 weeks and her waters have gone",
+    ],
+)
+def test_someone_writing_for_the_pregnant_person_is_heard(text):
+    x = extract(text)
+    assert x.present and x.on_behalf
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i keep my tablets in the cupboard", "she fell out with her friend"],
+)
+def test_no_finding_from_the_ordinary_words_near_them(text):
+    assert not ({"fever", "self_harm", "abdominal_trauma"} & present(text))

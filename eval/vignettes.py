@@ -246,6 +246,16 @@ def _summary_of_reply(messages: Sequence[dict]) -> dict[str, Any]:
     return step
 
 
+def sender_id(run_id: str, case_id: str) -> str:
+    """The case's conversation id in this run: readable, and within the REST channel's 64
+    characters (channels/guard.py) however long the case id is."""
+    sender = f"eval-{run_id}-{case_id}"
+    if len(sender) <= 64:
+        return sender
+    digest = hashlib.sha256(case_id.encode()).hexdigest()[:8]
+    return f"{sender[: 64 - 9]}-{digest}"
+
+
 async def play(client, url: str, v: Vignette, sender: str) -> Outcome:
     """Plays one vignette as one conversation and returns its (unjudged) outcome."""
     o = Outcome(id=v.id)
@@ -289,7 +299,7 @@ async def run_async(url: str, vignettes: Sequence[Vignette], concurrency: int = 
 
         async def one(v: Vignette) -> Outcome:
             async with sem:
-                o = await play(client, url.rstrip("/"), v, f"eval-{run_id}-{v.id}")
+                o = await play(client, url.rstrip("/"), v, sender_id(run_id, v.id))
             return judge(v, o)
 
         return list(await asyncio.gather(*(one(v) for v in vignettes)))

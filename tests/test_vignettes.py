@@ -133,3 +133,15 @@ def test_first_reply_and_999_figures():
     metrics = vg.score([urgent, routine], outcomes)
     assert metrics["advice_in_first_reply"] == {"n": 0, "of": 1, "value": 0.0}
     assert metrics["emergency_below_urgent"]["n"] == 1
+
+
+def test_every_case_gets_a_conversation_id_the_rest_channel_accepts():
+    """A case id of 58 characters once made the REST channel refuse the conversation (400):
+    the case counted as an error instead of being played."""
+    from channels.guard import rest_sender_problem
+    from eval.vignettes import sender_id
+
+    long_id = "dev-m-multi-partner-worried-then-weeks-then-bleeding-heavy"
+    ids = {sender_id("0123abcd", long_id), sender_id("0123abcd", long_id + "-2")}
+    assert len(ids) == 2 and all(rest_sender_problem(i) is None for i in ids)
+    assert sender_id("0123abcd", "short-id") == "eval-0123abcd-short-id"

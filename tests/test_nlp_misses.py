@@ -954,3 +954,8 @@ def test_someone_writing_for_the_pregnant_person_is_heard(text):
 )
 def test_no_finding_from_the_ordinary_words_near_them(text):
     assert not ({"fever", "self_harm", "abdominal_trauma"} & present(text))
+
+
+@pytest.mark.parametrize("text", ["12 weeks crampy and sore", "9 weeks tummy pain on and off"])
+def test_weeks_then_a_symptom_word_is_the_gestation(text):
+    assert extract(text).gestational_weeks in (12.0, 9.0)

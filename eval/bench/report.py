@@ -11,8 +11,13 @@ from typing import Sequence
 
 from ..common import markdown_table, meta_line
 
+#: The scale-out issue's efficiency goals (one node is what every node costs): p95 at most 0.7x
+#: stock's under load, and throughput at least 1.3x stock's at 50.
+P95_UNDER_LOAD: dict[int, float] = {10: 0.7, 50: 0.7}
+
 GOALS = {
     "p95_ratio_vs_stock_max": 1.0,
+    "throughput_vs_stock_min_at_50": 1.3,
     "errors_at_50": 0,
     "rss_total_mb_max": 1536,
     "start_to_ready_s_max": 30,
@@ -73,6 +78,26 @@ def goals_check(data: dict) -> list[tuple[str, bool, str]]:
                     detail,
                 )
             )
+            under_load = P95_UNDER_LOAD.get(row["concurrency"])
+            if under_load is not None:
+                checks.append(
+                    (
+                        f"p95 {row['target']}/stock <= {under_load:.1f} at {row['concurrency']}"
+                        " (efficiency)",
+                        value <= under_load,
+                        detail,
+                    )
+                )
+        throughput = row.get("throughput_vs_stock")
+        if row["concurrency"] == 50 and throughput is not None:
+            least = GOALS["throughput_vs_stock_min_at_50"]
+            checks.append(
+                (
+                    f"throughput {row['target']}/stock >= {least:.1f} at 50",
+                    throughput >= least,
+                    f"{throughput:.2f}",
+                )
+            )
     for r in data["levels"]:
         if r["concurrency"] == 50 and r["target"].startswith("project"):
             checks.append(
@@ -100,6 +125,30 @@ def goals_check(data: dict) -> list[tuple[str, bool, str]]:
                 )
             )
     return checks
+
+
+def cpu_table(levels: list[dict]) -> list[str]:
+    """Report lines: CPU milliseconds per message for each process of each target and level."""
+    rows = [
+        [
+            level["target"],
+            level["concurrency"],
+            "; ".join(f"{cmd} {ms}" for cmd, ms in level["cpu_ms_per_message"].items()),
+            round(sum(level["cpu_ms_per_message"].values()), 2),
+        ]
+        for level in levels
+        if level.get("cpu_ms_per_message")
+    ]
+    if not rows:
+        return []
+    return [
+        "CPU milliseconds per message, per process (user + system, all rounds pooled):",
+        "",
+        markdown_table(
+            ["target", "concurrent", "per process (ms per message)", "all processes"], rows
+        ),
+        "",
+    ]
 
 
 def render(data: dict, prev: dict | None) -> str:
@@ -191,6 +240,7 @@ def render(data: dict, prev: dict | None) -> str:
             "PostgreSQL checkpoints during each project-postgres round: " + "; ".join(checkpoints),
             "",
         ]
+    lines += cpu_table(data["levels"])
     trows = []
     for t in data["targets"]:
         train = t.get("training") or {}

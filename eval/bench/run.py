@@ -20,6 +20,7 @@ from .targets import (
     PROJECT_CONVERSATION,
     STOCK_CONVERSATION,
     Target,
+    cpu_seconds,
     peak_rss,
     postgres_checkpoints,
     postgres_database,
@@ -103,10 +104,15 @@ def run(
         for c in levels:
             per_user = per_user_table.get(c, max(1, 20 // c))
             pooled = {t.name: LevelResult(t.name, c) for t in running}
+            cpu: dict[str, dict[str, float]] = {t.name: {} for t in running}
             for n in range(1, rounds + 1):
                 for t in running:
                     before = postgres_checkpoints() if t.name == "project-postgres" else None
+                    cpu_before = cpu_seconds(t.roots)
                     r = asyncio.run(run_level(t, c, per_user))
+                    for label, used in cpu_seconds(t.roots).items():
+                        spent = used - cpu_before.get(label, 0.0)
+                        cpu[t.name][label] = cpu[t.name].get(label, 0.0) + spent
                     pooled[t.name].add(r)
                     s = {**r.summary(), "round": n}
                     if before is not None:
@@ -119,7 +125,14 @@ def run(
                         f"errors {s['errors']}",
                         flush=True,
                     )
-            results.extend(pooled[t.name].summary() for t in running)
+            for t in running:
+                summary = pooled[t.name].summary()
+                messages = max(1, pooled[t.name].messages)
+                summary["cpu_ms_per_message"] = {
+                    label: round(1000 * seconds / messages, 2)
+                    for label, seconds in sorted(cpu[t.name].items())
+                }
+                results.append(summary)
         for t in running:
             t.memory = peak_rss(t.roots)
         data.update(

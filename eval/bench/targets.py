@@ -89,6 +89,24 @@ def _cmd(pid: int) -> str:
         return "?"
 
 
+def cpu_seconds(roots: Sequence[int]) -> dict[str, float]:
+    """CPU time (user + system) used so far by each process of the targets' trees, by its
+    command line (from /proc/<pid>/stat, in clock ticks)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for root in roots:
+        for pid in process_tree(root):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            # After the command: state is field 3, utime 14 and stime 15 (1-based, proc(5)).
+            used = (int(fields[11]) + int(fields[12])) / tick
+            label = _cmd(pid)
+            out[label] = out.get(label, 0.0) + used
+    return out
+
+
 def peak_rss(roots: Sequence[int]) -> dict[str, Any]:
     """Peak RSS (VmHWM) of every process in the trees of `roots`, in MB, and their sum.
 

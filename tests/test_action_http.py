@@ -57,23 +57,6 @@ def test_a_new_event_loop_gets_a_new_session():
     assert len(answers) == 2
 
 
-def test_errors_are_raised_as_before():
-    from rasa.utils.endpoints import ClientResponseError
-
-    async def failing(request):
-        return web.json_response({"error": "boom"}, status=500)
-
-    async def go():
-        runner, url = await serve(failing)
-        try:
-            with pytest.raises(ClientResponseError):
-                await EndpointConfig(url).request(json={}, method="post")
-        finally:
-            await runner.cleanup()
-
-    asyncio.run(go())
-
-
 async def answers_after(failures: list, record: list):
     """A server whose first responses are ``failures`` ("close": the connection is cut before
     any answer; a number: that HTTP status), then normal answers; ``record`` counts calls."""
@@ -106,34 +89,29 @@ def test_a_request_the_server_never_answered_is_sent_once_more(failure):
     assert len(calls) == 2
 
 
+def calls_before_the_error(failures: list, error: type) -> int:
+    """Sends one request to a server answering ``failures`` first; asserts that ``error`` is
+    raised (as Rasa's own request raised it) and returns how many requests the server saw."""
+    calls: list = []
+
+    async def go():
+        runner, url = await answers_after(failures, calls)
+        try:
+            with pytest.raises(error):
+                await EndpointConfig(url).request(json={}, method="post")
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(go())
+    return len(calls)
+
+
 @pytest.mark.parametrize("failure", [500, 400])
 def test_an_answer_of_the_action_server_is_not_retried(failure):
     from rasa.utils.endpoints import ClientResponseError
 
-    calls: list = []
-
-    async def go():
-        runner, url = await answers_after([failure], calls)
-        try:
-            with pytest.raises(ClientResponseError):
-                await EndpointConfig(url).request(json={}, method="post")
-        finally:
-            await runner.cleanup()
-
-    asyncio.run(go())
-    assert len(calls) == 1
+    assert calls_before_the_error([failure], ClientResponseError) == 1
 
 
 def test_only_one_retry_then_the_error():
-    calls: list = []
-
-    async def go():
-        runner, url = await answers_after(["close", "close", "close"], calls)
-        try:
-            with pytest.raises(aiohttp.ClientConnectionError):
-                await EndpointConfig(url).request(json={}, method="post")
-        finally:
-            await runner.cleanup()
-
-    asyncio.run(go())
-    assert len(calls) == 2
+    assert calls_before_the_error(["close", "close", "close"], aiohttp.ClientConnectionError) == 2

@@ -23,14 +23,15 @@ Installed by ``rasa_patches.install()`` (see rasa_patches/__init__.py).
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, Iterable, List
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
 
-logger = logging.getLogger(__name__)
+from common.log_context import get_logger
+
+logger = get_logger(__name__)
 
 _original = MessageProcessor.log_message
 

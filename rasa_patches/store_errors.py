@@ -23,12 +23,12 @@ Installed by ``rasa_patches.install()`` (see rasa_patches/__init__.py).
 
 from __future__ import annotations
 
-import logging
-
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
-logger = logging.getLogger(__name__)
+from common.log_context import get_logger
+
+logger = get_logger(__name__)
 
 _originals = {
     name: getattr(FailSafeTrackerStore, name)

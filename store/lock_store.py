@@ -43,7 +43,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import logging
 import random
 import time
 import uuid
@@ -56,7 +55,9 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-logger = logging.getLogger(__name__)
+from common.log_context import get_logger
+
+logger = get_logger(__name__)
 
 DEFAULT_KEY_PREFIX = "triage"
 #: How long Redis keeps a conversation's last fence: only to order acquisitions that fall in

@@ -50,7 +50,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import logging
 import time
 from typing import Any, Callable
 
@@ -61,10 +60,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from common.log_context import get_logger
 from store.lock_store import current_fence
 from store.sqlite import apply_pragmas
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: The attribute a loaded tracker carries: how many of its events are already in the table.
 STORED = "_triage_stored_events"

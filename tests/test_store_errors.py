@@ -17,6 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 import channels  # noqa: F401 - installs the patches, as the Rasa server does
 import store.tracker_store as tracker_store
+from common.log_context import conversation, conversation_ref
 from eval.servers import PG_ADMIN_URL, throwaway_database
 from rasa_patches import store_errors
 from store.tracker_store import StoreUnavailable, TriageTrackerStore
@@ -101,11 +102,18 @@ def test_a_save_while_the_database_is_away_raises_and_nothing_goes_to_memory(fai
         return tracker
 
     tracker = asyncio.run(second_turn())
-    with caplog.at_level(logging.INFO), database_away(name), pytest.raises(StoreUnavailable):
+    # (bound as channels/handling.py binds it around a message)
+    with (
+        caplog.at_level(logging.INFO),
+        database_away(name),
+        pytest.raises(StoreUnavailable),
+        conversation("saved"),
+    ):
         asyncio.run(wrapped.save(tracker))
     assert wrapped._fallback_tracker_store is None  # Rasa would have saved it in memory
     # Logged by type, never with the events (the patient's words).
     assert "StoreUnavailable" in caplog.text and "message 1" not in caplog.text
+    assert f"conversation={conversation_ref('saved')}" in caplog.text
     stored = asyncio.run(wrapped.retrieve("saved"))
     assert [e.text for e in stored.events if e.type_name == "user"] == ["message 0"]
 

@@ -959,3 +959,18 @@ def test_no_finding_from_the_ordinary_words_near_them(text):
 @pytest.mark.parametrize("text", ["12 weeks crampy and sore", "9 weeks tummy pain on and off"])
 def test_weeks_then_a_symptom_word_is_the_gestation(text):
     assert extract(text).gestational_weeks in (12.0, 9.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if someone's waters went at 21 weeks what happens",
+        "what would they do if anybody started bleeding at 20 weeks",
+    ],
+)
+def test_a_question_about_someone_in_general_is_hypothetical(text):
+    assert not present(text)
+
+
+def test_a_real_symptom_before_such_an_if_is_still_hers():
+    assert "fluid_leak" in present("my waters have gone, if anyone can help please")

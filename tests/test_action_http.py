@@ -43,6 +43,7 @@ async def calls(n: int) -> tuple[list, set]:
 
 def test_installed_by_the_channels_package():
     assert EndpointConfig.session is action_http.shared_session
+    assert EndpointConfig.request is action_http.request_with_one_retry
 
 
 def test_consecutive_action_calls_share_one_connection():

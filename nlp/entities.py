@@ -22,8 +22,9 @@ entities so that negation and context reach them ("the pain is not unbearable", 
 doesn't stop"); :func:`nlp.extraction.extraction_from_doc` applies a current, affirmed modifier
 to the nearest earlier current, affirmed finding of its sentence when that finding is one of its
 targets and none of its exceptions (``modifier_targets``: added code -> (the codes it may
-modify, the codes that rule a finding out): "won't stop" said of contractions means they keep
-coming, not a constant pain).
+modify, the codes that rule a finding out, the codes it takes away): "won't stop" said of
+contractions means they keep coming, not a constant pain; "a sharp pain ... for a second" is a
+brief positional pain, no longer the severe constant pain "sharp pain" alone would be).
 """
 # (no "from __future__ import annotations": spaCy resolves the factory signatures at runtime)
 
@@ -52,6 +53,11 @@ if not Span.has_extension("findings"):
     Span.set_extension("findings", default=())
 
 
+#: A modifier's (targets, exceptions, replaced codes, words one of which must come earlier in its
+#: sentence): see the module doc.
+ModifierTargets = tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]
+
+
 @dataclass(frozen=True)
 class Concept:
     """What a group of phrases means."""
@@ -63,6 +69,8 @@ class Concept:
     source: str = ""
     targets: tuple[str, ...] = ()  # modifiers: the symptom codes they may modify ...
     unless: tuple[str, ...] = ()  # ... unless the finding is also one of these
+    replaces: tuple[str, ...] = ()  # ... and the codes of that finding the modifier takes away
+    after: str = ""  # or: a word class, one of whose words must come earlier in the sentence
 
 
 def _as_list(value: Any, where: str) -> list[str]:
@@ -103,10 +111,12 @@ def read_concepts(data: Mapping[str, Any], source: str) -> tuple[list[Concept], 
         ignore: bool = False,
         targets: tuple[str, ...] = (),
         unless: tuple[str, ...] = (),
+        replaces: tuple[str, ...] = (),
+        after: str = "",
     ) -> None:
         for kind, code in findings:
             _check(kind, code, where)
-        for code in targets + unless:
+        for code in targets + unless + replaces:
             _check("symptom", code, where)
         if not phrases:
             raise PatternError(f"{where}: no phrases")
@@ -119,6 +129,8 @@ def read_concepts(data: Mapping[str, Any], source: str) -> tuple[list[Concept], 
                 source=source,
                 targets=targets,
                 unless=unless,
+                replaces=replaces,
+                after=after,
             )
         )
 
@@ -145,9 +157,19 @@ def read_concepts(data: Mapping[str, Any], source: str) -> tuple[list[Concept], 
         findings = [("modifier", c) for c in _as_list(entry.get("symptoms"), where)]
         targets = tuple(_as_list(entry.get("of"), where))
         unless = tuple(_as_list(entry.get("unless"), where))
-        if not findings or not targets:
-            raise PatternError(f"{where}: a modifier needs symptoms and of")
-        add(findings, _as_list(entry.get("phrases"), where), where, targets=targets, unless=unless)
+        replaces = tuple(_as_list(entry.get("replaces"), where))
+        after = str(entry.get("after") or "")
+        if not findings or not (targets or after.startswith("@")):
+            raise PatternError(f"{where}: a modifier needs symptoms, and of or after: @CLASS")
+        add(
+            findings,
+            _as_list(entry.get("phrases"), where),
+            where,
+            targets=targets,
+            unless=unless,
+            replaces=replaces,
+            after=after,
+        )
 
     for amount, value in (data.get("bleeding_amounts") or {}).items():
         where = f"bleeding_amounts.{amount}"
@@ -278,15 +300,22 @@ class ClinicalEntities:
         self.name = name
         compiler = PhraseCompiler(nlp.tokenizer, load_classes(classes_file, patterns_dir))
         self.concepts, self.keep_historical = load_concepts(pattern_files, patterns_dir)
-        #: Modifier code -> (the symptom codes it may modify, the codes that rule a finding out).
-        self.modifier_targets: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        #: Modifier code -> (the symptom codes it may modify, the codes that rule a finding out,
+        #: the codes it takes away from the finding it modifies).
+        self.modifier_targets: dict[str, ModifierTargets] = {}
         for concept in self.concepts:
             for kind, code in concept.findings:
                 if kind == "modifier":
-                    of, unless = self.modifier_targets.get(code, (frozenset(), frozenset()))
+                    of, unless, replaces, after = self.modifier_targets.get(
+                        code, (frozenset(), frozenset(), frozenset(), frozenset())
+                    )
+                    if concept.after:
+                        after |= compiler.class_norms(concept.after[1:], concept.key)
                     self.modifier_targets[code] = (
                         of | set(concept.targets),
                         unless | set(concept.unless),
+                        replaces | set(concept.replaces),
+                        after,
                     )
         # Schema validation of every pattern costs ~0.2 s at start-up; the tests validate.
         self.matcher = AnchoredMatcher(nlp.vocab)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from spacy.tokens import Doc
 
 from .codes import BLEEDING_AMOUNTS
 from .context import CURRENT, HISTORICAL, RESOLVED
 from .gestation import weeks_from_due_date
+
+if TYPE_CHECKING:
+    from .entities import ModifierTargets
 
 log = logging.getLogger(__name__)
 
@@ -97,21 +100,35 @@ def _clean(text: str) -> str:
 
 
 def _modified(
-    doc: Doc, targets: Mapping[str, tuple[frozenset[str], frozenset[str]]]
-) -> list[SymptomMention]:
+    doc: Doc, targets: Mapping[str, ModifierTargets]
+) -> tuple[list[SymptomMention], set[tuple[str, int, int]]]:
     """The findings that modifiers add ("pain that isn't coming in waves and won't stop" is a
     constant pain): a current, affirmed modifier applies to the nearest earlier current, affirmed
     symptom of its sentence (or to the finding it is merged with) if that is one of its targets
     and none of its exceptions ("cramps every 5 minutes and they won't stop" are contractions).
     Negated findings are passed over ("not in waves" describes the same pain); any other
-    affirmed finding in between stops the search ("cramps and bleeding that won't stop")."""
+    affirmed finding in between stops the search ("cramps and bleeding that won't stop").
+    Returns the added mentions, and the (code, start, end) of the target's mentions that a
+    modifier replaces ("a sharp pain ... for a second" is no longer a severe constant pain)."""
     out: list[SymptomMention] = []
+    dropped: set[tuple[str, int, int]] = set()
     ents = list(doc.ents)
     for k, ent in enumerate(ents):
         codes = [code for kind, code in ent._.findings if kind == "modifier"]
         if not codes or ent._.negex or (ent._.context or CURRENT) != CURRENT:
             continue
         sent_start = ent.sent.start
+        # A modifier with "after": a word of its class earlier in the sentence is enough ("kicks
+        # every day but nothing since yesterday"), the words in between do not matter.
+        earlier = {t.norm_ for t in doc[sent_start : ent.start]} | {
+            t.lemma_ for t in doc[sent_start : ent.start]
+        }
+        for code in codes:
+            after = targets.get(code, (frozenset(),) * 4)[3]
+            if after and earlier & after:
+                out.append(
+                    SymptomMention(code, ent.text, ent.start_char, ent.end_char, False, CURRENT)
+                )
         target = None
         for j in range(k, -1, -1):
             cand = ents[j]
@@ -126,16 +143,17 @@ def _modified(
         found = {code for kind, code in target._.findings if kind == "symptom"}
         start, end = target.start_char, max(ent.end_char, target.end_char)
         for code in codes:
-            of, unless = targets.get(code, (frozenset(), frozenset()))
+            of, unless, replaces, _ = targets.get(code, (frozenset(),) * 4)
             if found & of and not found & unless:
                 out.append(SymptomMention(code, doc.text[start:end], start, end, False, CURRENT))
-    return out
+                dropped |= {(c, target.start_char, target.end_char) for c in found & replaces}
+    return out, dropped
 
 
 def extraction_from_doc(
     doc: Doc,
     keep_historical: frozenset[str] | set[str] = frozenset(),
-    modifier_targets: Mapping[str, tuple[frozenset[str], frozenset[str]]] | None = None,
+    modifier_targets: Mapping[str, ModifierTargets] | None = None,
     today: date | None = None,
 ) -> Extraction:
     """Read the pipeline's annotations off a processed Doc. A due date ("due in March") gives
@@ -170,7 +188,8 @@ def extraction_from_doc(
             elif kind == "amount" and not negated and context in FINDING_CONTEXTS:
                 amounts.append((BLEEDING_AMOUNTS.index(code), code, ent.start_char, ent.end_char))
     if modifier_targets:
-        symptoms.extend(_modified(doc, modifier_targets))
+        added, dropped = _modified(doc, modifier_targets)
+        symptoms = [m for m in symptoms if (m.code, m.start, m.end) not in dropped] + added
         symptoms.sort(key=lambda m: (m.start, m.end))
     amount = max(amounts, key=lambda a: (a[0], -a[2])) if amounts else None
     gestation = doc._.gestation

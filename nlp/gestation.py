@@ -180,6 +180,17 @@ class GestationParser:
                 "months",
                 re.compile(rf"\b(?P<m>{num})(?P<half>{half})?(?:\s+|\s*-\s*){month_word}\b", flags),
             ),
+            # A correction with a bare number: "sorry I mean 24 not 34", "I meant 24".
+            (
+                "correction",
+                re.compile(
+                    rf"\b(?:mean|meant|i\s+mean|i\s+meant)\s*,?\s+(?P<w>{num})\b(?!\s*(?:%|kg|lbs?|mm|cm|"
+                    r"minutes?|mins?|hours?|hrs?|days?|times?|years?|pads?|am|pm|o'?clock))"
+                    rf"|\b(?P<w2>\d{{1,2}})\s+not\s+\d{{1,2}}\b(?!\s*(?:%|kg|lbs?|mm|cm|minutes?|mins?|"
+                    r"hours?|hrs?|days?|times?|years?|pads?|am|pm))",
+                    flags,
+                ),
+            ),
             ("trimester", re.compile(rf"\b(?P<t>{trimester_words})\s+trimester\b", flags)),
             (
                 "halfway",
@@ -320,6 +331,11 @@ class GestationParser:
                     if months is not None and self.months_min <= months <= self.months_max:
                         value = min(round(months * self.weeks_per_month, 1), self.weeks_max)
                         ok = self._cued(text, start, end)
+                elif kind == "correction":
+                    weeks = self.number(m.group("w") or m.group("w2"))
+                    value, ok = weeks, self._weeks_ok(weeks)
+                    group = "w" if m.group("w") else "w2"
+                    start, end = m.start(group), m.end(group)
                 elif kind == "trimester":
                     value, ok = self.trimesters.get(re.sub(r"\s+", " ", m.group("t").lower())), True
                 elif kind == "halfway":

@@ -13,7 +13,12 @@ In order, first match wins:
 3. a symptom, gestation or risk-factor intent (:data:`NONSENSE_CHECKED_INTENTS`) for a message
    with no entity at all and no word of the training data (nonsense, markup, another language)
    -> ``nlu_fallback``;
-4. no current or resolved symptom -> keep the classifier's intent;
+4. no current or resolved symptom -> keep the classifier's intent, except that a message the
+   classifier could not place or read as "no symptoms" that gives the patient's own risk factor
+   ("scan today showed my cervix is 22mm, I feel fine") -> ``inform_risk_factor``: a scan
+   finding or a history is answered by its rule, never by "Sorry, I didn't understand"; and a
+   message the classifier could not place that gives the weeks ("sorry I mean 24 not 34",
+   "no bleeding, no pain, 23 weeks") -> ``inform_gestational_age``;
 5. a symptom report or an inform intent (:data:`CONFIRMED_INTENTS`) -> keep it (the rules
    confirm the classifier, even when it hesitated between two symptoms);
 6. anything else - a question (:data:`QUESTION_INTENTS`) whatever its confidence, "no
@@ -54,7 +59,9 @@ SYMPTOM_REPORT_INTENTS: frozenset[str] = frozenset(
 #: "I have no symptoms": confirmed by no finding; overruled when the rules find one.
 NO_SYMPTOMS_INTENT = "report_no_symptoms"
 #: The intents that give the form a value.
-INFORM_INTENTS: frozenset[str] = frozenset({"inform_gestational_age", "inform_risk_factor"})
+RISK_FACTOR_INTENT = "inform_risk_factor"
+GESTATION_INTENT = "inform_gestational_age"
+INFORM_INTENTS: frozenset[str] = frozenset({GESTATION_INTENT, RISK_FACTOR_INTENT})
 #: Questions about the condition, and the request for a person. A current or resolved symptom
 #: in the message overrules them (step 6): the symptom is triaged, whatever the confidence.
 QUESTION_INTENTS: frozenset[str] = frozenset(
@@ -139,6 +146,16 @@ def intent_override(
     ):
         return FALLBACK_INTENT
     if not findings:
+        own_history = any(
+            e.get("entity") == "risk_factor" and e.get("role") in (None, "historical")
+            for e in entities
+        )
+        if own_history and name in (FALLBACK_INTENT, NO_SYMPTOMS_INTENT, ""):
+            return RISK_FACTOR_INTENT
+        if name in (FALLBACK_INTENT, "") and any(
+            e.get("entity") == "gestational_age" for e in entities
+        ):
+            return GESTATION_INTENT
         return None
     if name in CONFIRMED_INTENTS:
         return name

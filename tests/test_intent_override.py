@@ -37,6 +37,10 @@ def sym(code: str, role: str | None = None) -> dict:
     return e
 
 
+def rf(code: str, role: str | None = None) -> dict:
+    return {**sym(code, role), "entity": "risk_factor"}
+
+
 def intent(name: str | None, confidence: float = 0.9) -> dict:
     return {"name": name, "confidence": confidence}
 
@@ -81,6 +85,15 @@ WEEKS = {"entity": "gestational_age", "value": 20.0, "start": 0, "end": 1}
         ("no symptom", "hello", intent("greet"), [], VOCAB, None),
         ("weeks only", "20 weeks", intent("inform_gestational_age"), [WEEKS], VOCAB, None),
         ("negated symptom only", "no bleeding", intent(NO_SYMPTOMS_INTENT), [sym("bleeding", "negated")], VOCAB, None),
+        # ... except the patient's own risk factor the classifier could not place -> inform it
+        ("scan finding, fallback", "x", intent(FALLBACK_INTENT, 0.2), [rf("short_cervix")], VOCAB, "inform_risk_factor"),
+        ("history, no symptoms", "x", intent(NO_SYMPTOMS_INTENT), [rf("previous_midtrimester_loss", "historical")], VOCAB, "inform_risk_factor"),
+        ("risk factor, question kept", "x", intent("ask_ultrasound"), [rf("short_cervix")], VOCAB, None),
+        ("someone else's risk factor", "x", intent(FALLBACK_INTENT), [rf("short_cervix", "other_person")], VOCAB, None),
+        ("denied risk factor", "x", intent(FALLBACK_INTENT), [rf("short_cervix", "negated")], VOCAB, None),
+        ("weeks the classifier could not place", "sorry I mean 24 not 34", intent(FALLBACK_INTENT, 0.2), [WEEKS], VOCAB, "inform_gestational_age"),
+        ("weeks and denials, fallback", "x", intent(FALLBACK_INTENT), [WEEKS, sym("bleeding", "negated")], VOCAB, "inform_gestational_age"),
+        ("weeks with a greeting kept", "x", intent("greet"), [WEEKS], VOCAB, None),
         ("pure question", "is spotting a sign?", intent("ask_what_is_ci", 0.2), [sym("bleeding", "hypothetical")], VOCAB, None),
         # 5. a report or inform intent with a symptom is confirmed
         ("report confirmed", "x", intent("report_pressure", 0.3), [sym("bleeding")], VOCAB, "report_pressure"),
@@ -157,6 +170,11 @@ def test_the_module_does_not_import_rasa():
         ("is spotting a sign of cervical insufficiency?", "ask_what_is_ci", None),
         ("I bled heavily this morning, it's stopped now", "report_bleeding", "report_red_flag"),
         ("my wife just collapsed shes 25 weeks", "inform_gestational_age", "report_red_flag"),
+        (
+            "scan today showed my cervix is 22mm, I feel completely fine",
+            FALLBACK_INTENT,
+            "inform_risk_factor",
+        ),
     ],
 )
 def test_with_the_real_extractor(text, classifier, expected):

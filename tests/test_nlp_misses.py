@@ -974,3 +974,140 @@ def test_a_question_about_someone_in_general_is_hypothetical(text):
 
 def test_a_real_symptom_before_such_an_if_is_still_hers():
     assert "fluid_leak" in present("my waters have gone, if anyone can help please")
+
+
+# -- development set, 2 December (session 7): families, each with variants ------------------
+
+
+@pytest.mark.parametrize(
+    "text, codes",
+    [
+        # danger now: the person who hurt her is there, or she fears for her life
+        (
+            "he kicked me in the stomach, hes still in the house and ive locked myself in the "
+            "bathroom",
+            {"abdominal_trauma", "abuser_present"},
+        ),
+        ("my boyfriend hit me and I'm hiding from him in the car", {"abuse", "abuser_present"}),
+        ("im scared he will kill me", {"abuse", "in_danger"}),
+        ("my partner is going to kill me", {"abuse", "in_danger"}),
+        ("I fear for my life, 20 weeks pregnant", {"abuse", "in_danger"}),
+    ],
+)
+def test_danger_now_is_heard(text, codes):
+    assert codes <= present(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the baby will kill me with these kicks",
+        "this back pain is going to kill me",
+        "my husband is in the house if I need a lift",
+        "my partner is still here with me",
+    ],
+)
+def test_no_danger_from_everyday_words(text):
+    assert not {"in_danger", "abuser_present"} & present(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've gone through three pads since 4pm, the last one was soaked in about twenty minutes",
+        "the pad was soaked within half an hour",
+        "been through 4 pads already",
+    ],
+)
+def test_heavy_bleeding_as_a_rate(text):
+    assert extract(text).bleeding_amount == "heavy"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "19 weeks, when I get up off the sofa I get a sharp pain in my groin for a second then "
+        "its gone",
+        "stabbing pain on my left side then it goes",
+        "sharp pain low down, lasts a few seconds",
+    ],
+)
+def test_a_sharp_pain_that_passes_is_no_constant_pain(text):
+    found = present(text)
+    assert "positional_pain" in found and "severe_constant_pain" not in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sharp pain in my tummy and it won't stop",
+        "severe pain this morning, it's gone now",  # a red flag earlier today still counts
+        "sharp pain in my side, it's been there for an hour",
+    ],
+)
+def test_a_constant_or_earlier_severe_pain_stays_a_red_flag(text):
+    assert "severe_constant_pain" in extract(text).present | {
+        m.code for m in extract(text).symptoms if m.context == "resolved"
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "22 weeks, I'd been feeling kicks every day for about 3 weeks but nothing since yesterday",
+        "I felt a few flutters last week but nothing for the last few days",
+        "he was moving loads this morning but I haven't felt anything since",
+    ],
+)
+def test_movements_then_nothing_is_reduced_movements(text):
+    assert "reduced_movements" in present(text)
+
+
+def test_nothing_since_without_movements_is_no_finding():
+    assert "reduced_movements" not in present("bleeding stopped, nothing since yesterday")
+
+
+@pytest.mark.parametrize(
+    "text, absent_code",
+    [
+        ("30 weeks, I can feel rhythmic little jumps in my tummy, like hiccups", "contractions"),
+        ("baby has hiccups again, little twitches every few seconds", "contractions"),
+        ("getting cramp in both calves at night, it goes when I stretch", "abdominal_pain"),
+        ("leg cramps at night", "calf_pain"),
+    ],
+)
+def test_hiccups_and_leg_cramps_are_not_labour_or_a_clot(text, absent_code):
+    assert absent_code not in present(text)
+
+
+def test_one_swollen_calf_is_still_a_clot_sign():
+    assert "calf_pain" in present("cramp in my left calf and its swollen")
+
+
+def test_pushing_down_on_the_cervix_is_pressure():
+    assert "vaginal_pressure" in present("feels like the baby is pushing right down on my cervix")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had a bit of spotting at 8 weeks, I'm 20 weeks now. Was the early spotting to do "
+        "with my cervix?",
+        "in my first pregnancy I had bleeding at 20 weeks",
+    ],
+)
+def test_long_past_bleeding_is_history(text):
+    assert "bleeding" not in present(text)
+
+
+@pytest.mark.parametrize(
+    "text, weeks",
+    [("sorry I mean 24 not 34! fat fingers", 24.0), ("I meant 21", 21.0), ("22 not 32", 22.0)],
+)
+def test_a_corrected_bare_number_is_the_gestation(text, weeks):
+    assert extract(text).gestational_weeks == weeks
+
+
+@pytest.mark.parametrize("text", ["i mean 2 pads not 3", "bleeding 10 not 20 minutes ago"])
+def test_a_corrected_count_is_no_gestation(text):
+    assert extract(text).gestational_weeks is None

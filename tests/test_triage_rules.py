@@ -566,6 +566,7 @@ def test_exported_code_sets():
         "confusion",
         "mottled_skin",
         "self_harm",
+        "in_danger",
     } == RED_FLAGS
     assert CI_RISK_FACTORS < RISK_FACTORS
 

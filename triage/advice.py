@@ -241,6 +241,8 @@ SYMPTOM_WORDS: dict[str, str] = {
     "epigastric_pain": "pain under the ribs",
     "stitch_problem": "a problem with the stitch",
     "abuse": "someone hurting you",
+    "in_danger": "being in danger now",
+    "abuser_present": "the person who hurt you being near you",
     "unspecified_red_flag": "something that sounded like an emergency",
     "unrecognised_symptom": "something I could not place",
     "unwell": "feeling that something is not right",
@@ -368,7 +370,8 @@ def _concern_lines(decision: Decision, clinic: Clinic) -> list[str]:
         crisis = clinic.mental_health_crisis or clinic.out_of_hours
         lines.append(f"If you are safe for now, call {_name(crisis)} on {crisis.phone} today.")
     if "safeguarding" in decision.concerns:
-        lines.append(f"If you are in danger now, call {clinic.emergency_number}.")
+        if "E12" not in decision.rules:  # (the emergency call already said it)
+            lines.append(f"If you are in danger now, call {clinic.emergency_number}.")
         if clinic.domestic_abuse:
             da = clinic.domestic_abuse
             hours = f" ({da.hours})" if da.hours else ""
@@ -384,6 +387,12 @@ def _emergency_call(decision: Decision, clinic: Clinic, helper: bool) -> list[st
             "or go to A&E.",
             "If you can, stay with someone you trust while you get help.",
         ]
+    if decision.rules[:1] == ("E12",):
+        lines = [f"Call {number} now, if you can do it safely."]
+        if clinic.silent_emergency_call:
+            lines.append(clinic.silent_emergency_call)
+        lines.append("Tell them you are pregnant, and if you have been hurt.")
+        return lines
     if helper:
         lines = [
             f"Call {number} now.",

@@ -187,6 +187,8 @@ class Clinic:
     mental_health_crisis: Service | None = None
     #: Where to call about domestic abuse (optional).
     domestic_abuse: Service | None = None
+    #: How to make an emergency call without speaking (optional; said when in danger now).
+    silent_emergency_call: str = ""
     #: The clinic's time zone: opening hours are read in it.
     timezone: str = "UTC"
     #: How long the website chat keeps a conversation on the patient's device after the last
@@ -297,6 +299,7 @@ def clinic_from_dict(data: Mapping[str, Any], source: str = "clinic config") -> 
         emergency_number=_text(data, "emergency_number", source, phone=True),  # type: ignore[arg-type]
         **{key: _service(data, key, source) for key in _SERVICES},
         **{key: _service(data, key, source) for key in _OPTIONAL_SERVICES if data.get(key)},
+        silent_emergency_call=_text(data, "silent_emergency_call", source, required=False) or "",
         timezone=_timezone(data, source),
         chat_kept_hours=_kept_hours(data, source),
         quick_exit_url=_https_url(data, "quick_exit_url", source) or Clinic.quick_exit_url,

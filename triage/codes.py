@@ -28,6 +28,7 @@ RED_FLAGS: frozenset[str] = frozenset(
         "confusion",  # new confusion, very drowsy, not making sense (sepsis, eclampsia)
         "mottled_skin",  # grey, blue, mottled or cold clammy skin (shock, sepsis)
         "self_harm",  # thoughts of ending her life or harming herself
+        "in_danger",  # someone is about to hurt her now, or she fears for her life
     }
 )
 
@@ -63,6 +64,7 @@ OTHER_SYMPTOMS: frozenset[str] = frozenset(
         "epigastric_pain",  # pain under the ribs or at the top of the tummy
         "stitch_problem",  # a cervical stitch that feels loose, is coming out or fell out
         "abuse",  # someone hurting, threatening or controlling her
+        "abuser_present",  # the person who hurt her is there now; she is hiding or locked in
         "unwell",  # "something is not right", "I feel really unwell": a problem not yet placed
     }
 )

@@ -90,6 +90,10 @@ SRC_ABUSE = (
     "NICE PH50 (domestic violence and abuse) and NICE CG110 (pregnancy and complex social "
     "factors): ask, listen and refer; the emergency number if in danger now"
 )
+SRC_DANGER = (
+    SRC_ABUSE + "; Police.uk and the IOPC, 'Silent Solution': how a caller who cannot speak "
+    "makes an emergency call (clinic.yml silent_emergency_call)"
+)
 SRC_SAFETY = "Almond, Mant & Thompson, BJGP 2009; Jones et al., BJGP 2019 (safety-netting)"
 PROJECT = "project decision (docs/triage-rules.md)"
 
@@ -512,8 +516,16 @@ def vomiting(f: Findings) -> bool:
 
 
 def abuse(f: Findings) -> bool:
-    """abuse (someone hurting, threatening or controlling her), any weeks."""
-    return f.has("abuse")
+    """abuse (someone hurting, threatening or controlling her) or abuser_present, any weeks."""
+    return f.has("abuse") or f.has("abuser_present")
+
+
+def in_danger_now(f: Findings) -> bool:
+    """in_danger (someone is about to hurt her, she fears for her life), or abuser_present (the
+    person is there now, she is hiding or locked in) with abuse or abdominal_trauma, any weeks."""
+    return f.has("in_danger") or (
+        f.has("abuser_present") and (f.has("abuse") or f.has("abdominal_trauma"))
+    )
 
 
 def discharge_change_before_13(f: Findings) -> bool:
@@ -704,6 +716,16 @@ RULES: tuple[Rule, ...] = (
         "Thoughts of ending your life or harming yourself need help now.",
         SRC_MENTAL,
         frozenset({"self_harm"}),
+    ),
+    Rule(
+        "E12",
+        in_danger_now,
+        E,
+        ("safeguarding",),
+        "You may be in danger now. Your safety and your baby's come first, and the police and "
+        "an ambulance can come to you.",
+        SRC_DANGER,
+        frozenset({"in_danger", "abuser_present", "abuse"}),
     ),
     # ---- urgent: call maternity triage now and go in to be checked ----
     Rule(
@@ -1093,7 +1115,7 @@ RULES: tuple[Rule, ...] = (
         ("safeguarding",),
         "Being hurt, threatened or controlled by someone is not your fault, and help is there.",
         SRC_ABUSE,
-        frozenset({"abuse"}),
+        frozenset({"abuse", "abuser_present"}),
     ),
     Rule(
         "S10",

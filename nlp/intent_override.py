@@ -15,10 +15,11 @@ In order, first match wins:
    -> ``nlu_fallback``;
 4. no current or resolved symptom -> keep the classifier's intent, except that a message the
    classifier could not place or read as "no symptoms" that gives the patient's own risk factor
-   ("scan today showed my cervix is 22mm, I feel fine") -> ``inform_risk_factor``: a scan
-   finding or a history is answered by its rule, never by "Sorry, I didn't understand"; and a
-   message the classifier could not place that gives the weeks ("sorry I mean 24 not 34",
-   "no bleeding, no pain, 23 weeks") -> ``inform_gestational_age``;
+   and asks nothing ("scan today showed my cervix is 22mm, I feel fine") ->
+   ``inform_risk_factor``: a scan finding or a history is answered by its rule, never by
+   "Sorry, I didn't understand" (a question about a short cervix keeps its answer); and a
+   correction of the weeks the classifier could not place ("sorry I mean 24 not 34") ->
+   ``inform_gestational_age``;
 5. a symptom report or an inform intent (:data:`CONFIRMED_INTENTS`) -> keep it (the rules
    confirm the classifier, even when it hesitated between two symptoms);
 6. anything else - a question (:data:`QUESTION_INTENTS`) whatever its confidence, "no
@@ -108,6 +109,8 @@ FINDING_ROLES: frozenset[str | None] = frozenset({None, "resolved"})
 
 WORD = re.compile(r"[a-z]{3,}")
 ALNUM = re.compile(r"[^\W_]")  # a letter or digit, in any script
+#: A correction: "sorry I mean 24 not 34", "I meant 21", "typo, 23".
+CORRECTION = re.compile(r"\b(?:mean|meant|sorry|typo|wrong|correction)\b|\d\s+not\s+\d", re.I)
 
 
 def words(text: str) -> frozenset[str]:
@@ -150,10 +153,16 @@ def intent_override(
             e.get("entity") == "risk_factor" and e.get("role") in (None, "historical")
             for e in entities
         )
-        if own_history and name in (FALLBACK_INTENT, NO_SYMPTOMS_INTENT, ""):
+        if (
+            own_history
+            and name in (FALLBACK_INTENT, NO_SYMPTOMS_INTENT, "")
+            and "?" not in (text or "")
+        ):
             return RISK_FACTOR_INTENT
-        if name in (FALLBACK_INTENT, "") and any(
-            e.get("entity") == "gestational_age" for e in entities
+        if (
+            name in (FALLBACK_INTENT, "")
+            and CORRECTION.search(text or "")
+            and any(e.get("entity") == "gestational_age" for e in entities)
         ):
             return GESTATION_INTENT
         return None

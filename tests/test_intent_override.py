@@ -92,7 +92,8 @@ WEEKS = {"entity": "gestational_age", "value": 20.0, "start": 0, "end": 1}
         ("someone else's risk factor", "x", intent(FALLBACK_INTENT), [rf("short_cervix", "other_person")], VOCAB, None),
         ("denied risk factor", "x", intent(FALLBACK_INTENT), [rf("short_cervix", "negated")], VOCAB, None),
         ("weeks the classifier could not place", "sorry I mean 24 not 34", intent(FALLBACK_INTENT, 0.2), [WEEKS], VOCAB, "inform_gestational_age"),
-        ("weeks and denials, fallback", "x", intent(FALLBACK_INTENT), [WEEKS, sym("bleeding", "negated")], VOCAB, "inform_gestational_age"),
+        ("weeks, no correction, fallback", "hi 24 weeks just trying this", intent(FALLBACK_INTENT), [WEEKS], VOCAB, None),
+        ("a question about a scan finding", "is a short cervix bad?", intent(FALLBACK_INTENT), [rf("short_cervix")], VOCAB, None),
         ("weeks with a greeting kept", "x", intent("greet"), [WEEKS], VOCAB, None),
         ("pure question", "is spotting a sign?", intent("ask_what_is_ci", 0.2), [sym("bleeding", "hypothetical")], VOCAB, None),
         # 5. a report or inform intent with a symptom is confirmed

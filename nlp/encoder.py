@@ -18,6 +18,7 @@ Nothing here logs the text it encodes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import unicodedata
@@ -45,6 +46,13 @@ FILES_SHA256 = {
 }
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
 MAX_WORD_CHARS = 100  # BERT: a longer "word" becomes [UNK]
+# Short messages are encoded once per process and kept (SentenceEncoder.encode): the answers to
+# the bot's questions ("no", "yes", "20 weeks", "hi") recur across patients all day, and each
+# costs about 3 ms to encode however short it is. Longer ones (a patient's own description)
+# rarely recur word for word and are always encoded. 8 token ids: [CLS], [SEP] and at most six
+# word pieces. 4,096 vectors of 384 floats: about 6 MB.
+CACHE_MAX_IDS = 8
+CACHE_SIZE = 4096
 
 
 def file_sha256(path: Path) -> str:
@@ -204,6 +212,7 @@ class SentenceEncoder:
         self._position = w["embeddings.position_embeddings.weight"]
         self._token_type = w["embeddings.token_type_embeddings.weight"][0]
         self._embedding_norm = self._norm(w, "embeddings.LayerNorm")
+        self._encode_short = functools.lru_cache(maxsize=CACHE_SIZE)(self._encode_kept)
         # Activations are kept as (features, tokens), so that every linear layer is W @ x with W
         # as stored, (out, in): on a message of a dozen tokens this is about 10% faster than
         # x @ W.T, and query, key and value are one product with their weights stacked.
@@ -257,5 +266,18 @@ class SentenceEncoder:
         pooled = x.mean(1)
         return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
 
+    def _encode_kept(self, ids: tuple) -> np.ndarray:
+        vector = self.encode_ids(ids)
+        vector.flags.writeable = False  # shared by every later caller with the same ids
+        return vector
+
     def encode(self, text: str) -> np.ndarray:
-        return self.encode_ids(self.tokenizer.encode(text))
+        """The text's vector; a short message's is computed once and kept (CACHE_MAX_IDS): the
+        same ids always give the same vector, so this changes no result, only its cost. The
+        kept vector is read-only. The cache holds token ids and vectors in this process's
+        memory only, like the conversations Rasa holds while it works, and is never written
+        anywhere."""
+        ids = self.tokenizer.encode(text)
+        if len(ids) <= CACHE_MAX_IDS:
+            return self._encode_short(tuple(ids))
+        return self.encode_ids(ids)

@@ -25,7 +25,14 @@ are Rasa's documented extension point (custom input channels).
 
 from __future__ import annotations
 
-from . import action_http, action_validation, repeated_messages, store_errors
+from . import (
+    action_http,
+    action_validation,
+    constants,
+    graph_runner,
+    repeated_messages,
+    store_errors,
+)
 
 RASA_VERSION = "3.6.21"
 
@@ -36,3 +43,5 @@ def install() -> None:
     action_http.install()
     store_errors.install()
     repeated_messages.install()
+    graph_runner.install()
+    constants.install()

@@ -48,8 +48,10 @@ tests/test_tracker_store.py checks that the running bot writes to the database.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import itertools
 import json
+import os
 import time
 from typing import Any, Callable
 
@@ -70,6 +72,14 @@ logger = get_logger(__name__)
 STORED = "_triage_stored_events"
 #: And the largest event id stored for its conversation when it was loaded (0: none).
 LAST_ID = "_triage_last_event_id"
+#: The conversation the current task's last read found nothing stored for. Rasa's wrappers
+#: (``FailSafeTrackerStore``, ``AwaitableTrackerStore``) make a new conversation's tracker with
+#: their own ``init_tracker``, not this store's, so the tracker cannot say it is new; the task
+#: that read nothing and then saves it (Rasa's ``get_or_create_tracker``, under the
+#: conversation's lock) can, and the save then inserts without counting what is stored.
+_FOUND_NOTHING: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "triage_found_nothing", default=None
+)
 
 FENCES = "triage_conversation_fences"
 #: Records the holder's fence, unless a larger one has saved: rowcount 0 means a stale holder.
@@ -166,7 +176,10 @@ class TriageTrackerStore(SQLTrackerStore):
         self.engine = sa.create_engine(
             url,
             poolclass=sa.pool.QueuePool,
-            pool_size=1,
+            # As many kept open as asyncio's default thread pool runs round trips at once (it
+            # has at most min(32, CPUs + 4) threads): with one kept open, every message beyond
+            # the first at a time opened the file and set the pragmas anew, then closed it.
+            pool_size=min(32, (os.cpu_count() or 1) + 4),
             max_overflow=4,
             connect_args={"check_same_thread": False},
         )
@@ -252,6 +265,7 @@ class TriageTrackerStore(SQLTrackerStore):
     ) -> DialogueStateTracker | None:
         query = self._select_all if fetch_events_from_all_sessions else self._select_session
         rows = await self._db(self._fetch, query, sender_id)
+        _FOUND_NOTHING.set(None if rows else sender_id)
         if not rows or not self.domain:
             return None
         tracker = DialogueStateTracker.from_dict(
@@ -266,6 +280,9 @@ class TriageTrackerStore(SQLTrackerStore):
         """Inserts the events this tracker has that the table does not, in one transaction."""
         await self.stream_events(tracker)
         stored = getattr(tracker, STORED, None)
+        if stored is None and _FOUND_NOTHING.get() == tracker.sender_id:
+            stored = 0  # this task just read this conversation and found nothing stored
+        _FOUND_NOTHING.set(None)
         if stored is None or stored > len(tracker.events):  # a tracker this store did not load
             stored = await self._db(self._count_stored, tracker.sender_id)
         new = list(itertools.islice(tracker.events, stored, len(tracker.events)))

@@ -157,6 +157,44 @@ def test_a_tracker_it_did_not_load_falls_back_to_counting(db_urls):
     store.engine.dispose()
 
 
+def test_a_new_conversation_is_saved_without_counting_through_rasas_wrappers(db_urls):
+    """Rasa makes a new conversation's tracker in its wrappers (FailSafeTrackerStore), not
+    here: the save after a read that found nothing inserts without counting the stored rows,
+    and stores exactly the events, once."""
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    _, url = db_urls
+    store = TriageTrackerStore(DOMAIN, host=url)
+    counts = []
+    count_stored = store._count_stored
+    store._count_stored = lambda sender_id: counts.append(sender_id) or count_stored(sender_id)
+    wrapped = FailSafeTrackerStore(store)
+
+    async def first_two_messages() -> None:
+        for n in range(2):
+            tracker = await wrapped.get_or_create_tracker("new")
+            for event in turn(n, 2000.0 + 10 * n):
+                tracker.update(event)
+            await wrapped.save(tracker)
+
+    run(first_two_messages())
+    assert counts == []
+    assert [r[1] for r in rows(store.engine, "new")] == ["action"] + [
+        "user",
+        "action",
+        "slot",
+        "bot",
+        "action",
+    ] * 2
+    # a tracker this task did not find empty (built elsewhere) is still counted first
+    rebuilt = DialogueStateTracker.from_events(
+        "new", list(run(store.retrieve("new")).events) + turn(5, 3000.0), DOMAIN.slots
+    )
+    run(store.save(rebuilt))
+    assert counts == ["new"] and len(rows(store.engine, "new")) == 1 + 3 * 5
+    store.engine.dispose()
+
+
 def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path):
     db = tmp_path / "c.db"
     store = TriageTrackerStore(DOMAIN, host=f"sqlite:///{db}")

@@ -20,7 +20,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Mapping, Tuple
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from common.log_context import conversation, get_logger
-from rasa_patches.repeated_messages import AlreadyAnswered
+from rasa_patches.repeated_messages import TURN_CAP, AlreadyAnswered, ConversationFull
 
 from .guard import (
     MAX_MESSAGE_CHARS,
@@ -33,8 +33,6 @@ from .guard import (
 from .output import safety_net_text
 
 logger = get_logger(__name__)
-
-CountTurns = Callable[[str], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,12 @@ def refusal_message(text: str, **custom: Any) -> Dict[str, Any]:
 class Gate:
     """Rate limits per conversation and per client address, and a cap on a conversation's
     user messages. State is per process: with several Rasa servers, a conversation stays on
-    one server (docs/deployment.md), and an address spread over servers gets each one's limit."""
+    one server (docs/deployment.md), and an address spread over servers gets each one's limit.
+
+    The cap: the gate refuses at once a conversation this process has seen reach it; the
+    authoritative count is Rasa's, made on the conversation it loads under the conversation's
+    lock (rasa_patches/repeated_messages.py), which ``process`` asks for with ``max_turns``: it
+    also covers a conversation resumed after a restart or sent to several servers."""
 
     def __init__(
         self,
@@ -88,7 +91,6 @@ class Gate:
         self,
         sender_id: str,
         address: str,
-        count_turns: CountTurns | None = None,
         text: Any = None,
     ) -> Refusal | None:
         # The length only: the text is cleaned once, by process().
@@ -98,19 +100,10 @@ class Gate:
             return self._too_fast(self.per_address.retry_after(f"ip:{address}"))
         if not self.per_conversation.allow(sender_id):
             return self._too_fast(self.per_conversation.retry_after(sender_id))
-        turns = self._turns.pop(sender_id, None)
-        if turns is None:
-            turns = await _existing_turns(sender_id, count_turns)
+        turns = self._turns.pop(sender_id, 0)
         if turns >= self.max_turns:
             self._remember(sender_id, turns)
-            return Refusal(
-                429,
-                refusal_message(
-                    "This conversation has become too long for me to follow. Please press "
-                    "\u201cNew chat\u201d to start again.",
-                    conversation_full=True,
-                ),
-            )
+            return conversation_full()
         self._remember(sender_id, turns + 1)
         return None
 
@@ -134,34 +127,16 @@ class Gate:
         )
 
 
-async def _existing_turns(sender_id: str, count_turns: CountTurns | None) -> int:
-    """User messages already stored for a conversation this process has not seen yet (a
-    resumed conversation); 0 when the store cannot say."""
-    if count_turns is None:
-        return 0
-    try:
-        return await count_turns(sender_id)
-    except Exception as error:  # the cap is a guard, never a reason to drop a message
-        with conversation(sender_id):
-            logger.warning("could not count a conversation's messages: %s", type(error).__name__)
-        return 0
-
-
-def tracker_turn_counter(app: Any) -> CountTurns | None:
-    """Counts a conversation's user messages in the Rasa agent's tracker store, if the app
-    has an agent (the tests' scripted bots have none)."""
-    agent = getattr(getattr(app, "ctx", None), "agent", None)
-    store = getattr(agent, "tracker_store", None)
-    if store is None:
-        return None
-
-    async def count(sender_id: str) -> int:
-        tracker = await store.retrieve(sender_id)
-        if tracker is None:
-            return 0
-        return sum(1 for event in tracker.events if getattr(event, "type_name", "") == "user")
-
-    return count
+def conversation_full() -> Refusal:
+    """The answer to a message for a conversation at its length cap (Gate.max_turns)."""
+    return Refusal(
+        429,
+        refusal_message(
+            "This conversation has become too long for me to follow. Please press "
+            "\u201cNew chat\u201d to start again.",
+            conversation_full=True,
+        ),
+    )
 
 
 def domain_terms(app: Any) -> Tuple[frozenset, frozenset]:
@@ -264,14 +239,18 @@ async def process(
     metadata: Dict[str, Any] | None = None,
     message_id: str | None = None,
     long_messages: LongMessages | None = None,
-) -> bool:
+    max_turns: int | None = None,
+) -> bool | Refusal:
     """Hand one message to Rasa; False when processing failed or timed out (logged by type
     only). Rasa saves the conversation last, after the replies are made, so a failure (the
     database down, a save refused by the lock's fencing) means the store does not know those
     replies: the caller then sends the safety net instead of them, never an answer the store
-    does not know about (docs/deployment.md)."""
+    does not know about (docs/deployment.md). ``max_turns``: Rasa refuses the message, nothing
+    stored, when the conversation it loads already has that many user messages; the refusal
+    (``conversation_full()``) is returned for the caller to send."""
     intents, entities = terms
     cleaned = message_text(clean_user_text(text), from_button, intents, entities)
+    cap = TURN_CAP.set(max_turns)
     with conversation(sender_id):
         try:
             async with (long_messages or LongMessages(threshold=MAX_MESSAGE_CHARS)).turn(cleaned):
@@ -289,10 +268,14 @@ async def process(
             for message in repeat.messages:
                 await output.send_response(sender_id, message)
             return True
+        except ConversationFull:
+            return conversation_full()
         except CancelledError:
             logger.error("%s message processing timed out", input_channel)
             return False
         except Exception as error:
             logger.error("%s message processing failed: %s", input_channel, type(error).__name__)
             return False
+        finally:
+            TURN_CAP.reset(cap)
     return True

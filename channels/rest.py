@@ -22,7 +22,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from .guard import MAX_BODY_BYTES, Rate, client_address, rest_sender_problem, trusted_proxies
-from .handling import Gate, domain_terms, process, tracker_turn_counter
+from .handling import Gate, Refusal, domain_terms, process
 from .idempotency import Replies, message_id_problem
 from .output import CombinedCollectingOutputChannel
 
@@ -30,6 +30,13 @@ logger = logging.getLogger(__name__)
 
 CONVERSATION_RATE = Rate(burst=20, per_minute=60)
 ADDRESS_RATE = Rate(burst=300, per_minute=1200)
+
+
+def _refused(sender_id: str, refusal: Refusal) -> HTTPResponse:
+    headers = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else {}
+    return response.json(
+        [{"recipient_id": sender_id, **refusal.message}], status=refusal.status, headers=headers
+    )
 
 
 class SafetyNetRestInput(RestInput):
@@ -97,17 +104,9 @@ class SafetyNetRestInput(RestInput):
             async with self.replies.once(sender_id, message_id) as attempt:
                 if attempt.stored is not None:
                     return response.json(attempt.stored)
-                turns = tracker_turn_counter(request.app)
-                refusal = await self.gate.admit(sender_id, address, turns, body.get("message"))
+                refusal = await self.gate.admit(sender_id, address, body.get("message"))
                 if refusal is not None:
-                    headers = (
-                        {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else {}
-                    )
-                    return response.json(
-                        [{"recipient_id": sender_id, **refusal.message}],
-                        status=refusal.status,
-                        headers=headers,
-                    )
+                    return _refused(sender_id, refusal)
                 collector = CombinedCollectingOutputChannel()
                 processed = await process(
                     on_new_message,
@@ -120,7 +119,10 @@ class SafetyNetRestInput(RestInput):
                     metadata=self.get_metadata(request),
                     message_id=message_id,
                     long_messages=self.gate.long_messages,
+                    max_turns=self.gate.max_turns,
                 )
+                if isinstance(processed, Refusal):  # Rasa found the conversation at its cap
+                    return _refused(sender_id, processed)
                 if not processed:
                     collector.messages.clear()  # replies the store does not know: not sent
                 messages = collector.with_safety_net(sender_id)

@@ -38,7 +38,7 @@ from .guard import (
     origin_allowed,
     trusted_proxies,
 )
-from .handling import Gate, domain_terms, process, tracker_turn_counter
+from .handling import Gate, Refusal, domain_terms, process
 from .idempotency import Replies, message_id_problem
 from .output import clinic_contacts, combined, safety_net_message
 
@@ -222,10 +222,7 @@ class SafetyNetSocketIOInput(SocketIOInput):
                         for message in attempt.stored:
                             await sio.emit(self.bot_message_evt, socket_payload(message), room=sid)
                     return
-                turns = tracker_turn_counter(self.app)
-                refusal = await self.gate.admit(
-                    sender_id, client["address"], turns, data.get("message")
-                )
+                refusal = await self.gate.admit(sender_id, client["address"], data.get("message"))
                 if refusal is not None:
                     await sio.emit(self.bot_message_evt, refusal.message, room=sid)
                     return
@@ -242,7 +239,11 @@ class SafetyNetSocketIOInput(SocketIOInput):
                     metadata=metadata if isinstance(metadata, dict) else {},
                     message_id=message_id,
                     long_messages=self.gate.long_messages,
+                    max_turns=self.gate.max_turns,
                 )
+                if isinstance(processed, Refusal):  # Rasa found the conversation at its cap
+                    await sio.emit(self.bot_message_evt, processed.message, room=sid)
+                    return
                 await output.flush(processed)
                 attempt.record(output.messages)
 

@@ -18,11 +18,20 @@ with those messages, nothing is added or saved, and the channel sends them as th
 processed again. Messages without an id take Rasa's own path unchanged, and no extra read is
 made: the check uses the conversation Rasa fetches anyway.
 
+The same hook also keeps a conversation's length cap (channels/guard.py ``MAX_TURNS``, 120 user
+messages; a channel's ``max_turns``): the channel sets ``TURN_CAP`` for the message, and a
+conversation that already has that many user messages raises ``ConversationFull`` here,
+before anything is added or saved, counted on the conversation Rasa just loaded. The channels
+used to read the conversation once more for that count (one more tracker read per message, and
+outside the lock, so another server's messages could be missed); now the count costs nothing
+and is right on every server.
+
 Installed by ``rasa_patches.install()`` (see rasa_patches/__init__.py).
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, Dict, Iterable, List
 
 from rasa.core.channels.channel import UserMessage
@@ -35,6 +44,10 @@ logger = get_logger(__name__)
 
 _original = MessageProcessor.log_message
 
+#: The user messages a conversation may hold, for the message being handled in this task: set
+#: by the channel (channels/handling.py ``process``); None: no cap (Rasa's own path).
+TURN_CAP: ContextVar[int | None] = ContextVar("triage_turn_cap", default=None)
+
 
 class AlreadyAnswered(Exception):
     """Raised inside Rasa's lock for a message the conversation has answered already."""
@@ -42,6 +55,19 @@ class AlreadyAnswered(Exception):
     def __init__(self, messages: List[Dict[str, Any]]) -> None:
         super().__init__(f"answered already with {len(messages)} messages")
         self.messages = messages
+
+
+class ConversationFull(Exception):
+    """Raised inside Rasa's lock for a message to a conversation at its length cap: nothing
+    was added or saved."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(f"the conversation has {cap} user messages already")
+        self.cap = cap
+
+
+def user_messages(events: Iterable[Any]) -> int:
+    return sum(1 for event in events if getattr(event, "type_name", "") == "user")
 
 
 def stored_answer(events: Iterable[Any], message_id: str) -> List[Dict[str, Any]] | None:
@@ -66,16 +92,21 @@ def stored_answer(events: Iterable[Any], message_id: str) -> List[Dict[str, Any]
 async def log_message(
     self: MessageProcessor, message: UserMessage, should_save_tracker: bool = True
 ) -> DialogueStateTracker:
-    """Rasa 3.6.21's ``log_message`` with the repeat check (module docstring)."""
-    if message.message_id is None:
+    """Rasa 3.6.21's ``log_message`` with the repeat check and the length cap (module
+    docstring)."""
+    cap = TURN_CAP.get()
+    if message.message_id is None and cap is None:
         return await _original(self, message, should_save_tracker)
     tracker = await self.fetch_tracker_and_update_session(
         message.sender_id, message.output_channel, message.metadata
     )
-    answer = stored_answer(tracker.events, message.message_id)
-    if answer is not None:
-        logger.info("A repeated message was answered from the stored conversation.")
-        raise AlreadyAnswered(answer)
+    if message.message_id is not None:
+        answer = stored_answer(tracker.events, message.message_id)
+        if answer is not None:
+            logger.info("A repeated message was answered from the stored conversation.")
+            raise AlreadyAnswered(answer)
+    if cap is not None and user_messages(tracker.events) >= cap:
+        raise ConversationFull(cap)
     await self._handle_message_with_tracker(message, tracker)
     if should_save_tracker:
         await self.save_tracker(tracker)

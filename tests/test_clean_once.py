@@ -10,7 +10,7 @@ from rasa.core.channels.channel import CollectingOutputChannel
 
 import channels.handling as handling
 from channels.guard import MAX_MESSAGE_CHARS, Rate
-from channels.handling import Gate, clean_user_text, message_length, process
+from channels.handling import Gate, Refusal, clean_user_text, message_length, process
 
 TEXTS = [
     None,
@@ -44,10 +44,10 @@ def test_one_message_is_cleaned_once_from_the_gate_to_rasa(monkeypatch):
     async def on_new_message(message) -> None:
         received.append(message.text)
 
-    async def one_message(text: str) -> bool:
+    async def one_message(text: str) -> bool | Refusal:
         gate = Gate(Rate(20, 60), Rate(20, 60))
         gate.long_messages.max_waiting = 0  # full: a long message would be refused
-        assert await gate.admit("conv-clean-once", "10.0.0.1", None, text) is None
+        assert await gate.admit("conv-clean-once", "10.0.0.1", text) is None
         return await process(
             on_new_message,
             text=text,
@@ -67,7 +67,7 @@ def test_one_message_is_cleaned_once_from_the_gate_to_rasa(monkeypatch):
 def test_a_long_message_is_still_refused_when_too_many_wait():
     gate = Gate(Rate(20, 60), Rate(20, 60))
     gate.long_messages.max_waiting = 0
-    refusal = asyncio.run(gate.admit("conv-long", "10.0.0.2", None, "z" * 401))
+    refusal = asyncio.run(gate.admit("conv-long", "10.0.0.2", "z" * 401))
     assert refusal is not None and refusal.status == 429
-    short = asyncio.run(gate.admit("conv-short", "10.0.0.3", None, "z" * 400))
+    short = asyncio.run(gate.admit("conv-short", "10.0.0.3", "z" * 400))
     assert short is None

@@ -15,7 +15,7 @@ import pytest
 from rasa.core.channels.channel import CollectingOutputChannel
 
 from actions.server import TOKEN_HEADER
-from channels.handling import process
+from channels.handling import Refusal, process
 from common.log_context import (
     conversation,
     conversation_ref,
@@ -81,7 +81,7 @@ def test_a_failed_message_is_logged_with_its_conversation_and_without_its_text(c
     async def failing(_message) -> None:
         raise RuntimeError(PATIENT_TEXT)  # an error whose text holds the message
 
-    async def run() -> bool:
+    async def run() -> bool | Refusal:
         return await process(
             failing,
             text=PATIENT_TEXT,

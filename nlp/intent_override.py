@@ -15,9 +15,10 @@ In order, first match wins:
    -> ``nlu_fallback``;
 4. no current or resolved symptom -> keep the classifier's intent, except that a message the
    classifier could not place or read as "no symptoms" that gives the patient's own risk factor
-   and asks nothing ("scan today showed my cervix is 22mm, I feel fine") ->
-   ``inform_risk_factor``: a scan finding or a history is answered by its rule, never by
-   "Sorry, I didn't understand" (a question about a short cervix keeps its answer); and a
+   in words about herself ("scan today showed my cervix is 22mm, I feel fine", "I had LLETZ 3
+   years ago, does it matter?") -> ``inform_risk_factor``: her scan finding or history is
+   answered by its rule, never by "Sorry, I didn't understand" (a general question, "is a
+   short cervix the same as an incompetent one?", keeps the classifier's intent); and a
    correction of the weeks the classifier could not place ("sorry I mean 24 not 34") ->
    ``inform_gestational_age``;
 5. a symptom report or an inform intent (:data:`CONFIRMED_INTENTS`) -> keep it (the rules
@@ -109,6 +110,8 @@ FINDING_ROLES: frozenset[str | None] = frozenset({None, "resolved"})
 
 WORD = re.compile(r"[a-z]{3,}")
 ALNUM = re.compile(r"[^\W_]")  # a letter or digit, in any script
+#: Words by which the patient speaks of herself.
+FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|my|me|mine)\b", re.I)
 #: A correction: "sorry I mean 24 not 34", "I meant 21", "typo, 23".
 CORRECTION = re.compile(r"\b(?:mean|meant|sorry|typo|wrong|correction)\b|\d\s+not\s+\d", re.I)
 
@@ -156,7 +159,7 @@ def intent_override(
         if (
             own_history
             and name in (FALLBACK_INTENT, NO_SYMPTOMS_INTENT, "")
-            and "?" not in (text or "")
+            and FIRST_PERSON.search(text or "")
         ):
             return RISK_FACTOR_INTENT
         if (

@@ -23,8 +23,10 @@ at the end of the pipeline does not run it a second time.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+from pathlib import Path
 from typing import Any, Dict, FrozenSet, List
 
 import numpy as np
@@ -87,6 +89,23 @@ FEATURE_NAMES: List[str] = (
     + [f"bleeding_amount:{amount}" for amount in BLEEDING_AMOUNTS]
 )
 _COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
+
+
+def _nlp_fingerprint() -> str:
+    """A hash of what the clinical features are made of: the columns, the NLP code and its
+    phrase files. It is part of ClinicalFeaturizer's config, so Rasa's training cache (which
+    keys a node by its class, config and inputs, never by its code) trains the classifier
+    again when the findings change. Without it, a model trained after a new symptom code was
+    added reused the classifier trained on the old, narrower rows, and every message's row no
+    longer fitted it: every intent became "not understood"."""
+    digest = hashlib.sha256("\n".join(FEATURE_NAMES).encode())
+    here = Path(__file__).resolve().parent
+    for path in sorted([*here.glob("*.py"), *here.glob("patterns/*.yml")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+NLP_FINGERPRINT = _nlp_fingerprint()
 
 
 def clinical_features(extraction: nlp.Extraction | None) -> np.ndarray:
@@ -157,6 +176,10 @@ class SentenceRowFeaturizer(GraphComponent):
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class ClinicalFeaturizer(SentenceRowFeaturizer):
     """The clinical findings of a message as sentence features for the intent classifier."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"weight": 1.0, "nlp_fingerprint": NLP_FINGERPRINT}
 
     @classmethod
     def create(

@@ -107,3 +107,28 @@ def test_the_extraction_is_computed_once_and_kept_out_of_the_output():
     first = extraction_of(message)
     assert extraction_of(message) is first and message.get(EXTRACTION_KEY) is first
     assert EXTRACTION_KEY not in message.as_dict(only_output_properties=True)
+
+
+def test_the_training_cache_sees_a_change_of_the_findings():
+    """Rasa's training cache keys a node by class, config and inputs, not code: the featurizer's
+    config must carry the NLP fingerprint, or a new symptom code leaves a cached classifier
+    trained on narrower rows and every message becomes "not understood"."""
+    from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    from nlp.rasa_components import NLP_FINGERPRINT, _nlp_fingerprint
+
+    importer = TrainingDataImporter.load_from_config("config.yml", "domain.yml", ["data"])
+    config = importer.get_config()
+    schemas = DefaultV1Recipe().graph_config_for_recipe(config, {})
+    nodes = [
+        node
+        for node in schemas.train_schema.nodes.values()
+        if node.uses.__name__ == "ClinicalFeaturizer"
+    ]
+    assert nodes
+    for node in nodes:
+        from rasa.utils.common import override_defaults
+
+        merged = override_defaults(node.uses.get_default_config(), node.config)
+        assert merged["nlp_fingerprint"] == NLP_FINGERPRINT == _nlp_fingerprint()

@@ -86,8 +86,9 @@ WEEKS = {"entity": "gestational_age", "value": 20.0, "start": 0, "end": 1}
         ("weeks only", "20 weeks", intent("inform_gestational_age"), [WEEKS], VOCAB, None),
         ("negated symptom only", "no bleeding", intent(NO_SYMPTOMS_INTENT), [sym("bleeding", "negated")], VOCAB, None),
         # ... except the patient's own risk factor the classifier could not place -> inform it
-        ("scan finding, fallback", "x", intent(FALLBACK_INTENT, 0.2), [rf("short_cervix")], VOCAB, "inform_risk_factor"),
-        ("history, no symptoms", "x", intent(NO_SYMPTOMS_INTENT), [rf("previous_midtrimester_loss", "historical")], VOCAB, "inform_risk_factor"),
+        ("scan finding, fallback", "my scan showed 22mm", intent(FALLBACK_INTENT, 0.2), [rf("short_cervix")], VOCAB, "inform_risk_factor"),
+        ("her history, asked about", "I had LLETZ, does it matter?", intent(FALLBACK_INTENT), [rf("cervical_surgery")], VOCAB, "inform_risk_factor"),
+        ("history, no symptoms", "I lost a baby at 20 weeks", intent(NO_SYMPTOMS_INTENT), [rf("previous_midtrimester_loss", "historical")], VOCAB, "inform_risk_factor"),
         ("risk factor, question kept", "x", intent("ask_ultrasound"), [rf("short_cervix")], VOCAB, None),
         ("someone else's risk factor", "x", intent(FALLBACK_INTENT), [rf("short_cervix", "other_person")], VOCAB, None),
         ("denied risk factor", "x", intent(FALLBACK_INTENT), [rf("short_cervix", "negated")], VOCAB, None),

@@ -239,6 +239,7 @@ class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
     ) -> None:
         super().__init__(config, name, model_storage, resource)
         self.clf.set_params(C=float(self.config["C"]))
+        self._warned = False
 
     def _create_X(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
         rows = []
@@ -266,9 +267,19 @@ class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
         expected = getattr(self.clf, "n_features_in_", None)
         readable = []
         for message in messages:
-            if expected is None or _sentence_width(message) == expected:
+            width = _sentence_width(message)
+            if expected is None or width == expected:
                 readable.append(message)
             else:
+                if (message.get(TEXT) or "").strip() and not getattr(self, "_warned", False):
+                    # (a blank message is narrower by design; a message with text is not)
+                    self._warned = True
+                    logger.error(
+                        "intent classifier: a row of %d columns for a model trained on %d: the "
+                        "model does not match the NLP code; retrain it (scripts/train.sh)",
+                        width,
+                        expected,
+                    )
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
         if readable:

@@ -546,7 +546,12 @@ def test_a_live_deployment_refuses_the_demo_numbers(monkeypatch):
         clinic,
         **{
             key: dataclasses.replace(getattr(clinic, key), phone="0300 123 4567")
-            for key in ("maternity_triage", "early_pregnancy_unit", "midwife_team")
+            for key in (
+                "maternity_triage",
+                "early_pregnancy_unit",
+                "midwife_team",
+                "gynaecology_assessment_unit",
+            )
         },
     )
     assert fictional_numbers(real) == []
@@ -587,3 +592,86 @@ def clinic_without_silent_call(tmp_path):
 def test_abuser_present_alone_is_the_helpline_not_an_emergency():
     decision = assess(F("abuser_present", weeks=24))
     assert decision.level is Level.SAME_DAY and "S9" in decision.rules
+
+
+# -- the service by gestation (HZ-14) ------------------------------------------------------
+
+ROUTED_YAML = CLINIC_YAML.replace(
+    "  address: Ward 9, Testville General\n",
+    "  address: Ward 9, Testville General\n  from_weeks: 16\n",
+) + textwrap.dedent("""\
+    gynaecology_assessment_unit:
+      name: Testville Gynae Assessment
+      phone: "0300 400 7005"
+      open: {daily: 24h}
+      address: Ward 3, Testville General
+    """)
+
+
+def _clinic_from(tmp_path, text, name="routed.yml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return load_clinic(path)
+
+
+def test_urgent_before_maternity_triage_takes_calls_names_the_gynaecology_unit(tmp_path):
+    clinic = _clinic_from(tmp_path, ROUTED_YAML)
+    findings = F("fever", weeks=12)
+    decision = assess(findings)
+    assert decision.level is Level.URGENT
+    text = render_advice(decision, clinic, findings)
+    assert text.startswith("Call Testville Gynae Assessment on 0300 400 7005 now.")
+    assert "go straight to Ward 3, Testville General" in text
+    # from 16 weeks, maternity triage
+    later = F("fever", weeks=16)
+    assert render_advice(assess(later), clinic, later).startswith(
+        "Call Testville Birth Centre Triage on 0300 400 7001 now."
+    )
+    # weeks unknown: maternity triage (the safe default; they redirect)
+    unknown = F("fever")
+    assert "0300 400 7001 now" in render_advice(assess(unknown), clinic, unknown)
+
+
+def test_urgent_early_without_a_gynaecology_unit_uses_the_open_early_pregnancy_unit(tmp_path):
+    text = ROUTED_YAML.split("gynaecology_assessment_unit:")[0].replace(
+        '  hours: "weekdays 8am to 4pm"\n',
+        '  hours: "weekdays 8am to 4pm"\n  open: {mon-fri: "08:00-16:00"}\n',
+    )
+    clinic = _clinic_from(tmp_path, text + 'timezone: "UTC"\n')
+    from datetime import datetime, timezone
+
+    findings = F("fever", weeks=12)
+    decision = assess(findings)
+    tuesday_noon = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+    sunday_noon = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
+    assert render_advice(decision, clinic, findings, now=tuesday_noon).startswith(
+        "Call Testville EPAU on 0300 400 7002 now."
+    )
+    # closed: maternity triage all the same, never nobody
+    assert render_advice(decision, clinic, findings, now=sunday_noon).startswith(
+        "Call Testville Birth Centre Triage on 0300 400 7001 now."
+    )
+
+
+def test_same_day_pregnancy_concern_from_the_limit_goes_to_maternity_triage(tmp_path):
+    clinic = _clinic_from(tmp_path, ROUTED_YAML)
+    other = F("positional_pain", weeks=30)
+    decision = assess(other)
+    assert decision.level is Level.SAME_DAY
+    assert render_advice(decision, clinic, other).startswith(
+        "Call Testville Birth Centre Triage on 0300 400 7001 today."
+    )
+    # an infection stays with the midwife or GP
+    thrush = F("itchy_discharge", "discharge_change", weeks=30)
+    assert "Call Testville Midwives" in render_advice(assess(thrush), clinic, thrush)
+    # without from_weeks in clinic.yml, nothing changes: the midwife team
+    plain = _clinic_from(tmp_path, CLINIC_YAML, "plain.yml")
+    assert "Call Testville Midwives" in render_advice(decision, plain, other)
+
+
+def test_from_weeks_is_checked(tmp_path):
+    from triage.clinic import ClinicConfigError
+
+    bad = ROUTED_YAML.replace("from_weeks: 16", "from_weeks: sixteen")
+    with pytest.raises(ClinicConfigError, match="from_weeks"):
+        _clinic_from(tmp_path, bad)

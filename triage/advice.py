@@ -348,7 +348,8 @@ def _what_to_do(
     helper: bool,
     findings: Findings | None,
 ) -> list[str]:
-    lines = _where_and_when(decision, clinic, now, helper)
+    weeks = findings.gestational_weeks if findings is not None else None
+    lines = _where_and_when(decision, clinic, now, helper, weeks)
     if decision.level < Level.URGENT:
         lines.extend(RULE_TODO[rule] for rule in decision.rules if rule in RULE_TODO)
         if "R2" in decision.rules:
@@ -415,14 +416,47 @@ def _emergency_call(decision: Decision, clinic: Clinic, helper: bool) -> list[st
     return lines
 
 
+#: Same-day concerns that stay with the midwife or GP at any gestation (not maternity triage).
+COMMUNITY_CONCERNS = frozenset({"infection", "safeguarding", "hyperemesis", "mental_health_crisis"})
+
+
+def _before(service: Service, weeks: float | None) -> bool:
+    """Known weeks below the gestation the service takes calls from (clinic.yml from_weeks)."""
+    return weeks is not None and service.from_weeks is not None and weeks < service.from_weeks
+
+
+def _open_now(service: Service, clinic: Clinic, now: datetime | None) -> bool:
+    """Open now, or hours the bot cannot check (no ``open:``): not known to be closed."""
+    return not service.open or service.is_open(clinic.local_time(now)) is not False
+
+
+def _urgent_service(clinic: Clinic, weeks: float | None, now: datetime | None) -> Service:
+    """Maternity triage; before the weeks it takes calls from, the gynaecology assessment unit,
+    else the early pregnancy unit, if open now; else maternity triage all the same (a call
+    that is redirected is better than none)."""
+    mt = clinic.maternity_triage
+    if not _before(mt, weeks):
+        return mt
+    for early in (clinic.gynaecology_assessment_unit, clinic.early_pregnancy_unit):
+        if early is not None and _open_now(early, clinic, now):
+            return early
+    return mt
+
+
 def _where_and_when(
-    decision: Decision, clinic: Clinic, now: datetime | None, helper: bool
+    decision: Decision,
+    clinic: Clinic,
+    now: datetime | None,
+    helper: bool,
+    weeks: float | None = None,
 ) -> list[str]:
-    """The named service, its number, and the time frame, by level."""
-    level, mt = decision.level, clinic.maternity_triage
+    """The named service, its number, and the time frame, by level (and, for the service,
+    by the weeks of pregnancy: clinic.yml ``from_weeks``)."""
+    level = decision.level
     if level is Level.EMERGENCY:
         return _emergency_call(decision, clinic, helper)
     if level is Level.URGENT:
+        mt = _urgent_service(clinic, weeks, now)
         lines = [
             _call(mt, "now"),
             "They will probably ask you to come in straight away.",
@@ -443,7 +477,7 @@ def _where_and_when(
         )
         return lines
     if level is Level.SAME_DAY:
-        return _same_day(decision, clinic, now)
+        return _same_day(decision, clinic, now, weeks)
     if level is Level.ROUTINE:
         mw = clinic.midwife_team
         return [
@@ -456,14 +490,28 @@ def _where_and_when(
     return ["You do not need to do anything right now."]
 
 
-def _same_day(decision: Decision, clinic: Clinic, now: datetime | None) -> list[str]:
-    """Today's service, knowing whether it is open now (clinic.yml ``open:``)."""
+def _maternity_triage_age(mt: Service, weeks: float | None, concerns: set[str]) -> bool:
+    """A pregnancy concern at or after the weeks maternity triage takes calls from."""
+    return (
+        mt.from_weeks is not None
+        and weeks is not None
+        and not _before(mt, weeks)
+        and not concerns <= COMMUNITY_CONCERNS
+    )
+
+
+def _same_day(
+    decision: Decision, clinic: Clinic, now: datetime | None, weeks: float | None = None
+) -> list[str]:
+    """Today's service, knowing whether it is open now (clinic.yml ``open:``). From the weeks
+    maternity triage takes calls from (``from_weeks``), a pregnancy concern goes there, not to
+    the GP (the safety review's HZ-14); infection, abuse, sickness and mental health stay with
+    the midwife or GP."""
     mt, ooh = clinic.maternity_triage, clinic.out_of_hours
-    if "early_pregnancy" in decision.concerns or (
-        "injury" in decision.concerns and "S10" in decision.rules
-    ):
+    concerns = set(decision.concerns)
+    if "early_pregnancy" in concerns or ("injury" in concerns and "S10" in decision.rules):
         service, gp = clinic.early_pregnancy_unit, True
-    elif "labour" in decision.concerns or "preterm_labour" in decision.concerns:
+    elif concerns & {"labour", "preterm_labour"} or _maternity_triage_age(mt, weeks, concerns):
         service, gp = mt, False
     else:
         service, gp = clinic.midwife_team, True

@@ -53,6 +53,8 @@ class Service:
     hours: str | None = None
     address: str | None = None
     open: tuple[OpenPeriod, ...] = ()
+    #: The weeks of pregnancy from which the service takes calls (``from_weeks``; None: any).
+    from_weeks: float | None = None
 
     def is_open(self, at: datetime) -> bool | None:
         """Open at ``at`` (local time of the clinic), or None when the hours are not structured."""
@@ -187,6 +189,9 @@ class Clinic:
     mental_health_crisis: Service | None = None
     #: Where to call about domestic abuse (optional).
     domestic_abuse: Service | None = None
+    #: Where to go urgently before maternity triage's ``from_weeks`` (optional; without it, the
+    #: early pregnancy unit when it is open, else maternity triage).
+    gynaecology_assessment_unit: Service | None = None
     #: How to make an emergency call without speaking (optional; said when in danger now).
     silent_emergency_call: str = ""
     #: The clinic's time zone: opening hours are read in it.
@@ -206,7 +211,7 @@ class Clinic:
 
 
 _SERVICES = ("maternity_triage", "early_pregnancy_unit", "midwife_team", "out_of_hours")
-_OPTIONAL_SERVICES = ("mental_health_crisis", "domestic_abuse")
+_OPTIONAL_SERVICES = ("mental_health_crisis", "domestic_abuse", "gynaecology_assessment_unit")
 
 
 def _days(key: str, where: str) -> frozenset[int]:
@@ -277,7 +282,17 @@ def _service(data: Mapping[str, Any], key: str, source: str) -> Service:
         hours=_text(entry, "hours", where, required=False),
         address=_text(entry, "address", where, required=False),
         open=_open_periods(entry.get("open"), where),
+        from_weeks=_from_weeks(entry, where),
     )
+
+
+def _from_weeks(entry: Mapping[str, Any], where: str) -> float | None:
+    value = entry.get("from_weeks")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 4 <= value <= 28:
+        raise ClinicConfigError(f"{where}: from_weeks must be a number of weeks from 4 to 28")
+    return float(value)
 
 
 def _timezone(data: Mapping[str, Any], source: str) -> str:

@@ -31,6 +31,7 @@ from .guard import (
     message_text,
 )
 from .output import safety_net_text
+from .shared_limits import SharedBuckets
 
 logger = get_logger(__name__)
 
@@ -53,8 +54,12 @@ def refusal_message(text: str, **custom: Any) -> Dict[str, Any]:
 
 class Gate:
     """Rate limits per conversation and per client address, and a cap on a conversation's
-    user messages. State is per process: with several Rasa servers, a conversation stays on
-    one server (docs/deployment.md), and an address spread over servers gets each one's limit.
+    user messages.
+
+    The rate limits' buckets are shared by every Rasa server through Redis when the
+    deployment's lock store is in Redis (``share_buckets``, channels/shared_limits.py), so a
+    conversation or an address gets its limit once however many servers take its messages;
+    otherwise (``make run``), or while Redis does not answer, each server keeps its own.
 
     The cap: the gate refuses at once a conversation this process has seen reach it; the
     authoritative count is Rasa's, made on the conversation it loads under the conversation's
@@ -67,7 +72,11 @@ class Gate:
         address_rate: Rate,
         max_turns: int = MAX_TURNS,
         max_conversations: int = 100_000,
+        channel: str = "channel",
     ) -> None:
+        self.channel = channel
+        self.shared: SharedBuckets | None = None
+        self._looked_for_shared = False
         self.per_conversation = RateLimiter(conversation_rate, max_conversations)
         self.per_address = RateLimiter(address_rate, max_conversations)
         self.max_turns = max_turns
@@ -77,7 +86,11 @@ class Gate:
 
     @classmethod
     def from_credentials(
-        cls, credentials: Mapping[str, Any] | None, conversation: Rate, address: Rate
+        cls,
+        credentials: Mapping[str, Any] | None,
+        conversation: Rate,
+        address: Rate,
+        channel: str = "channel",
     ) -> Gate:
         credentials = credentials or {}
         limits = credentials.get("rate_limits") or {}
@@ -85,7 +98,19 @@ class Gate:
             Rate.parse(limits.get("per_conversation"), conversation),
             Rate.parse(limits.get("per_address"), address),
             int(credentials.get("max_turns", MAX_TURNS)),
+            channel=channel,
         )
+
+    def share_buckets(self, app: Any) -> None:
+        """Once the Rasa agent is loaded: keep the rate-limit buckets in its lock store's
+        Redis, if it has one (called by the channels before ``admit``; cheap after that)."""
+        if self._looked_for_shared:
+            return
+        agent = getattr(getattr(app, "ctx", None), "agent", None)
+        if agent is None:  # not loaded yet, or no Rasa at all (the tests' scripted bots)
+            return
+        self._looked_for_shared = True
+        self.shared = SharedBuckets.from_lock_store(getattr(agent, "lock_store", None))
 
     async def admit(
         self,
@@ -96,16 +121,30 @@ class Gate:
         # The length only: the text is cleaned once, by process().
         if message_length(text) > self.long_messages.threshold and self.long_messages.full():
             return busy()
-        if not self.per_address.allow(f"ip:{address}"):
-            return self._too_fast(self.per_address.retry_after(f"ip:{address}"))
-        if not self.per_conversation.allow(sender_id):
-            return self._too_fast(self.per_conversation.retry_after(sender_id))
+        wait = await self._take(self.per_address, "address", f"ip:{address}")
+        if wait is None:
+            wait = await self._take(self.per_conversation, "conversation", sender_id)
+        if wait is not None:
+            return self._too_fast(wait)
         turns = self._turns.pop(sender_id, 0)
         if turns >= self.max_turns:
             self._remember(sender_id, turns)
             return conversation_full()
         self._remember(sender_id, turns + 1)
         return None
+
+    async def _take(self, limiter: RateLimiter, space: str, key: str) -> int | None:
+        """None when ``key`` may send now, else the whole seconds until it may: from the
+        shared bucket, or this server's own when there is none or Redis does not answer."""
+        if limiter.rate.off:
+            return None
+        if self.shared is not None:
+            taken = await self.shared.take(f"{self.channel}:{space}", key, limiter.rate)
+            if taken is not None:
+                return None if taken[0] else taken[1]
+        if limiter.allow(key):
+            return None
+        return limiter.retry_after(key)
 
     def _remember(self, sender_id: str, turns: int) -> None:
         self._turns[sender_id] = turns

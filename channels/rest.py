@@ -51,7 +51,9 @@ class SafetyNetRestInput(RestInput):
     def __init__(self, credentials: Dict[str, Any] | None = None) -> None:
         credentials = credentials or {}
         self.require_token = bool(credentials.get("require_token", False))
-        self.gate = Gate.from_credentials(credentials, CONVERSATION_RATE, ADDRESS_RATE)
+        self.gate = Gate.from_credentials(
+            credentials, CONVERSATION_RATE, ADDRESS_RATE, channel="rest"
+        )
         self.trusted = trusted_proxies()
         self.replies = Replies()
 
@@ -104,6 +106,7 @@ class SafetyNetRestInput(RestInput):
             async with self.replies.once(sender_id, message_id) as attempt:
                 if attempt.stored is not None:
                     return response.json(attempt.stored)
+                self.gate.share_buckets(request.app)
                 refusal = await self.gate.admit(sender_id, address, body.get("message"))
                 if refusal is not None:
                     return _refused(sender_id, refusal)

@@ -121,12 +121,14 @@ class SafetyNetSocketIOInput(SocketIOInput):
             credentials.get("jwt_method", "HS256"),
             credentials.get("metadata_key", "metadata"),
         )
-        channel.gate = Gate.from_credentials(credentials, CONVERSATION_RATE, ADDRESS_RATE)
+        channel.gate = Gate.from_credentials(
+            credentials, CONVERSATION_RATE, ADDRESS_RATE, channel="socketio"
+        )
         return channel
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.gate = Gate(CONVERSATION_RATE, ADDRESS_RATE)
+        self.gate = Gate(CONVERSATION_RATE, ADDRESS_RATE, channel="socketio")
         self.trusted = trusted_proxies()
         self.replies = Replies()
         self.tokens: ResumeTokens | None = None
@@ -222,6 +224,7 @@ class SafetyNetSocketIOInput(SocketIOInput):
                         for message in attempt.stored:
                             await sio.emit(self.bot_message_evt, socket_payload(message), room=sid)
                     return
+                self.gate.share_buckets(self.app)
                 refusal = await self.gate.admit(sender_id, client["address"], data.get("message"))
                 if refusal is not None:
                     await sio.emit(self.bot_message_evt, refusal.message, room=sid)

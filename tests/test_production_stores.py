@@ -88,6 +88,13 @@ def test_postgresql_tracker_store_and_redis_lock_store(tmp_path, pg_database):
         assert any(int(c.get("db", -1)) == REDIS_DB for c in clients), (
             "Rasa did not use the Redis lock store"
         )
+        # The channels keep their rate-limit buckets in the lock store's Redis, one per
+        # conversation and address for both servers (channels/shared_limits.py).
+        rate_keys = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).keys(f"{prefix}:rate:*")
+        assert sorted(k.decode().split(":")[2:4] for k in rate_keys) == [
+            ["rest", "address"],
+            ["rest", "conversation"],
+        ]
 
         # A client's retry on the other server, sent at the same instant as the first attempt:
         # processed once (rasa_patches/repeated_messages.py), the same answer to both.

@@ -38,6 +38,10 @@ The package, one job a module:
   plot;
 - eval/bench/run.py: the orchestration (targets up, rounds at each concurrency, targets down)
   and `main`, which `python -m eval bench` calls.
+- eval/bench/cpu.py: a short measurement on its own (`python -m eval.bench.cpu`): the
+  project's bot alone, CPU milliseconds per message of the Rasa server and the action server
+  (optionally with a py-spy profile of the Rasa server), to compare before and after a change
+  without the full run.
 """
 
 from __future__ import annotations

@@ -114,6 +114,7 @@ def measure(conversations: int, concurrency: int, store: str, profile: str | Non
         "error_kinds": result.error_kinds,
         "wall_s": round(wall, 1),
         "p50_ms": result.percentile(0.5),
+        "p95_ms": result.percentile(0.95),
         "cpu_ms_per_message": {
             name: round(1000 * (after[name] - before[name]) / messages, 2) for name in pids
         },
@@ -131,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     cpu = out["cpu_ms_per_message"]
     print(
         f"{out['messages']} messages ({args.store}, {args.concurrency} at once) in "
-        f"{out['wall_s']} s, errors {out['errors']} {out['error_kinds'] or ''}\n"
+        f"{out['wall_s']} s, errors {out['errors']} {out['error_kinds'] or ''}, latency p50 "
+        f"{out['p50_ms']} ms, p95 {out['p95_ms']} ms (wall-clock: depends on the machine's load)\n"
         f"CPU ms per message: Rasa server {cpu['rasa']}, action server {cpu['actions']}, "
         f"total {round(cpu['rasa'] + cpu['actions'], 2)}"
     )

@@ -16,12 +16,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from triage import Clinic, Level, assess, disclaimer, fallback_advice, hold
 from triage.advice import interim_safety_net
 from triage.engine import floor
+from triage.languages import detect_language, interpreter_line, safety_card
 from triage.rules import GESTATION_RANGES
 
 from .common import (
     advised_level,
     apply_latest_message,
     clinic,
+    events_since_last_user_message,
     findings_from_tracker,
     shown_level,
     utter_decision,
@@ -79,6 +81,46 @@ def ask_for_symptoms(place: Clinic) -> str:
     return answer_for("ask_symptoms", place)
 
 
+def latest_language(tracker: Tracker) -> str | None:
+    """The language the latest user message is clearly written in, when it is not English
+    (triage/languages.py, hazard HZ-15); None for English and whenever unsure."""
+    text = (tracker.latest_message or {}).get("text")
+    return detect_language(text) if isinstance(text, str) else None
+
+
+def utter_language_card(dispatcher: CollectingDispatcher, tracker: Tracker) -> str | None:
+    """For a message clearly written in another language, that language's safety card with
+    the clinic's numbers, as a message of its own sent before any English reply, whose custom
+    payload names the language (``{"language": "pl"}``, for the widget and the nurse console):
+    a patient who reads no English sees the numbers first. Once per turn (an action later in
+    the same turn sees the card among the turn's bot events). Nothing of the message is logged.
+    Returns the language, or None."""
+    language = latest_language(tracker)
+    if language is None:
+        return None
+    for event in events_since_last_user_message(tracker):
+        custom = (event.get("data") or {}).get("custom") if event.get("event") == "bot" else None
+        if isinstance(custom, dict) and custom.get("language"):
+            return language
+    dispatcher.utter_message(
+        text=safety_card(language, clinic()), json_message={"language": language}
+    )
+    return language
+
+
+def utter_not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The "not understood" reply: the card of the patient's language when the message is in
+    another one (utter_language_card), then the full safety net in English, the English
+    interpreter line, and the red-flag question with its buttons."""
+    place = clinic()
+    utter_language_card(dispatcher, tracker)
+    dispatcher.utter_message(
+        text=f"{fallback_advice(place)}\n\n{interpreter_line()}"
+        "\n\nRight now, do you have any of these?",
+        buttons=buttons("red_flag_check"),
+    )
+
+
 class ActionSessionStart(Action):
     """Starts every conversation with the disclaimer and the emergency number."""
 
@@ -102,13 +144,19 @@ class ActionReply(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         events = apply_latest_message(tracker)
+        if latest_language(tracker) is not None:
+            # The English classifier's intent for a message in another language is a guess
+            # ("out of scope", or an answer to a question it was not asked): not understood.
+            utter_not_understood(dispatcher, tracker)
+            return events
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         dispatcher.utter_message(text=answer_for(intent, clinic()))
         return events
 
 
 class ActionFallback(Action):
-    """Not understood (low NLU confidence, or no rule applies): still the full safety net."""
+    """Not understood (low NLU confidence, or no rule applies): still the full safety net, after
+    a safety card in the patient's language when the message is clearly in another one."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -117,10 +165,7 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         events = apply_latest_message(tracker)
-        dispatcher.utter_message(
-            text=fallback_advice(clinic()) + "\n\nRight now, do you have any of these?",
-            buttons=buttons("red_flag_check"),
-        )
+        utter_not_understood(dispatcher, tracker)
         return events
 
 
@@ -140,6 +185,7 @@ def ask_question(
     recorded for the console.
     """
     place = clinic()
+    utter_language_card(dispatcher, tracker)
     findings = findings_from_tracker(tracker)
     lowest = floor(findings)
     events: List[Dict[str, Any]] = [SlotSet("triage_floor", lowest.level.value)]

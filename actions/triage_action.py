@@ -18,7 +18,13 @@ from .common import (
     findings_from_tracker,
     utter_decision,
 )
-from .replies import answer_for, ask_for_symptoms
+from .replies import (
+    answer_for,
+    ask_for_symptoms,
+    latest_language,
+    utter_language_card,
+    utter_not_understood,
+)
 
 #: The one intent after which an empty set of findings is itself the answer: the patient said
 #: positively that she has no symptoms ("I feel fine"). Reassurance (rule SC1) comes only from
@@ -40,19 +46,26 @@ class ActionTriage(Action):
         parsed = tracker.latest_message.get("intent") or {}
         intent = parsed.get("name")
         nothing = not findings.symptoms and not findings.risk_factors
+        # A message in another language (hazard HZ-15) is never taken for "no symptoms": the
+        # English classifier only guessed that intent.
+        foreign = latest_language(tracker) is not None
         said_none = (
             intent == SYMPTOM_FREE_INTENT
             and float(parsed.get("confidence") or 0.0) >= SYMPTOM_FREE_CONFIDENCE
+            and not foreign
         )
         if nothing and not said_none:
             # Told only the weeks, said goodbye, or nothing we recognised yet: no decision and
             # no reassurance; the reply asks, or says goodbye, with the safety net.
-            if intent == "goodbye":
+            if foreign:
+                utter_not_understood(dispatcher, tracker)
+            elif intent == "goodbye":
                 dispatcher.utter_message(text=answer_for(intent, clinic()))
             else:
                 dispatcher.utter_message(text=ask_for_symptoms(clinic()))
             return applied
         decision = hold(assess(findings), advised_level(tracker))
+        utter_language_card(dispatcher, tracker)  # before the English advice, when foreign
         events = utter_decision(dispatcher, tracker, decision, findings=findings)
         return [
             *applied,

@@ -151,10 +151,9 @@ def test_hypothetical_symptoms_are_not_triaged_as_present(bot: Bot, sender):
         "😀😀😀",
         "<img src=x onerror=alert(1)><script>alert(1)</script>",
         "x" * 20_000,
-        "¿Qué es la insuficiencia cervical? Estoy sangrando un poco.",
         "word " * 4000,
     ],
-    ids=["empty", "whitespace", "emoji", "markup", "20000-chars", "spanish", "4000-words"],
+    ids=["empty", "whitespace", "emoji", "markup", "20000-chars", "4000-words"],
 )
 def test_bad_input_gets_a_calm_reply_with_the_safety_net_and_the_conversation_goes_on(
     bot: Bot, sender, message
@@ -162,10 +161,69 @@ def test_bad_input_gets_a_calm_reply_with_the_safety_net_and_the_conversation_go
     answer = bot.send(sender, message)
     assert answer, "no reply"
     assert_safety_net(answer)
-    if "Qué" not in message:  # nonsense is "not understood", never triaged
-        assert triage_of(answer) is None, answer
+    assert triage_of(answer) is None, answer  # nonsense is "not understood", never triaged
     follow_up = bot.send(sender, "im 20 weeks with pressure in my vagina and no contractions")
     assert triage_of(follow_up)["level"] == "urgent"
+
+
+# -- a patient not fluent in English (hazard HZ-15) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "language,message",
+    [
+        ("es", "Estoy sangrando un poco, tengo 20 semanas"),
+        ("pl", "Krwawię, jestem w 22 tygodniu ciąży"),
+        # Once a "bad input" case (then answered in English about cervical insufficiency):
+        ("es", "¿Qué es la insuficiencia cervical? Estoy sangrando un poco."),
+    ],
+    ids=["spanish-bleeding", "polish-bleeding", "spanish-question-and-bleeding"],
+)
+def test_a_message_in_another_language_gets_the_card_in_that_language_first(
+    bot: Bot, sender, language, message
+):
+    """The trained model reads these as out of scope or an information question; the reply
+    still leads with the safety card in the patient's language, numbers from clinic.yml, then
+    the English "not understood" reply with the interpreter line, and the chat goes on."""
+    from triage.languages import interpreter_line, safety_card
+
+    bot.send(sender, "hello")  # the conversation has started: the disclaimer is behind us
+    reply = bot.send(sender, message)
+    card = reply[0]
+    assert card["text"] == safety_card(language, CLINIC)
+    assert (card.get("custom") or {}).get("language") == language
+    first, second = card["text"].splitlines()[:2]
+    assert CLINIC.maternity_triage.phone in first and CLINIC.emergency_number in second
+    rest = texts(reply[1:])
+    assert "didn't understand" in rest and interpreter_line() in rest
+    assert_safety_net(reply[1:])
+    assert triage_of(reply) is None
+    follow_up = bot.send(sender, "im 20 weeks with pressure in my vagina and no contractions")
+    assert triage_of(follow_up)["level"] == "urgent"
+
+
+def test_a_foreign_message_the_model_triages_still_gets_its_card_first(bot: Bot, sender):
+    """The model files this one as contractions: the English advice follows the card."""
+    from triage.languages import safety_card
+
+    bot.send(sender, "hello")
+    reply = bot.send(sender, "tengo 20 semanas y tengo contracciones")
+    assert reply[0]["text"] == safety_card("es", CLINIC)
+    assert reply[0]["custom"] == {"language": "es"}
+    assert_safety_net(reply[1:])
+    decision = triage_of(reply)
+    assert decision is None or decision["level"] in ("urgent", "emergency")
+
+
+def test_a_first_message_in_polish_gets_its_card_straight_after_the_disclaimer(bot: Bot, sender):
+    """Rasa sends the session's disclaimer before it reads the first message: the card is
+    the next message, still before any other English."""
+    from triage.languages import safety_card
+
+    reply = bot.send(sender, "Krwawię, jestem w 22 tygodniu ciąży")
+    assert "diagnose" in reply[0]["text"]
+    assert reply[1]["text"] == safety_card("pl", CLINIC)
+    assert reply[1]["custom"] == {"language": "pl"}
 
 
 def test_bad_requests_are_refused_clearly(bot: Bot):

@@ -210,6 +210,8 @@ def test_right_to_left_cards_keep_the_numbers_left_to_right(code):
     card = safety_card(code, CLINIC)
     assert f"{LRI}{CLINIC.maternity_triage.phone}{PDI}" in card
     assert f"{LRI}{CLINIC.emergency_number}{PDI}" in card
+    # Each line is a right-to-left run of its own in the left-to-right chat.
+    assert all(line.startswith("\u2067") and line.endswith(PDI) for line in card.splitlines())
 
 
 def test_left_to_right_cards_have_no_direction_marks():

@@ -60,8 +60,10 @@ MIN_SCRIPT_LETTERS = 2
 MIN_CUES = 2
 
 # Right-to-left cards: a phone number like "01632 960 111" inside Arabic text would show its
-# groups in reverse order ("111 960 01632"); each filled value is isolated left to right.
-_LRI, _PDI = "\u2066", "\u2069"
+# groups in reverse order ("111 960 01632"); each filled value is isolated left to right, and
+# each line right to left (the chat shows text left to right, which would move a line's final
+# full stop and brackets to the wrong end).
+_LRI, _RLI, _PDI = "\u2066", "\u2067", "\u2069"
 # Letters written differently on Arabic and Urdu keyboards, folded to one form for matching.
 _ARABIC_SCRIPT_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ه": "ہ"})
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
@@ -247,11 +249,14 @@ def safety_card(code: str, clinic: Clinic, config: Languages | None = None) -> s
     """The card of language ``code`` with the clinic's names and numbers filled in."""
     language = (config or load_languages()).get(code)
     rtl = language.rtl
-    return language.card.format(
+    card = language.card.format(
         triage_name=_isolated(clinic.maternity_triage.name, rtl),
         triage_phone=_isolated(clinic.maternity_triage.phone, rtl),
         emergency_number=_isolated(clinic.emergency_number, rtl),
     )
+    if rtl:
+        card = "\n".join(f"{_RLI}{line}{_PDI}" for line in card.splitlines())
+    return card
 
 
 def interpreter_line(config: Languages | None = None) -> str:

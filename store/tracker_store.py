@@ -12,12 +12,15 @@ under load (py-spy, docs/evaluation.md) found about a third of the Rasa server's
 This store keeps the schema and the event JSON exactly as Rasa writes them (the nurse console,
 ``console/tables.py``, reads the same table), and changes only how they are read and written:
 - a loaded conversation remembers how many of its events are already stored, so the save
-  inserts the rest without counting; a tracker this store did not load falls back to Rasa's
-  count. Both happen under Rasa's per-conversation lock (the lock store), so they stay correct
-  with several Rasa instances on PostgreSQL;
+  inserts the rest without counting; so does a new conversation, saved by the task whose read
+  just found nothing stored for it (Rasa's wrappers make its tracker, not this store); any
+  other tracker this store did not load falls back to Rasa's count. All of it happens under
+  Rasa's per-conversation lock (the lock store), so it stays correct with several Rasa
+  instances on PostgreSQL;
 - reads and inserts are SQLAlchemy Core statements built once, not ORM queries, and they run
   in a worker thread, so a slow database holds up one conversation, not the event loop;
-- SQLite keeps a small pool of connections open and runs in WAL mode with
+- SQLite keeps its connections open (as many as the round trips that run at once) and runs in
+  WAL mode with
   ``synchronous=FULL``: one fsync per commit instead of several, still durable when the
   machine loses power, and the console can read while the bot writes;
 - **fencing**, when the conversation's lock comes from ``store.lock_store.FencedRedisLockStore``

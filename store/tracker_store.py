@@ -20,9 +20,8 @@ This store keeps the schema and the event JSON exactly as Rasa writes them (the 
 - reads and inserts are SQLAlchemy Core statements built once, not ORM queries, and they run
   in a worker thread, so a slow database holds up one conversation, not the event loop;
 - SQLite keeps its connections open (as many as the round trips that run at once) and runs in
-  WAL mode with
-  ``synchronous=FULL``: one fsync per commit instead of several, still durable when the
-  machine loses power, and the console can read while the bot writes;
+  WAL mode with ``synchronous=FULL``: one fsync per commit instead of several, still durable
+  when the machine loses power, and the console can read while the bot writes;
 - **fencing**, when the conversation's lock comes from ``store.lock_store.FencedRedisLockStore``
   (several Rasa servers): the save's transaction first records the lock's fencing token in
   ``triage_conversation_fences`` (one row per conversation, created on first use), refusing

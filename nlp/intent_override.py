@@ -16,7 +16,9 @@ In order, first match wins:
 4. no current or resolved symptom -> keep the classifier's intent, except that a message the
    classifier could not place or read as "no symptoms" that gives the patient's own risk factor
    in words about herself ("scan today showed my cervix is 22mm, I feel fine", "I had LLETZ 3
-   years ago, does it matter?") -> ``inform_risk_factor``: her scan finding or history is
+   years ago, does it matter?"), or asks about it while pregnant now (the message gives her
+   weeks: "16 weeks, I have a heart-shaped womb, does that mean my cervix might be weak?") ->
+   ``inform_risk_factor``: her scan finding or history is
    answered by its rule, never by "Sorry, I didn't understand" (a general question, "is a
    short cervix the same as an incompetent one?", keeps the classifier's intent); and a
    correction of the weeks the classifier could not place ("sorry I mean 24 not 34") ->
@@ -156,10 +158,14 @@ def intent_override(
             e.get("entity") == "risk_factor" and e.get("role") in (None, "historical")
             for e in entities
         )
+        pregnant_now = any(e.get("entity") == "gestational_age" for e in entities)
         if (
             own_history
-            and name in (FALLBACK_INTENT, NO_SYMPTOMS_INTENT, "")
             and FIRST_PERSON.search(text or "")
+            and (
+                name in (FALLBACK_INTENT, NO_SYMPTOMS_INTENT, "")
+                or (name in QUESTION_INTENTS and pregnant_now)
+            )
         ):
             return RISK_FACTOR_INTENT
         if (

@@ -90,6 +90,8 @@ WEEKS = {"entity": "gestational_age", "value": 20.0, "start": 0, "end": 1}
         ("her history, asked about", "I had LLETZ, does it matter?", intent(FALLBACK_INTENT), [rf("cervical_surgery")], VOCAB, "inform_risk_factor"),
         ("history, no symptoms", "I lost a baby at 20 weeks", intent(NO_SYMPTOMS_INTENT), [rf("previous_midtrimester_loss", "historical")], VOCAB, "inform_risk_factor"),
         ("risk factor, question kept", "x", intent("ask_ultrasound"), [rf("short_cervix")], VOCAB, None),
+        ("her history asked about while pregnant", "16 weeks, I have a heart shaped womb, does it matter?", intent("ask_what_is_ci"), [WEEKS, rf("uterine_anomaly")], VOCAB, "inform_risk_factor"),
+        ("her history asked about, not pregnant now", "I had a stitch, when is it put in?", intent("ask_cerclage"), [rf("cerclage_in_place")], VOCAB, None),
         ("someone else's risk factor", "x", intent(FALLBACK_INTENT), [rf("short_cervix", "other_person")], VOCAB, None),
         ("denied risk factor", "x", intent(FALLBACK_INTENT), [rf("short_cervix", "negated")], VOCAB, None),
         ("weeks the classifier could not place", "sorry I mean 24 not 34", intent(FALLBACK_INTENT, 0.2), [WEEKS], VOCAB, "inform_gestational_age"),

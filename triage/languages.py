@@ -59,8 +59,8 @@ MIN_SCRIPT_LETTERS = 2
 #: A Latin-script language needs at least this many different cue words.
 MIN_CUES = 2
 
-# Right-to-left cards: a phone number like "01632 960 111" inside Arabic text would show its
-# groups in reverse order ("111 960 01632"); each filled value is isolated left to right, and
+# Right-to-left cards: a phone number like "0300 123 4567" inside Arabic text would show its
+# groups in reverse order ("4567 123 0300"); each filled value is isolated left to right, and
 # each line right to left (the chat shows text left to right, which would move a line's final
 # full stop and brackets to the wrong end).
 _LRI, _RLI, _PDI = "\u2066", "\u2067", "\u2069"

@@ -1111,3 +1111,66 @@ def test_a_corrected_bare_number_is_the_gestation(text, weeks):
 @pytest.mark.parametrize("text", ["i mean 2 pads not 3", "bleeding 10 not 20 minutes ago"])
 def test_a_corrected_count_is_no_gestation(text):
     assert extract(text).gestational_weeks is None
+
+
+# -- second development set (session 7): families, each with variants -----------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "theres blood running down the inside of my legs",
+        "it's trickling down the inside of my thighs",
+        "gone through 2 of the thick maternity pads already",
+    ],
+)
+def test_heavy_bleeding_in_more_everyday_words(text):
+    assert extract(text).bleeding_amount == "heavy"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("bump's gone hard and its agony", "severe_constant_pain"),
+        ("the pain is there all the time, not coming and going", "severe_constant_pain"),
+        ("she's shaking all over on the bed and not responding", "seizure"),
+        ("ive been saving my tablets up and im going to take them all tonight", "self_harm"),
+        ("it stings like mad when I wee", "burning_urination"),
+        ("my knickers keep ending up wet, doesn't smell like wee", "fluid_leak"),
+        ("probably not my waters but my pants keep getting wet", "fluid_leak"),
+        ("felt kicks every evening but nothing at all since yesterday", "reduced_movements"),
+        ("a few flutters last week but haven't noticed any this week", "reduced_movements"),
+        ("my partner checks my phone and takes my money", "abuse"),
+    ],
+)
+def test_second_set_families_are_heard(text, code):
+    assert code in present(text)
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("my gums bleed every time I brush my teeth", "bleeding"),
+        ("had a nosebleed this morning", "bleeding"),
+        ("when do they take the stitch out and does it hurt?", "abdominal_pain"),
+        ("period type cramps, waters intact as far as I know", "fluid_leak"),
+        (
+            "sharp twinge in my right groin when I roll over, lasts a second or two",
+            "abdominal_pain",
+        ),
+        ("I had bleeding in 2019 with my son", "bleeding"),
+    ],
+)
+def test_second_set_no_finding_from_these(text, code):
+    assert code not in present(text)
+
+
+def test_her_scan_is_written_on_her_behalf():
+    x = extract("My daughter had a scan today and they said her cervix is on the short side")
+    assert x.on_behalf
+    assert any(r.code == "short_cervix" and r.context == "current" for r in x.risk_factors)
+
+
+def test_someone_elses_stitch_stays_hers():
+    x = extract("my sister had a stitch")
+    assert not any(r.context == "current" for r in x.risk_factors)

@@ -675,3 +675,28 @@ def test_from_weeks_is_checked(tmp_path):
     bad = ROUTED_YAML.replace("from_weeks: 16", "from_weeks: sixteen")
     with pytest.raises(ClinicConfigError, match="from_weeks"):
         _clinic_from(tmp_path, bad)
+
+
+def test_thoughts_of_self_harm_with_no_plan_get_the_crisis_line_now(clinic):
+    findings = F("self_harm", "no_self_harm_plan", weeks=27)
+    decision = assess(findings)
+    assert decision.level is Level.URGENT and decision.rules[0] == "U24"
+    text = render_advice(decision, clinic, findings)
+    first = text.splitlines()[0]
+    assert first.startswith("Call ") and "now and tell them you are pregnant." in first
+    assert "call 112 or go to A&E" in text  # if that changes, the emergency number
+    assert "maternity triage" not in first.lower()
+
+
+def test_a_plan_always_wins_over_no_plan():
+    for findings in (
+        F("self_harm", "self_harm_plan", "no_self_harm_plan", weeks=20),
+        F("self_harm", weeks=20),
+    ):
+        decision = assess(findings)
+        assert decision.level is Level.EMERGENCY and decision.rules[0] == "E11"
+
+
+def test_no_plan_alone_is_nothing_to_act_on():
+    decision = assess(F("no_self_harm_plan", weeks=20))
+    assert "X1" not in decision.rules and decision.level is not Level.SAME_DAY

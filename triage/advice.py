@@ -232,6 +232,8 @@ SYMPTOM_WORDS: dict[str, str] = {
     "confusion": "confusion",
     "mottled_skin": "grey, blue or blotchy skin",
     "self_harm": "thoughts of harming yourself",
+    "self_harm_plan": "a plan to harm yourself",
+    "no_self_harm_plan": "no plan to act on them",
     "period_type_pain": "period-type pains",
     "positional_pain": "a brief sharp pain when moving",
     "rigors": "shaking or shivering",
@@ -367,7 +369,7 @@ def _what_to_do(
 def _concern_lines(decision: Decision, clinic: Clinic) -> list[str]:
     """The specialist line for concerns that have one (a crisis line, an abuse helpline)."""
     lines: list[str] = []
-    if "mental_health_crisis" in decision.concerns:
+    if "mental_health_crisis" in decision.concerns and decision.rules[:1] != ("U24",):
         crisis = clinic.mental_health_crisis or clinic.out_of_hours
         lines.append(f"If you are safe for now, call {_name(crisis)} on {crisis.phone} today.")
     if "safeguarding" in decision.concerns:
@@ -455,6 +457,16 @@ def _where_and_when(
     level = decision.level
     if level is Level.EMERGENCY:
         return _emergency_call(decision, clinic, helper)
+    if level is Level.URGENT and decision.rules[:1] == ("U24",):
+        crisis = clinic.mental_health_crisis or clinic.out_of_hours
+        return [
+            f"Call {_name(crisis)} on {crisis.phone} now"
+            + (" and tell them she is pregnant." if helper else " and tell them you are pregnant."),
+            "You do not need to wait until you feel worse to ask for help.",
+            f"If you might act on these thoughts, or you have hurt yourself, call "
+            f"{clinic.emergency_number} or go to A&E.",
+            "If you can, tell someone you trust how you feel today.",
+        ]
     if level is Level.URGENT:
         mt = _urgent_service(clinic, weeks, now)
         lines = [

@@ -29,6 +29,7 @@ RED_FLAGS: frozenset[str] = frozenset(
         "mottled_skin",  # grey, blue, mottled or cold clammy skin (shock, sepsis)
         "self_harm",  # thoughts of ending her life or harming herself
         "in_danger",  # someone is about to hurt her now, or she fears for her life
+        "self_harm_plan",  # a plan or the means to end her life ("saved my tablets"): also self_harm
     }
 )
 
@@ -65,6 +66,7 @@ OTHER_SYMPTOMS: frozenset[str] = frozenset(
         "stitch_problem",  # a cervical stitch that feels loose, is coming out or fell out
         "abuse",  # someone hurting, threatening or controlling her
         "abuser_present",  # the person who hurt her is there now; she is hiding or locked in
+        "no_self_harm_plan",  # with thoughts of self-harm: she says she has no plan and won't act
         "unwell",  # "something is not right", "I feel really unwell": a problem not yet placed
     }
 )
@@ -72,6 +74,10 @@ OTHER_SYMPTOMS: frozenset[str] = frozenset(
 #: Symptoms recorded by the dialogue, never by the extractor: the classifier read a symptom
 #: report, and no pattern named it (it is a problem the bot cannot place).
 DIALOGUE_SYMPTOMS: frozenset[str] = frozenset({"unrecognised_symptom"})
+
+#: Findings that only qualify another ("no plan" qualifies thoughts of self-harm): on their own
+#: they are nothing to act on, so the catch-all X1 does not count them as a reported problem.
+QUALIFIERS: frozenset[str] = frozenset({"no_self_harm_plan"})
 
 #: What the rule-based extractor (nlp/) may produce.
 EXTRACTED_SYMPTOMS: frozenset[str] = SEED_SYMPTOMS | RED_FLAGS | OTHER_SYMPTOMS

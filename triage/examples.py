@@ -68,6 +68,7 @@ RULE_EXAMPLES: dict[str, Findings] = {
     "U21": F("period_type_pain", "abdominal_pain", weeks=33, contractions="no"),
     "U22": F("calf_pain", weeks=26),
     "U23": F("abdominal_trauma", weeks=26),
+    "U24": F("self_harm", "no_self_harm_plan", weeks=27),
     "X2": F("unwell", weeks=20),
     "S1": F("burning_urination", weeks=20),
     "S2": F("bleeding", weeks=10, bleeding_amount="spotting"),

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .codes import ALL_SYMPTOMS, CI_RISK_FACTORS, CONCERNS, SEED_SYMPTOMS
+from .codes import ALL_SYMPTOMS, CI_RISK_FACTORS, CONCERNS, QUALIFIERS, SEED_SYMPTOMS
 from .decision import Level
 from .findings import Findings
 
@@ -290,8 +290,15 @@ def confusion_or_mottled_skin(f: Findings) -> bool:
 
 
 def self_harm(f: Findings) -> bool:
-    """self_harm (thoughts of ending her life or harming herself), any weeks."""
-    return f.has("self_harm")
+    """self_harm (thoughts of ending her life or harming herself), unless she says she has no
+    plan and will not act on them (no_self_harm_plan) and names no plan or means
+    (self_harm_plan), any weeks."""
+    return f.has("self_harm_plan") or (f.has("self_harm") and not f.has("no_self_harm_plan"))
+
+
+def self_harm_thoughts_no_plan(f: Findings) -> bool:
+    """self_harm with no_self_harm_plan, and no self_harm_plan, any weeks."""
+    return f.has("self_harm") and f.has("no_self_harm_plan") and not f.has("self_harm_plan")
 
 
 def seed_in_window_no_contractions(f: Findings) -> bool:
@@ -534,10 +541,11 @@ def discharge_change_before_13(f: Findings) -> bool:
 
 
 def _reported(f: Findings) -> frozenset[str]:
-    """Everything the patient reported now, counting an unsure/yes contractions answer."""
+    """Everything the patient reported now, counting an unsure/yes contractions answer (not the
+    qualifiers, such as "no plan", that are nothing on their own)."""
     if _contractions(f, "yes", "unsure"):
-        return f.symptoms | {"contractions"}
-    return f.symptoms
+        return (f.symptoms - QUALIFIERS) | {"contractions"}
+    return f.symptoms - QUALIFIERS
 
 
 def risk_factor_only(f: Findings) -> bool:
@@ -715,7 +723,7 @@ RULES: tuple[Rule, ...] = (
         ("mental_health_crisis",),
         "Thoughts of ending your life or harming yourself need help now.",
         SRC_MENTAL,
-        frozenset({"self_harm"}),
+        frozenset({"self_harm", "self_harm_plan"}),
     ),
     Rule(
         "E12",
@@ -1005,6 +1013,18 @@ RULES: tuple[Rule, ...] = (
         "One swollen, painful leg in pregnancy may be a blood clot (a deep vein thrombosis).",
         SRC_CLOT,
         frozenset({"calf_pain"}),
+    ),
+    Rule(
+        "U24",
+        self_harm_thoughts_no_plan,
+        U,
+        ("mental_health_crisis",),
+        "Thoughts of not wanting to be alive need help today, even when you would not act on "
+        "them: talk to the mental health crisis line now, and call the emergency number if "
+        "that changes.",
+        SRC_MENTAL + "; NHS: urgent mental health help (the crisis line) for thoughts of "
+        "suicide without a plan, the emergency number or A&E if she might act on them",
+        frozenset({"self_harm", "no_self_harm_plan"}),
     ),
     Rule(
         "U23",

@@ -1174,3 +1174,46 @@ def test_her_scan_is_written_on_her_behalf():
 def test_someone_elses_stitch_stays_hers():
     x = extract("my sister had a stitch")
     assert not any(r.context == "current" for r in x.risk_factors)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sometimes I think they'd be better off without me. I would never actually do anything",
+        "i just dont want to be alive anymore. i havent got a plan or anything",
+        "I want to die but I'm not going to do anything",
+    ],
+)
+def test_thoughts_with_no_plan_are_heard_as_both(text):
+    assert {"self_harm", "no_self_harm_plan"} <= present(text)
+    assert "self_harm_plan" not in present(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ive been saving my tablets up and im going to take them all tonight",
+        "I'm going to kill myself, I've got the paracetamol ready",
+    ],
+)
+def test_a_plan_is_heard(text):
+    assert {"self_harm", "self_harm_plan"} <= present(text)
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("27 weeks and feeling so low lately", "vaginal_pressure"),
+        ("he would never do anything to hurt me", "abdominal_pain"),
+        ("he would never do anything to hurt me", "no_self_harm_plan"),
+    ],
+)
+def test_mood_and_reassurance_words_are_no_finding(text, code):
+    assert code not in present(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["baby feels really low", "i feel really low and heavy down there"]
+)
+def test_the_baby_low_down_is_still_pressure(text):
+    assert "vaginal_pressure" in present(text)

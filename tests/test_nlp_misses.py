@@ -1217,3 +1217,16 @@ def test_mood_and_reassurance_words_are_no_finding(text, code):
 )
 def test_the_baby_low_down_is_still_pressure(text):
     assert "vaginal_pressure" in present(text)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("my ankles get puffy by the evening, back to normal by the morning", False),
+        ("my feet swell at the end of the day", False),
+        ("my face and hands have swollen up today", True),
+        ("sudden swelling in my feet and hands", True),
+    ],
+)
+def test_evening_ankle_swelling_is_not_pre_eclampsia_swelling(text, expected):
+    assert ("swelling" in present(text)) is expected

@@ -700,3 +700,12 @@ def test_a_plan_always_wins_over_no_plan():
 def test_no_plan_alone_is_nothing_to_act_on():
     decision = assess(F("no_self_harm_plan", weeks=20))
     assert "X1" not in decision.rules and decision.level is not Level.SAME_DAY
+
+
+def test_read_back_puts_a_qualifier_after_what_it_qualifies():
+    from triage.advice import read_back
+
+    lines = read_back(F("self_harm", "no_self_harm_plan", weeks=29))
+    assert lines[0] == (
+        "You told me: 29 weeks pregnant, thoughts of harming yourself, no plan to act on them."
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .clinic import Clinic, Service
+from .codes import QUALIFIERS
 from .decision import Decision, Level
 from .findings import Findings
 from .rules import GESTATION_RANGES
@@ -585,7 +586,10 @@ def read_back(findings: Findings | None) -> list[str]:
     parts: list[str] = []
     if findings.gestational_weeks is not None:
         parts.append(_weeks_words(findings.gestational_weeks))
-    symptoms = sorted(findings.symptoms - findings.resolved - {"contractions"})
+    # (a qualifier, "no plan to act on them", after what it qualifies)
+    symptoms = sorted(
+        findings.symptoms - findings.resolved - {"contractions"}, key=lambda c: (c in QUALIFIERS, c)
+    )
     parts.extend(SYMPTOM_WORDS.get(code, code.replace("_", " ")) for code in symptoms)
     parts.extend(
         SYMPTOM_WORDS.get(code, code.replace("_", " ")) + " (stopped now)"

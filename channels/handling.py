@@ -15,7 +15,7 @@ from asyncio import CancelledError
 from collections import OrderedDict
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Mapping, Tuple
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Mapping, Tuple
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
@@ -121,9 +121,12 @@ class Gate:
         # The length only: the text is cleaned once, by process().
         if message_length(text) > self.long_messages.threshold and self.long_messages.full():
             return busy()
-        wait = await self._take(self.per_address, "address", f"ip:{address}")
-        if wait is None:
-            wait = await self._take(self.per_conversation, "conversation", sender_id)
+        wait = await self._take(
+            [
+                (self.per_address, "address", f"ip:{address}"),
+                (self.per_conversation, "conversation", sender_id),
+            ]
+        )
         if wait is not None:
             return self._too_fast(wait)
         turns = self._turns.pop(sender_id, 0)
@@ -133,18 +136,22 @@ class Gate:
         self._remember(sender_id, turns + 1)
         return None
 
-    async def _take(self, limiter: RateLimiter, space: str, key: str) -> int | None:
-        """None when ``key`` may send now, else the whole seconds until it may: from the
-        shared bucket, or this server's own when there is none or Redis does not answer."""
-        if limiter.rate.off:
-            return None
-        if self.shared is not None:
-            taken = await self.shared.take(f"{self.channel}:{space}", key, limiter.rate)
+    async def _take(self, buckets: List[Tuple[RateLimiter, str, str]]) -> int | None:
+        """A token from each (limiter, space, key) in turn, stopping at the first without one:
+        None when all gave one, else the whole seconds until that one has a token. From the
+        shared buckets in one Redis round trip, or this server's own when there is no Redis or
+        it does not answer."""
+        buckets = [b for b in buckets if not b[0].rate.off]
+        if self.shared is not None and buckets:
+            taken = await self.shared.take(
+                [(f"{self.channel}:{space}", key, limiter.rate) for limiter, space, key in buckets]
+            )
             if taken is not None:
                 return None if taken[0] else taken[1]
-        if limiter.allow(key):
-            return None
-        return limiter.retry_after(key)
+        for limiter, _, key in buckets:
+            if not limiter.allow(key):
+                return limiter.retry_after(key)
+        return None
 
     def _remember(self, sender_id: str, turns: int) -> None:
         self._turns[sender_id] = turns

@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from typing import Any, Tuple
+from typing import Any, List, Sequence, Tuple
 
 import redis.asyncio as aioredis
 
@@ -46,30 +46,31 @@ TIMEOUT_S = 0.25
 #: How long Redis is left alone after it failed to answer.
 RETRY_S = 5.0
 
-# KEYS: bucket. ARGV: burst, tokens per second. Returns {1 or 0 (taken or not), seconds until
-# a token is there (0 when taken)}. A missing key is a full bucket. Numbers go to Redis as
-# strings (Lua numbers returned to Redis would be cut to integers).
+# KEYS: the buckets, in order. ARGV: burst and tokens per second of each. Takes a token from
+# each bucket in turn and stops at the first that has none: returns {1, 0} when every bucket gave
+# one, else {0, seconds until that bucket has one}. A missing key is a full bucket. Numbers go
+# to Redis as strings (Lua numbers returned to Redis would be cut to integers).
 _TAKE = """
-local burst = tonumber(ARGV[1])
-local per_s = tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local stored = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(stored[1]) or burst
-local at = tonumber(stored[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - at) * per_s)
-local taken = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  taken = 1
+for i, key in ipairs(KEYS) do
+  local burst = tonumber(ARGV[2 * i - 1])
+  local per_s = tonumber(ARGV[2 * i])
+  local stored = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens = tonumber(stored[1]) or burst
+  local at = tonumber(stored[2]) or now
+  tokens = math.min(burst, tokens + math.max(0, now - at) * per_s)
+  local taken = tokens >= 1
+  if taken then
+    tokens = tokens - 1
+  end
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'at', tostring(now))
+  redis.call('PEXPIRE', key, math.ceil((burst - tokens) / per_s * 1000) + 1000)
+  if not taken then
+    return {0, math.max(1, math.ceil((1 - tokens) / per_s))}
+  end
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / per_s * 1000) + 1000)
-local wait = 0
-if taken == 0 then
-  wait = math.max(1, math.ceil((1 - tokens) / per_s))
-end
-return {taken, wait}
+return {1, 0}
 """
 
 
@@ -110,17 +111,21 @@ class SharedBuckets:
         prefix = getattr(lock_store, "lock_prefix", "triage:lock:").rsplit(":lock:", 1)[0]
         return cls(red, prefix or "triage")
 
-    async def take(self, space: str, key: str, rate: Rate) -> Tuple[bool, int] | None:
-        """(taken, seconds to wait when not) from the shared bucket ``space``/``key``, or None
-        when Redis did not answer (the caller then uses its own bucket)."""
+    async def take(self, buckets: Sequence[Tuple[str, str, Rate]]) -> Tuple[bool, int] | None:
+        """A token from each bucket (space, key, rate) in turn, in one round trip, stopping at
+        the first that has none: (True, 0) when all gave one, else (False, seconds until that
+        one has a token); None when Redis did not answer (the caller uses its own buckets)."""
         if time.monotonic() < self._down_until:
             return None
+        args: List[Any] = []
+        for _, _, rate in buckets:
+            args += [rate.burst, rate.per_minute / 60.0]
         # Its own task, shielded (store/lock_store.py _uncancelled): a command cut in the middle
         # by a cancelled request could leave its pooled connection out of step with Redis.
         command = asyncio.ensure_future(
             self._take(
-                keys=[f"{self.prefix}{space}:{digest(key)}"],
-                args=[rate.burst, rate.per_minute / 60.0],
+                keys=[f"{self.prefix}{space}:{digest(key)}" for space, key, _ in buckets],
+                args=args,
             )
         )
         command.add_done_callback(_consume)

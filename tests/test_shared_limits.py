@@ -85,9 +85,10 @@ def test_the_bucket_refills_on_redis_clock():
 
     async def scenario():
         buckets = [SharedBuckets(redis.asyncio.Redis(port=6379, db=REDIS_DB), prefix)] * 2
-        taken = [await buckets[i % 2].take("rest:conversation", "c", fast) for i in range(3)]
+        one = [("rest:conversation", "c", fast)]
+        taken = [await buckets[i % 2].take(one) for i in range(3)]
         await asyncio.sleep(0.6)
-        taken.append(await buckets[0].take("rest:conversation", "c", fast))
+        taken.append(await buckets[0].take(one))
         return taken
 
     assert asyncio.run(scenario()) == [(True, 0), (True, 0), (False, 1), (True, 0)]
@@ -181,3 +182,25 @@ def test_a_stopped_redis_falls_back_and_a_restarted_one_is_shared_again(tmp_path
     finally:
         server.kill()
         server.wait(timeout=10)
+
+
+def test_both_buckets_in_one_round_trip_in_order():
+    """The address's bucket first, then the conversation's, as the in-process gate does: a
+    refused address leaves the conversation's bucket untouched."""
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    store = FencedRedisLockStore(port=6379, db=REDIS_DB, key_prefix=prefix)
+    gate = Gate(Rate(burst=3, per_minute=60), Rate(burst=2, per_minute=60), channel="rest")
+    gate.share_buckets(_app(store))
+
+    async def scenario():
+        return [await gate.admit(f"conv-{n}", "10.9.9.9", "hi") for n in range(3)]
+
+    results = asyncio.run(scenario())
+    assert results[:2] == [None, None] and results[2] is not None
+    client = redis.Redis(port=6379, db=REDIS_DB)
+    keys = {k.decode() for k in client.keys(f"{prefix}:rate:*")}
+    conversation = f"{prefix}:rate:rest:conversation:"
+    assert keys == {f"{prefix}:rate:rest:address:{digest('ip:10.9.9.9')}"} | {
+        conversation + digest(f"conv-{n}") for n in range(2)
+    }
+    client.delete(*keys)

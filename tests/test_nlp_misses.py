@@ -1230,3 +1230,61 @@ def test_the_baby_low_down_is_still_pressure(text):
 )
 def test_evening_ankle_swelling_is_not_pre_eclampsia_swelling(text, expected):
     assert ("swelling" in present(text)) is expected
+
+
+# -- third development set (session 7): families, each with variants -------------------------
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        (
+            "feels like someones twisting a blade in my belly, its there all the time",
+            "severe_constant_pain",
+        ),
+        (
+            "the pain in my tummy hasnt budged at all. its just there constantly",
+            "severe_constant_pain",
+        ),
+        ("got pain that wont go off and some blood", "severe_constant_pain"),
+        ("my lips and tongue are swelling up and my throat feels tight", "anaphylaxis"),
+        ("theres like a slippery rope thing hanging down there", "cord_felt"),
+        ("cant keep even water down since yesterday", "vomiting"),
+        ("a few flutters last week but nothing the last couple of days", "reduced_movements"),
+        ("weak little flutters instead of her proper kicks", "reduced_movements"),
+        ("hes been really still today, normally boots me all evening", "reduced_movements"),
+        ("got this heavy pressing feeling in my fanny", "vaginal_pressure"),
+        ("tripped on the stairs and landed right on my bump", "abdominal_trauma"),
+    ],
+)
+def test_third_set_families_are_heard(text, code):
+    assert code in present(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "passing dark red lumps, like bits of raw liver, with the blood",
+        "bleeding thru my pad every half hour",
+    ],
+)
+def test_third_set_heavy_bleeding(text):
+    assert extract(text).bleeding_amount == "heavy"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("dreamt my waters broke lol, everything's dry", "fluid_leak"),
+        ("watched a programme and a womans waters went at 23 wks", "fluid_leak"),
+        ("in my last pregnancy i bled at 20 weeks, does that mean ill bleed again?", "bleeding"),
+        ("he's been still at work all day", "reduced_movements"),
+    ],
+)
+def test_third_set_no_finding_from_these(text, code):
+    assert code not in present(text)
+
+
+def test_a_mother_typing_for_her_daughter_is_on_her_behalf():
+    x = extract("im typing for my daughter shes 16 and 20 weeks preg, shes got some spotting")
+    assert x.on_behalf and "bleeding" in x.present and x.gestational_weeks == 20.0

@@ -571,6 +571,7 @@ def test_exported_code_sets():
         "self_harm",
         "in_danger",
         "self_harm_plan",
+        "anaphylaxis",
     } == RED_FLAGS
     assert CI_RISK_FACTORS < RISK_FACTORS
 

@@ -80,6 +80,10 @@ WHAT_MAY_BE_HAPPENING: dict[str, tuple[str, ...]] = {
         "Being sick so much that you can't keep fluids down can make you dehydrated.",
         "It can be treated.",
     ),
+    "allergic_reaction": (
+        "Swelling of the lips, tongue or throat can be a severe allergic reaction.",
+        "It can quickly make it hard to breathe.",
+    ),
     "safeguarding": (
         "Being hurt, threatened or controlled by someone is not your fault.",
         "Your midwife can help you in confidence, and so can the helpline below.",
@@ -182,11 +186,19 @@ FIRST_AID: dict[str, tuple[str, ...]] = {
     ),
     "cervical_insufficiency": (),
     "collapse": (),
+    "allergic_reaction": (
+        "If you have an adrenaline auto-injector (such as an EpiPen), use it now.",
+        "Sit up if breathing is hard. If you feel faint, lie on your left side.",
+    ),
 }
 FIRST_AID_MEMBRANES = (
     "While you wait: lie down on your side. Do not push, and do not touch what you can feel."
 )
 FIRST_AID_HELPER: dict[str, tuple[str, ...]] = {
+    "allergic_reaction": (
+        "If she has an adrenaline auto-injector (such as an EpiPen), help her use it now.",
+        "Let her sit up if breathing is hard; if she feels faint, lie her on her left side.",
+    ),
     "collapse": (
         "While you wait: if she has fainted or is having a fit, lie her on her left side "
         "(the recovery position).",
@@ -245,6 +257,7 @@ SYMPTOM_WORDS: dict[str, str] = {
     "stitch_problem": "a problem with the stitch",
     "abuse": "someone hurting you",
     "in_danger": "being in danger now",
+    "anaphylaxis": "swelling of the lips, tongue or throat",
     "abuser_present": "the person who hurt you being near you",
     "unspecified_red_flag": "something that sounded like an emergency",
     "unrecognised_symptom": "something I could not place",

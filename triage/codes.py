@@ -30,6 +30,7 @@ RED_FLAGS: frozenset[str] = frozenset(
         "self_harm",  # thoughts of ending her life or harming herself
         "in_danger",  # someone is about to hurt her now, or she fears for her life
         "self_harm_plan",  # a plan or the means to end her life ("saved my tablets"): also self_harm
+        "anaphylaxis",  # swelling of the lips, tongue or throat, a tight throat (severe allergy)
     }
 )
 
@@ -135,4 +136,5 @@ CONCERNS: tuple[str, ...] = (
     "safeguarding",
     "ligament_pain",
     "unrecognised_problem",
+    "allergic_reaction",
 )

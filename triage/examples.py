@@ -35,6 +35,7 @@ RULE_EXAMPLES: dict[str, Findings] = {
     "E10": F("confusion", "fever", weeks=24),
     "E11": F("self_harm", weeks=20),
     "E12": F("abuse", "abuser_present", weeks=24),
+    "E13": F("anaphylaxis", weeks=18),
     "U1": F("back_pain", weeks=20, contractions="no"),
     "U2": F("abdominal_pain", weeks=20, contractions="unknown"),
     "U2b": F("discharge_change", weeks=None, contractions="no"),

@@ -94,6 +94,10 @@ SRC_DANGER = (
     SRC_ABUSE + "; Police.uk and the IOPC, 'Silent Solution': how a caller who cannot speak "
     "makes an emergency call (clinic.yml silent_emergency_call)"
 )
+SRC_ANAPHYLAXIS = (
+    "NICE CG134 (anaphylaxis) and the Resuscitation Council UK: call the emergency number, use "
+    "an adrenaline auto-injector if one has been prescribed"
+)
 SRC_SAFETY = "Almond, Mant & Thompson, BJGP 2009; Jones et al., BJGP 2019 (safety-netting)"
 PROJECT = "project decision (docs/triage-rules.md)"
 
@@ -527,6 +531,11 @@ def abuse(f: Findings) -> bool:
     return f.has("abuse") or f.has("abuser_present")
 
 
+def anaphylaxis(f: Findings) -> bool:
+    """anaphylaxis (swelling of the lips, tongue or throat, a tight throat), any weeks."""
+    return f.has("anaphylaxis")
+
+
 def in_danger_now(f: Findings) -> bool:
     """in_danger (someone is about to hurt her, she fears for her life), or abuser_present (the
     person is there now, she is hiding or locked in) with abuse or abdominal_trauma, any weeks."""
@@ -724,6 +733,16 @@ RULES: tuple[Rule, ...] = (
         "Thoughts of ending your life or harming yourself need help now.",
         SRC_MENTAL,
         frozenset({"self_harm", "self_harm_plan"}),
+    ),
+    Rule(
+        "E13",
+        anaphylaxis,
+        E,
+        ("allergic_reaction",),
+        "Swelling of the lips, tongue or throat, or a tight throat, can be a severe allergic "
+        "reaction (anaphylaxis), which can stop you breathing.",
+        SRC_ANAPHYLAXIS,
+        frozenset({"anaphylaxis"}),
     ),
     Rule(
         "E12",

@@ -709,3 +709,13 @@ def test_read_back_puts_a_qualifier_after_what_it_qualifies():
     assert lines[0] == (
         "You told me: 29 weeks pregnant, thoughts of harming yourself, no plan to act on them."
     )
+
+
+def test_urgent_early_never_names_an_early_pregnancy_unit_whose_hours_are_unknown(tmp_path):
+    """Without ``open:`` hours the bot cannot tell the unit is open: maternity triage."""
+    text = ROUTED_YAML.split("gynaecology_assessment_unit:")[0]
+    clinic = _clinic_from(tmp_path, text)
+    findings = F("fever", weeks=12)
+    assert render_advice(assess(findings), clinic, findings).startswith(
+        "Call Testville Birth Centre Triage on 0300 400 7001 now."
+    )

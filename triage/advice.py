@@ -447,15 +447,18 @@ def _open_now(service: Service, clinic: Clinic, now: datetime | None) -> bool:
 
 
 def _urgent_service(clinic: Clinic, weeks: float | None, now: datetime | None) -> Service:
-    """Maternity triage; before the weeks it takes calls from, the gynaecology assessment unit,
-    else the early pregnancy unit, if open now; else maternity triage all the same (a call
-    that is redirected is better than none)."""
+    """Maternity triage; before the weeks it takes calls from, the gynaecology assessment unit
+    (unless its hours say it is closed now), else the early pregnancy unit if its hours say it
+    is open now (a unit whose hours the bot cannot check may be closed at night); else
+    maternity triage all the same (a call that is redirected is better than none)."""
     mt = clinic.maternity_triage
     if not _before(mt, weeks):
         return mt
-    for early in (clinic.gynaecology_assessment_unit, clinic.early_pregnancy_unit):
-        if early is not None and _open_now(early, clinic, now):
-            return early
+    gau, epu = clinic.gynaecology_assessment_unit, clinic.early_pregnancy_unit
+    if gau is not None and _open_now(gau, clinic, now):
+        return gau
+    if epu.open and epu.is_open(clinic.local_time(now)):
+        return epu
     return mt
 
 

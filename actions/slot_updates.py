@@ -112,6 +112,9 @@ def slot_updates(
     found_now = {e.get("value") for e in symptom_entities if e.get("role") in (None, "resolved")}
     if fallback and (
         not symptom_entities
+        # A problem the bot could not place, said beside denials ("pinky on the loo roll, no
+        # pain"): the denials do not place it.
+        or (fallback == "unrecognised_symptom" and not found_now)
         # The classifier read an emergency, and the words found name no red flag ("something
         # is really wrong, I think this is an emergency"): the emergency stands (rule E7).
         or (fallback == "unspecified_red_flag" and not found_now & ALL_RED_FLAGS)

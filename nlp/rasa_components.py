@@ -50,11 +50,15 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import nlp
 from nlp.codes import BLEEDING_AMOUNTS, CONTEXTS, RED_FLAGS, SYMPTOMS
-from nlp.intent_override import intent_override, words
+from nlp.intent_override import SYMPTOM_REPORT_INTENTS, intent_override, words
 
 logger = logging.getLogger(__name__)
 
 VOCABULARY_FILE = "training_vocabulary.json"
+#: The words of the training examples that report no symptom (greetings, questions, "I feel
+#: fine", the weeks): a "no symptoms" message with a word outside them says something the bot
+#: did not place (nlp.intent_override step 4).
+BENIGN_FILE = "benign_vocabulary.json"
 #: Where ClinicalFeaturizer leaves the extraction for ClinicalEntityExtractor (not in the output).
 EXTRACTION_KEY = "clinical_extraction"
 
@@ -301,10 +305,12 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         vocabulary: FrozenSet[str] = frozenset(),
+        benign: FrozenSet[str] = frozenset(),
     ) -> None:
         self._model_storage = model_storage
         self._resource = resource
         self._vocabulary = vocabulary
+        self._benign = benign
         nlp.get_pipeline()  # build once at start-up, not on the first patient's message
 
     @classmethod
@@ -318,13 +324,24 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
         return cls({**cls.get_default_config(), **config}, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Learns only the words of the training examples (for the nonsense check)."""
-        vocabulary = sorted(
-            set().union(*(words(m.get(TEXT) or "") for m in training_data.intent_examples))
+        """Learns only the words of the training examples (for the nonsense check), and those of
+        the examples that report no symptom (for the "no symptoms" check)."""
+        examples = training_data.intent_examples
+        vocabulary = sorted(set().union(*(words(m.get(TEXT) or "") for m in examples)))
+        benign = sorted(
+            set().union(
+                *(
+                    words(m.get(TEXT) or "")
+                    for m in examples
+                    if m.get(INTENT) not in SYMPTOM_REPORT_INTENTS
+                )
+            )
         )
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(json.dumps(vocabulary), encoding="utf-8")
+            (directory / BENIGN_FILE).write_text(json.dumps(benign), encoding="utf-8")
         self._vocabulary = frozenset(vocabulary)
+        self._benign = frozenset(benign)
         return self._resource
 
     @classmethod
@@ -337,14 +354,20 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
         **kwargs: Any,
     ) -> ClinicalEntityExtractor:
         vocabulary: FrozenSet[str] = frozenset()
+        benign: FrozenSet[str] = frozenset()
         try:
             with model_storage.read_from(resource) as directory:
                 vocabulary = frozenset(
                     json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
                 )
+                benign = frozenset(
+                    json.loads((directory / BENIGN_FILE).read_text(encoding="utf-8"))
+                )
         except (ValueError, FileNotFoundError):
             logger.warning("No training vocabulary in the model; the nonsense check is off")
-        return cls({**cls.get_default_config(), **config}, model_storage, resource, vocabulary)
+        return cls(
+            {**cls.get_default_config(), **config}, model_storage, resource, vocabulary, benign
+        )
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -380,5 +403,5 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
     def _intent_override(self, message: Message, entities: List[Dict[str, Any]]) -> str | None:
         """See :func:`nlp.intent_override.intent_override`."""
         return intent_override(
-            message.get(TEXT) or "", message.get(INTENT), entities, self._vocabulary
+            message.get(TEXT) or "", message.get(INTENT), entities, self._vocabulary, self._benign
         )

@@ -156,3 +156,10 @@ def test_an_emergency_the_words_do_not_name_stays_an_emergency():
     assert set(updates["symptoms"]) == {"unwell", "unspecified_red_flag"}
     named = [{"entity": "symptom", "value": "fainting"}]
     assert slot_updates({}, "report_red_flag", named)["symptoms"] == ["fainting"]
+
+
+def test_a_problem_not_placed_stands_beside_denials():
+    """"Pinky on the loo roll, no pain": the denial does not place the problem (rule X2)."""
+    updates = slot_updates(EMPTY, "report_other_symptom", [sym("abdominal_pain", "negated")])
+    assert updates["symptoms"] == ["unrecognised_symptom"]
+    assert updates["symptoms_absent"] == ["abdominal_pain"]

@@ -159,7 +159,7 @@ def test_an_emergency_the_words_do_not_name_stays_an_emergency():
 
 
 def test_a_problem_not_placed_stands_beside_denials():
-    """"Pinky on the loo roll, no pain": the denial does not place the problem (rule X2)."""
+    """ "Pinky on the loo roll, no pain": the denial does not place the problem (rule X2)."""
     updates = slot_updates(EMPTY, "report_other_symptom", [sym("abdominal_pain", "negated")])
     assert updates["symptoms"] == ["unrecognised_symptom"]
     assert updates["symptoms_absent"] == ["abdominal_pain"]

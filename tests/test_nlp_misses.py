@@ -1288,3 +1288,44 @@ def test_third_set_no_finding_from_these(text, code):
 def test_a_mother_typing_for_her_daughter_is_on_her_behalf():
     x = extract("im typing for my daughter shes 16 and 20 weeks preg, shes got some spotting")
     assert x.on_behalf and "bleeding" in x.present and x.gestational_weeks == 20.0
+
+
+# -- fourth development set (session 7): families, each with variants -------------------------
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("I feel all swimmy headed and have to keep sitting down", "dizziness"),
+        ("she keeps going floppy on me, like her legs just give way", "dizziness"),
+        ("her lips have gone a bit blue", "mottled_skin"),
+        ("she's gone cold and clammy", "mottled_skin"),
+        ("she can't get to the end of a sentence without stopping for air", "breathlessness"),
+        ("she's lying at the bottom, not really answering me", "fainting"),
+        ("she just slid down the wall in the hallway", "fainting"),
+        ("I can't say I've felt her today at all", "reduced_movements"),
+        ("there's a pressing feeling inside, low down", "vaginal_pressure"),
+        ("up all night scratching the palms of her hands", "itching"),
+        ("zig zag lights in my eyes", "visual_disturbance"),
+        ("a thumping head since lunchtime", "headache"),
+        ("I can feel a bit of thread when I wipe", "stitch_problem"),
+        ("can't even keep sips of water down", "vomiting"),
+    ],
+)
+def test_fourth_set_families_are_heard(text, code):
+    assert code in present(text)
+
+
+def test_a_pad_completely_full_of_blood_is_heavy():
+    assert extract("each time the pad was completely full of blood").bleeding_amount == "heavy"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("I feel a bit hot and clammy with this cold", "mottled_skin"),
+        ("my waters went and it's all over the floor", "heavy_bleeding"),
+    ],
+)
+def test_fourth_set_no_finding_from_these(text, code):
+    assert code not in present(text)

@@ -14,8 +14,8 @@ In order, first match wins:
    with no entity at all and no word of the training data (nonsense, markup, another language)
    -> ``nlu_fallback``;
 4. no current or resolved symptom -> keep the classifier's intent, except that "no symptoms"
-   said of a message with a word the bot did not place - a word outside its entities that no
-   training example of a non-report intent uses ("bit of a pinky colour on the loo roll, no
+   said of a message that gives no risk factor of hers and has, outside its entities, a word
+   the training data uses only to report symptoms ("bit of a pinky colour on the loo roll, no
    pain, surely not worth ringing?") -> ``report_other_symptom``: a problem the bot could not
    place (rule X2), never the reassurance of "no symptoms"; and a message the
    classifier could not place or read as "no symptoms" that gives the patient's own risk factor
@@ -127,16 +127,14 @@ def words(text: str) -> frozenset[str]:
     return frozenset(WORD.findall(text.lower()))
 
 
-def unplaced_words(
-    text: str, entities: Sequence[Mapping[str, Any]], benign: frozenset[str] | set[str]
-) -> frozenset[str]:
-    """The words of ``text`` outside its entities that are not in ``benign``."""
+def unplaced_words(text: str, entities: Sequence[Mapping[str, Any]]) -> frozenset[str]:
+    """The words of ``text`` outside its entities."""
     chars = list((text or "").lower())
     for e in entities:
         start, end = e.get("start"), e.get("end")
         if isinstance(start, int) and isinstance(end, int):
             chars[start:end] = " " * (end - start)
-    return words("".join(chars)) - benign
+    return words("".join(chars))
 
 
 def intent_override(
@@ -144,13 +142,13 @@ def intent_override(
     intent: Mapping[str, Any] | None,
     entities: Sequence[Mapping[str, Any]],
     vocabulary: frozenset[str] | set[str] = frozenset(),
-    benign: frozenset[str] | set[str] = frozenset(),
+    report_words: frozenset[str] | set[str] = frozenset(),
 ) -> str | None:
     """The intent the rules put in place of the classifier's, or None (see the module doc).
 
     ``intent`` is the classifier's ``{"name": ..., "confidence": ...}`` (or None), ``entities``
     the message's entity dicts; an empty ``vocabulary`` turns the nonsense check off, and an
-    empty ``benign`` the "no symptoms" check."""
+    empty ``report_words`` the "no symptoms" check."""
     findings = [
         e["value"]
         for e in entities
@@ -172,12 +170,16 @@ def intent_override(
     ):
         return FALLBACK_INTENT
     if not findings:
-        if name == NO_SYMPTOMS_INTENT and benign and unplaced_words(text, entities, benign):
-            return OTHER_SYMPTOM_INTENT
         own_history = any(
             e.get("entity") == "risk_factor" and e.get("role") in (None, "historical")
             for e in entities
         )
+        if (
+            name == NO_SYMPTOMS_INTENT
+            and not own_history
+            and unplaced_words(text, entities) & report_words
+        ):
+            return OTHER_SYMPTOM_INTENT
         pregnant_now = any(e.get("entity") == "gestational_age" for e in entities)
         if (
             own_history

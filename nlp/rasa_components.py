@@ -55,10 +55,10 @@ from nlp.intent_override import SYMPTOM_REPORT_INTENTS, intent_override, words
 logger = logging.getLogger(__name__)
 
 VOCABULARY_FILE = "training_vocabulary.json"
-#: The words of the training examples that report no symptom (greetings, questions, "I feel
-#: fine", the weeks): a "no symptoms" message with a word outside them says something the bot
-#: did not place (nlp.intent_override step 4).
-BENIGN_FILE = "benign_vocabulary.json"
+#: The words the training examples use only to report a symptom (never in a greeting, a
+#: question, "I feel fine" or the weeks): a "no symptoms" message with one of them outside its
+#: entities says something the bot did not place (nlp.intent_override step 4).
+REPORT_WORDS_FILE = "report_words.json"
 #: Where ClinicalFeaturizer leaves the extraction for ClinicalEntityExtractor (not in the output).
 EXTRACTION_KEY = "clinical_extraction"
 
@@ -305,12 +305,12 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         vocabulary: FrozenSet[str] = frozenset(),
-        benign: FrozenSet[str] = frozenset(),
+        report_words: FrozenSet[str] = frozenset(),
     ) -> None:
         self._model_storage = model_storage
         self._resource = resource
         self._vocabulary = vocabulary
-        self._benign = benign
+        self._report_words = report_words
         nlp.get_pipeline()  # build once at start-up, not on the first patient's message
 
     @classmethod
@@ -324,24 +324,23 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
         return cls({**cls.get_default_config(), **config}, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Learns only the words of the training examples (for the nonsense check), and those of
-        the examples that report no symptom (for the "no symptoms" check)."""
+        """Learns only the words of the training examples (for the nonsense check), and the words
+        used only in symptom reports (for the "no symptoms" check)."""
         examples = training_data.intent_examples
-        vocabulary = sorted(set().union(*(words(m.get(TEXT) or "") for m in examples)))
-        benign = sorted(
-            set().union(
-                *(
-                    words(m.get(TEXT) or "")
-                    for m in examples
-                    if m.get(INTENT) not in SYMPTOM_REPORT_INTENTS
-                )
-            )
+
+        def vocabulary_of(keep: Any) -> set[str]:
+            return set().union(*(words(m.get(TEXT) or "") for m in examples if keep(m)))
+
+        vocabulary = sorted(vocabulary_of(lambda m: True))
+        reports = vocabulary_of(lambda m: m.get(INTENT) in SYMPTOM_REPORT_INTENTS)
+        report_words = sorted(
+            reports - vocabulary_of(lambda m: m.get(INTENT) not in SYMPTOM_REPORT_INTENTS)
         )
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(json.dumps(vocabulary), encoding="utf-8")
-            (directory / BENIGN_FILE).write_text(json.dumps(benign), encoding="utf-8")
+            (directory / REPORT_WORDS_FILE).write_text(json.dumps(report_words), encoding="utf-8")
         self._vocabulary = frozenset(vocabulary)
-        self._benign = frozenset(benign)
+        self._report_words = frozenset(report_words)
         return self._resource
 
     @classmethod
@@ -354,19 +353,23 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
         **kwargs: Any,
     ) -> ClinicalEntityExtractor:
         vocabulary: FrozenSet[str] = frozenset()
-        benign: FrozenSet[str] = frozenset()
+        report_words: FrozenSet[str] = frozenset()
         try:
             with model_storage.read_from(resource) as directory:
                 vocabulary = frozenset(
                     json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
                 )
-                benign = frozenset(
-                    json.loads((directory / BENIGN_FILE).read_text(encoding="utf-8"))
+                report_words = frozenset(
+                    json.loads((directory / REPORT_WORDS_FILE).read_text(encoding="utf-8"))
                 )
         except (ValueError, FileNotFoundError):
             logger.warning("No training vocabulary in the model; the nonsense check is off")
         return cls(
-            {**cls.get_default_config(), **config}, model_storage, resource, vocabulary, benign
+            {**cls.get_default_config(), **config},
+            model_storage,
+            resource,
+            vocabulary,
+            report_words,
         )
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -403,5 +406,9 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
     def _intent_override(self, message: Message, entities: List[Dict[str, Any]]) -> str | None:
         """See :func:`nlp.intent_override.intent_override`."""
         return intent_override(
-            message.get(TEXT) or "", message.get(INTENT), entities, self._vocabulary, self._benign
+            message.get(TEXT) or "",
+            message.get(INTENT),
+            entities,
+            self._vocabulary,
+            self._report_words,
         )

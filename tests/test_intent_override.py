@@ -50,11 +50,11 @@ AMOUNT_LIGHT = {"entity": "bleeding_amount", "value": "light", "start": 0, "end"
 WEEKS = {"entity": "gestational_age", "value": 20.0, "start": 0, "end": 1}
 
 
-BENIGN = frozenset({"hello", "the", "on", "fine"})
+REPORT_WORDS = frozenset({"pinky", "loo"})
 
 
 @pytest.mark.parametrize(
-    "case, text, classifier, entities, vocabulary, expected, benign",
+    "case, text, classifier, entities, vocabulary, expected, report_words",
     [
         # 1. red flags: current or resolved, or a heavy amount -> report_red_flag, always
         ("current red flag", "x", intent("inform_gestational_age"), [sym("heavy_bleeding")], VOCAB, "report_red_flag", frozenset()),
@@ -102,10 +102,11 @@ BENIGN = frozenset({"hello", "the", "on", "fine"})
         ("a question about a scan finding", "is a short cervix bad?", intent(FALLBACK_INTENT), [rf("short_cervix")], VOCAB, None, frozenset()),
         ("weeks with a greeting kept", "x", intent("greet"), [WEEKS], VOCAB, None, frozenset()),
         # ... and "no symptoms" with a word the bot did not place -> a problem it could not place
-        ("no symptoms, unplaced words", "pinky on the loo roll, no pain", intent(NO_SYMPTOMS_INTENT), [{**sym("abdominal_pain", "negated"), "start": 26, "end": 30}], VOCAB, "report_other_symptom", BENIGN),
-        ("no symptoms, all words placed", "hello, no pain", intent(NO_SYMPTOMS_INTENT), [{**sym("abdominal_pain", "negated"), "start": 10, "end": 14}], VOCAB, None, BENIGN),
-        ("no benign vocabulary: check off", "pinky on the loo roll", intent(NO_SYMPTOMS_INTENT), [], frozenset(), None, frozenset()),
-        ("another intent is not checked", "pinky on the loo roll", intent("greet"), [], VOCAB, None, BENIGN),
+        ("no symptoms, unplaced words", "pinky on the loo roll, no pain", intent(NO_SYMPTOMS_INTENT), [{**sym("abdominal_pain", "negated"), "start": 26, "end": 30}], VOCAB, "report_other_symptom", REPORT_WORDS),
+        ("no symptoms, all words placed", "hello, no pain", intent(NO_SYMPTOMS_INTENT), [{**sym("abdominal_pain", "negated"), "start": 10, "end": 14}], VOCAB, None, REPORT_WORDS),
+        ("no report words: check off", "pinky on the loo roll", intent(NO_SYMPTOMS_INTENT), [], frozenset(), None, frozenset()),
+        ("another intent is not checked", "pinky on the loo roll", intent("greet"), [], VOCAB, None, REPORT_WORDS),
+        ("her risk factor: its own rule", "my stitch, pinky on the loo roll", intent(NO_SYMPTOMS_INTENT), [{**rf("cerclage_in_place"), "start": 3, "end": 9}], VOCAB, "inform_risk_factor", REPORT_WORDS),
         ("pure question", "is spotting a sign?", intent("ask_what_is_ci", 0.2), [sym("bleeding", "hypothetical")], VOCAB, None, frozenset()),
         # 5. a report or inform intent with a symptom is confirmed
         ("report confirmed", "x", intent("report_pressure", 0.3), [sym("bleeding")], VOCAB, "report_pressure", frozenset()),
@@ -133,8 +134,8 @@ BENIGN = frozenset({"hello", "the", "on", "fine"})
         ("negated first, current second", "x", intent("greet"), [sym("bleeding", "negated"), sym("vaginal_pressure")], VOCAB, "report_pressure", frozenset()),
     ],
 )  # fmt: skip
-def test_override(case, text, classifier, entities, vocabulary, expected, benign):
-    assert intent_override(text, classifier, entities, vocabulary, benign) == expected, case
+def test_override(case, text, classifier, entities, vocabulary, expected, report_words):
+    assert intent_override(text, classifier, entities, vocabulary, report_words) == expected, case
 
 
 def test_intent_sets_match_the_domain():

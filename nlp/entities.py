@@ -51,6 +51,10 @@ DEFAULT_PATTERN_FILES = ["symptoms.yml", "bleeding_amounts.yml", "risk_factors.y
 
 if not Span.has_extension("findings"):
     Span.set_extension("findings", default=())
+if not Doc.has_extension("ignored_spans"):
+    # Where an ignore phrase matched (character offsets): words the lexicon knows are no finding
+    # ("my gums bleed"), so the "no symptoms" check does not count them as unplaced.
+    Doc.set_extension("ignored_spans", default=())
 
 
 #: A modifier's (targets, exceptions, replaced codes, words one of which must come earlier in its
@@ -364,6 +368,11 @@ class ClinicalEntities:
                 continue
             lead, tail = self._trim.get(match_id, (0, 0))
             matches.append((match_id, start + lead, end - tail, start, end))
+        doc._.ignored_spans = tuple(
+            (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]))
+            for match_id, start, end, _, _ in matches
+            if match_id in self._ignore_ids and end > start
+        )
         for start, end, ids in _select(matches, self._ignore_ids):
             findings: list[tuple[str, str]] = []
             for match_id in ids:

@@ -62,6 +62,8 @@ class Extraction:
     gestational_span: tuple[int, int] | None = None
     bleeding_amount_span: tuple[int, int] | None = None
     on_behalf_span: tuple[int, int] | None = None
+    # Where words the lexicon knows to be no finding were said ("my gums bleed").
+    ignored_spans: tuple[tuple[int, int], ...] = ()
 
     @property
     def present(self) -> frozenset[str]:
@@ -208,6 +210,7 @@ def extraction_from_doc(
         gestational_span=(gestation[2], gestation[3]) if gestation else None,
         bleeding_amount_span=(amount[2], amount[3]) if amount else None,
         on_behalf_span=doc._.on_behalf_span,
+        ignored_spans=tuple(getattr(doc._, "ignored_spans", ()) or ()),
     )
 
 
@@ -272,8 +275,18 @@ def merge(parts: list[tuple[int, Extraction]]) -> Extraction:
                 if x.on_behalf_span
                 else None
             )
+    ignored = tuple((a + offset, b + offset) for offset, x in parts for a, b in x.ignored_spans)
     return Extraction(
-        tuple(symptoms), weeks, text, tuple(risks), amount, on_behalf, gspan, aspan, bspan
+        tuple(symptoms),
+        weeks,
+        text,
+        tuple(risks),
+        amount,
+        on_behalf,
+        gspan,
+        aspan,
+        bspan,
+        ignored,
     )
 
 

@@ -127,11 +127,13 @@ def words(text: str) -> frozenset[str]:
     return frozenset(WORD.findall(text.lower()))
 
 
-def unplaced_words(text: str, entities: Sequence[Mapping[str, Any]]) -> frozenset[str]:
-    """The words of ``text`` outside its entities."""
+def unplaced_words(
+    text: str, entities: Sequence[Mapping[str, Any]], placed: Sequence[tuple[int, int]] = ()
+) -> frozenset[str]:
+    """The words of ``text`` outside its entities and the ``placed`` spans."""
     chars = list((text or "").lower())
-    for e in entities:
-        start, end = e.get("start"), e.get("end")
+    spans = [(e.get("start"), e.get("end")) for e in entities] + list(placed)
+    for start, end in spans:
         if isinstance(start, int) and isinstance(end, int):
             chars[start:end] = " " * (end - start)
     return words("".join(chars))
@@ -143,12 +145,14 @@ def intent_override(
     entities: Sequence[Mapping[str, Any]],
     vocabulary: frozenset[str] | set[str] = frozenset(),
     report_words: frozenset[str] | set[str] = frozenset(),
+    placed: Sequence[tuple[int, int]] = (),
 ) -> str | None:
     """The intent the rules put in place of the classifier's, or None (see the module doc).
 
     ``intent`` is the classifier's ``{"name": ..., "confidence": ...}`` (or None), ``entities``
     the message's entity dicts; an empty ``vocabulary`` turns the nonsense check off, and an
-    empty ``report_words`` the "no symptoms" check."""
+    empty ``report_words`` the "no symptoms" check; ``placed`` are spans of words the lexicon
+    knows to be no finding ("my gums bleed"), which that check does not count."""
     findings = [
         e["value"]
         for e in entities
@@ -177,7 +181,7 @@ def intent_override(
         if (
             name == NO_SYMPTOMS_INTENT
             and not own_history
-            and unplaced_words(text, entities) & report_words
+            and unplaced_words(text, entities, placed) & report_words
         ):
             return OTHER_SYMPTOM_INTENT
         pregnant_now = any(e.get("entity") == "gestational_age" for e in entities)

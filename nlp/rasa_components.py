@@ -27,7 +27,7 @@ import hashlib
 import json
 import logging
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, List
+from typing import Any, Dict, FrozenSet, List, Tuple
 
 import numpy as np
 import scipy.sparse
@@ -389,7 +389,7 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
             return
         entities = nlp.to_rasa_entities(extraction)
         message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
-        override = self._intent_override(message, entities)
+        override = self._intent_override(message, entities, extraction.ignored_spans)
         intent = dict(message.get(INTENT) or {})
         if override and override != intent.get("name"):
             chosen = {"name": override, "confidence": 1.0}
@@ -403,7 +403,12 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
             ]
             message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
 
-    def _intent_override(self, message: Message, entities: List[Dict[str, Any]]) -> str | None:
+    def _intent_override(
+        self,
+        message: Message,
+        entities: List[Dict[str, Any]],
+        placed: Tuple[Tuple[int, int], ...] = (),
+    ) -> str | None:
         """See :func:`nlp.intent_override.intent_override`."""
         return intent_override(
             message.get(TEXT) or "",
@@ -411,4 +416,5 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
             entities,
             self._vocabulary,
             self._report_words,
+            placed,
         )

@@ -208,3 +208,19 @@ def test_the_rasa_component_calls_it():
     extractor.process([message])
     chosen = message.get(INTENT)
     assert chosen["name"] == "report_bleeding" and chosen["classifier_intent"] == "ask_causes"
+
+
+def test_words_the_lexicon_knows_are_no_finding_are_placed():
+    """ "my gums bleed": an ignore phrase's words are not unplaced report words."""
+    text = "20 weeks, my gums bleed"
+    entities = [{**WEEKS, "start": 0, "end": 8}]
+    words_ = frozenset({"gums", "bleed"})
+    assert intent_override(text, intent(NO_SYMPTOMS_INTENT), entities, VOCAB, words_) == (
+        "report_other_symptom"
+    )
+    assert (
+        intent_override(text, intent(NO_SYMPTOMS_INTENT), entities, VOCAB, words_, [(13, 23)])
+        is None
+    )
+    ext = nlp.extract(text)
+    assert [text[a:b] for a, b in ext.ignored_spans] == ["gums bleed"]

@@ -990,7 +990,7 @@ def test_a_real_symptom_before_such_an_if_is_still_hers():
         ),
         ("my boyfriend hit me and I'm hiding from him in the car", {"abuse", "abuser_present"}),
         ("im scared he will kill me", {"abuse", "in_danger"}),
-        ("my partner is going to kill me", {"abuse", "in_danger"}),
+        ("my partner tried to kill me last night and he's back", {"abuse", "in_danger"}),
         ("I fear for my life, 20 weeks pregnant", {"abuse", "in_danger"}),
     ],
 )
@@ -1005,6 +1005,8 @@ def test_danger_now_is_heard(text, codes):
         "this back pain is going to kill me",
         "my husband is in the house if I need a lift",
         "my partner is still here with me",
+        "my husband will kill me for bothering you",
+        "he's going to kill me when he sees the bill",
     ],
 )
 def test_no_danger_from_everyday_words(text):

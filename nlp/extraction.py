@@ -122,12 +122,10 @@ def _modified(
         sent_start = ent.sent.start
         # A modifier with "after": a word of its class earlier in the sentence is enough ("kicks
         # every day but nothing since yesterday"), the words in between do not matter.
-        earlier = {t.norm_ for t in doc[sent_start : ent.start]} | {
-            t.lemma_ for t in doc[sent_start : ent.start]
-        }
+        before = doc[sent_start : ent.start]
         for code in codes:
             after = targets.get(code, (frozenset(),) * 4)[3]
-            if after and earlier & after:
+            if after and any(t.norm_ in after or t.lemma_ in after for t in before):
                 out.append(
                     SymptomMention(code, ent.text, ent.start_char, ent.end_char, False, CURRENT)
                 )

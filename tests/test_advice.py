@@ -562,31 +562,26 @@ def test_a_live_deployment_refuses_the_demo_numbers(monkeypatch):
     assert fictional_numbers(drama_mobile) == ["midwife_team: +44 7700 900 123"]
 
 
-def test_danger_now_calls_the_emergency_number_first_and_says_how_without_speaking(tmp_path):
-    path = tmp_path / "danger.yml"
-    path.write_text(
+def test_danger_now_calls_the_emergency_number_first_and_says_how_without_speaking(
+    tmp_path, clinic
+):
+    place = _clinic_from(
+        tmp_path,
         CLINIC_YAML + "silent_emergency_call: Stay on the line and tap the phone.\n"
         'domestic_abuse:\n  name: Testland Abuse Helpline\n  phone: "0800 400 7010"\n',
-        encoding="utf-8",
+        "danger.yml",
     )
-    clinic = load_clinic(path)
     decision = assess(F("abuse", "abuser_present", "abdominal_trauma", weeks=24))
     assert decision.level is Level.EMERGENCY and decision.rules[0] == "E12"
-    text = render_advice(decision, clinic)
+    text = render_advice(decision, place)
     lines = [line for line in text.splitlines() if line.strip()]
     assert lines[0] == "Call 112 now, if you can do it safely."
     assert "Stay on the line and tap the phone." in text
     assert "Testland Abuse Helpline on 0800 400 7010" in text
     assert text.count("If you are in danger now") == 0  # said once, first, not again
     # without the clinic's silent-call line, nothing is made up
-    plain = render_advice(decision, clinic_without_silent_call(tmp_path))
+    plain = render_advice(decision, clinic)
     assert "tap the phone" not in plain and plain.startswith("Call 112 now")
-
-
-def clinic_without_silent_call(tmp_path):
-    path = tmp_path / "plain.yml"
-    path.write_text(CLINIC_YAML, encoding="utf-8")
-    return load_clinic(path)
 
 
 def test_abuser_present_alone_is_the_helpline_not_an_emergency():

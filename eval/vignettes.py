@@ -548,6 +548,7 @@ def evaluate(
     out_dir: Path = OUT_DIR,
 ) -> dict[str, Any]:
     """Runs the vignettes against `bot_url` (or a bot started here) and reports."""
+    path = Path(path).resolve()  # a relative --file is named relative to the project
     vignettes = load(path)
     sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     title = f"Triage cases: {Path(path).relative_to(ROOT)} (SHA-256 {sha256[:16]})"

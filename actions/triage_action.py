@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from triage import assess
+from triage import Level, assess
 from triage.engine import hold
 
 from .common import (
@@ -54,9 +54,11 @@ class ActionTriage(Action):
             and float(parsed.get("confidence") or 0.0) >= SYMPTOM_FREE_CONFIDENCE
             and not foreign
         )
-        if nothing and not said_none:
+        assessed = assess(findings)
+        if nothing and not said_none and assessed.level <= Level.SELF_CARE:
             # Told only the weeks, said goodbye, or nothing we recognised yet: no decision and
-            # no reassurance; the reply asks, or says goodbye, with the safety net.
+            # no reassurance; the reply asks, or says goodbye, with the safety net. (The weeks
+            # alone may be enough for advice: 41 weeks or more is a talk about induction, R4.)
             if foreign:
                 utter_not_understood(dispatcher, tracker)
             elif intent == "goodbye":
@@ -64,7 +66,7 @@ class ActionTriage(Action):
             else:
                 dispatcher.utter_message(text=ask_for_symptoms(clinic()))
             return applied
-        decision = hold(assess(findings), advised_level(tracker))
+        decision = hold(assessed, advised_level(tracker))
         utter_language_card(dispatcher, tracker)  # before the English advice, when foreign
         events = utter_decision(dispatcher, tracker, decision, findings=findings)
         return [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from triage.codes import (
     BLEEDING_AMOUNTS,
+    COMMON_COMPLAINT,
     EXTRACTED_SYMPTOMS,
     RED_FLAGS,
     RISK_FACTORS,
@@ -23,4 +24,12 @@ SYMPTOMS: frozenset[str] = EXTRACTED_SYMPTOMS
 #: somebody else. A "resolved" symptom (a bleed this morning that has stopped) is still a finding.
 CONTEXTS: tuple[str, ...] = ("current", "resolved", "hypothetical", "historical", "other_person")
 
-__all__ = ["BLEEDING_AMOUNTS", "CONTEXTS", "RED_FLAGS", "RISK_FACTORS", "SEED_SYMPTOMS", "SYMPTOMS"]
+__all__ = [
+    "BLEEDING_AMOUNTS",
+    "COMMON_COMPLAINT",
+    "CONTEXTS",
+    "RED_FLAGS",
+    "RISK_FACTORS",
+    "SEED_SYMPTOMS",
+    "SYMPTOMS",
+]

@@ -21,8 +21,9 @@ one to the finding they describe: "won't stop" after a pain makes it a constant 
 entities so that negation and context reach them ("the pain is not unbearable", "what if it
 doesn't stop"); :func:`nlp.extraction.extraction_from_doc` applies a current, affirmed modifier
 to the nearest earlier current, affirmed finding of its sentence when that finding is one of its
-targets and none of its exceptions (``modifier_targets``: added code -> (the codes it may
-modify, the codes that rule a finding out, the codes it takes away): "won't stop" said of
+targets and none of its exceptions (``modifier_targets``: each group of modifier phrases -> (the
+codes it may modify, the codes that rule a finding out, the codes it takes away), so two groups
+may add one code to different findings): "won't stop" said of
 contractions means they keep coming, not a constant pain; "a sharp pain ... for a second" is a
 brief positional pain, no longer the severe constant pain "sharp pain" alone would be).
 """
@@ -35,7 +36,7 @@ from spacy.language import Language
 from spacy.schemas import validate_token_pattern
 from spacy.tokens import Doc, Span
 
-from .codes import BLEEDING_AMOUNTS, RISK_FACTORS, SYMPTOMS
+from .codes import BLEEDING_AMOUNTS, COMMON_COMPLAINT, RISK_FACTORS, SYMPTOMS
 from .lexicon import (
     PatternError,
     PhraseCompiler,
@@ -75,6 +76,13 @@ class Concept:
     unless: tuple[str, ...] = ()  # ... unless the finding is also one of these
     replaces: tuple[str, ...] = ()  # ... and the codes of that finding the modifier takes away
     after: str = ""  # or: a word class, one of whose words must come earlier in the sentence
+
+
+def modifier_key(code: str, concept_key: str) -> str:
+    """A modifier's finding in ``span._.findings``: the code it adds and its group of phrases
+    (``"severe_constant_pain#symptoms.yml:modifiers[0]:12"``); ``nlp.extraction.modifier_code``
+    gives the code back."""
+    return f"{code}#{concept_key}"
 
 
 def _as_list(value: Any, where: str) -> list[str]:
@@ -192,6 +200,12 @@ def read_concepts(data: Mapping[str, Any], source: str) -> tuple[list[Concept], 
     ignore = _as_list(data.get("ignore"), "ignore")
     if ignore:
         add([], ignore, "ignore", ignore=True)
+    # A common discomfort of pregnancy ("a nosebleed", "heartburn", "cramp in both calves at
+    # night") masks what it overlaps, as an ignore phrase does ("nose bleed" is no vaginal
+    # bleeding), and is a finding of its own: COMMON_COMPLAINT.
+    common = _as_list(data.get("common_complaints"), "common_complaints")
+    if common:
+        add([("symptom", COMMON_COMPLAINT)], common, "common_complaints", ignore=True)
     return concepts, keep_historical
 
 
@@ -230,19 +244,32 @@ def pattern_vocabulary(
 
 
 def _select(
-    matches: Iterable[tuple[int, int, int, int, int]], ignore_ids: set[int]
+    matches: Iterable[tuple[int, int, int, int, int]],
+    ignore_ids: set[int],
+    complaint_ids: frozenset[int] | set[int] = frozenset(),
 ) -> list[tuple[int, int, list[int]]]:
     """Ignore-masking, containment and merging (steps 2-4 of the module docstring).
 
     ``matches`` are ``(match_id, start, end, full_start, full_end)``: the finding's tokens, and
-    the whole match with its ``[context]`` words, which is what an ignore phrase masks."""
+    the whole match with its ``[context]`` words, which is what an ignore phrase masks. A
+    common complaint (``complaint_ids``, also ignore phrases) does not mask a longer finding
+    that takes it in ("severe heartburn", "heartburn that won't go" are epigastric pain)."""
     matches = list(matches)
-    masks = [(start, end) for match_id, start, end, _, _ in matches if match_id in ignore_ids]
+    masks = [
+        (start, end, match_id in complaint_ids)
+        for match_id, start, end, _, _ in matches
+        if match_id in ignore_ids
+    ]
     spans: dict[tuple[int, int], list[int]] = {}
     for match_id, start, end, full_start, full_end in matches:
         if match_id in ignore_ids:
             continue
-        if masks and any(full_start < me and ms < full_end for ms, me in masks):
+        if masks and any(
+            full_start < me
+            and ms < full_end
+            and not (complaint and start <= ms and me <= end and end - start > me - ms)
+            for ms, me, complaint in masks
+        ):
             continue
         spans.setdefault((start, end), [])
         if match_id not in spans[(start, end)]:
@@ -304,22 +331,25 @@ class ClinicalEntities:
         self.name = name
         compiler = PhraseCompiler(nlp.tokenizer, load_classes(classes_file, patterns_dir))
         self.concepts, self.keep_historical = load_concepts(pattern_files, patterns_dir)
-        #: Modifier code -> (the symptom codes it may modify, the codes that rule a finding out,
-        #: the codes it takes away from the finding it modifies).
+        #: Modifier group ("<code>#<concept key>", see :func:`modifier_key`) -> (the symptom
+        #: codes it may modify, the codes that rule a finding out, the codes it takes away from
+        #: the finding it modifies, the words one of which must come earlier). Each group of
+        #: modifier phrases keeps its own targets, so two groups may add the same code to
+        #: different findings (a tummy pain "that won't stop", a tightening "that won't go soft").
         self.modifier_targets: dict[str, ModifierTargets] = {}
         for concept in self.concepts:
             for kind, code in concept.findings:
                 if kind == "modifier":
-                    of, unless, replaces, after = self.modifier_targets.get(
-                        code, (frozenset(), frozenset(), frozenset(), frozenset())
+                    after = (
+                        compiler.class_norms(concept.after[1:], concept.key)
+                        if concept.after
+                        else frozenset()
                     )
-                    if concept.after:
-                        after |= compiler.class_norms(concept.after[1:], concept.key)
-                    self.modifier_targets[code] = (
-                        of | set(concept.targets),
-                        unless | set(concept.unless),
-                        replaces | set(concept.replaces),
-                        after,
+                    self.modifier_targets[modifier_key(code, concept.key)] = (
+                        frozenset(concept.targets),
+                        frozenset(concept.unless),
+                        frozenset(concept.replaces),
+                        frozenset(after),
                     )
         # Schema validation of every pattern costs ~0.2 s at start-up; the tests validate.
         self.matcher = AnchoredMatcher(nlp.vocab)
@@ -350,7 +380,10 @@ class ClinicalEntities:
                 self.matcher.add(key, patterns)
                 self.patterns[key] = patterns
                 match_id = nlp.vocab.strings[key]
-                self._findings[match_id] = concept.findings
+                self._findings[match_id] = tuple(
+                    (kind, modifier_key(code, concept.key) if kind == "modifier" else code)
+                    for kind, code in concept.findings
+                )
                 self._trim[match_id] = trim
                 if veto:
                     self._veto[match_id] = veto
@@ -373,7 +406,8 @@ class ClinicalEntities:
             for match_id, start, end, _, _ in matches
             if match_id in self._ignore_ids and end > start
         )
-        for start, end, ids in _select(matches, self._ignore_ids):
+        complaints = {i for i in self._ignore_ids if self._findings[i]}
+        for start, end, ids in _select(matches, self._ignore_ids, complaints):
             findings: list[tuple[str, str]] = []
             for match_id in ids:
                 for finding in self._findings[match_id]:
@@ -392,5 +426,31 @@ class ClinicalEntities:
             span = Span(doc, start, end, label=label)
             span._.findings = tuple(findings)
             ents.append(span)
-        doc.ents = ents  # type: ignore[assignment]  # (spaCy types it as a 1-tuple)
+        ents.extend(self._complaints(doc, matches, ents))
+        doc.ents = sorted(ents, key=lambda e: e.start)  # type: ignore[assignment]
         return doc
+
+    def _complaints(
+        self, doc: Doc, matches: Sequence[tuple[int, int, int, int, int]], ents: Sequence[Span]
+    ) -> list[Span]:
+        """The common complaints: ignore phrases that are also a finding, overlapping ones merged,
+        none where another entity already is."""
+        spans = sorted(
+            (start, end)
+            for match_id, start, end, _, _ in matches
+            if match_id in self._ignore_ids and self._findings[match_id] and end > start
+        )
+        merged: list[list[int]] = []
+        for start, end in spans:
+            if merged and start < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        out = []
+        for start, end in merged:
+            if any(e.start < end and start < e.end for e in ents):
+                continue
+            span = Span(doc, start, end, label="SYMPTOM")
+            span._.findings = (("symptom", COMMON_COMPLAINT),)
+            out.append(span)
+        return out

@@ -16,6 +16,12 @@ from .gestation import weeks_from_due_date
 if TYPE_CHECKING:
     from .entities import ModifierTargets
 
+
+def modifier_code(key: str) -> str:
+    """The symptom code a modifier finding adds (``nlp.entities.modifier_key``: "<code>#<group>")."""
+    return key.partition("#")[0]
+
+
 log = logging.getLogger(__name__)
 
 #: Longer messages are cut here (a chat message is never this long; it bounds the work).
@@ -116,16 +122,17 @@ def _modified(
     dropped: set[tuple[str, int, int]] = set()
     ents = list(doc.ents)
     for k, ent in enumerate(ents):
-        codes = [code for kind, code in ent._.findings if kind == "modifier"]
-        if not codes or ent._.negex or (ent._.context or CURRENT) != CURRENT:
+        groups = [key for kind, key in ent._.findings if kind == "modifier"]
+        if not groups or ent._.negex or (ent._.context or CURRENT) != CURRENT:
             continue
         sent_start = ent.sent.start
         # A modifier with "after": a word of its class earlier in the sentence is enough ("kicks
         # every day but nothing since yesterday"), the words in between do not matter.
         before = doc[sent_start : ent.start]
-        for code in codes:
-            after = targets.get(code, (frozenset(),) * 4)[3]
+        for group in groups:
+            after = targets.get(group, (frozenset(),) * 4)[3]
             if after and any(t.norm_ in after or t.lemma_ in after for t in before):
+                code = modifier_code(group)
                 out.append(
                     SymptomMention(code, ent.text, ent.start_char, ent.end_char, False, CURRENT)
                 )
@@ -142,9 +149,10 @@ def _modified(
             continue
         found = {code for kind, code in target._.findings if kind == "symptom"}
         start, end = target.start_char, max(ent.end_char, target.end_char)
-        for code in codes:
-            of, unless, replaces, _ = targets.get(code, (frozenset(),) * 4)
+        for group in groups:
+            of, unless, replaces, _ = targets.get(group, (frozenset(),) * 4)
             if found & of and not found & unless:
+                code = modifier_code(group)
                 out.append(SymptomMention(code, doc.text[start:end], start, end, False, CURRENT))
                 dropped |= {(c, target.start_char, target.end_char) for c in found & replaces}
     return out, dropped

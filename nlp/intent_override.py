@@ -43,7 +43,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Sequence
 
-from .codes import RED_FLAGS
+from .codes import COMMON_COMPLAINT, RED_FLAGS
 
 #: Rasa's name for "not understood" (rasa.shared.constants.DEFAULT_NLU_FALLBACK_INTENT_NAME).
 FALLBACK_INTENT = "nlu_fallback"
@@ -127,6 +127,102 @@ def words(text: str) -> frozenset[str]:
     return frozenset(WORD.findall(text.lower()))
 
 
+#: Where a clause ends, for :func:`denied_spans`: punctuation, a line break, and the words that
+#: end a negation's reach in nlp/patterns/negation.yml ("no bleeding but a funny feeling").
+CLAUSE_END = re.compile(
+    r"[,.;:!?()\n]+|\b(?:but|except|apart from|although|though|tho|however|otherwise|just|"
+    r"still|yet|then|it'?s|it’s|and (?:now|it|its|there|my|i|i'?m))\b",
+    re.I,
+)
+#: A word that denies the rest of its clause: "no swelling or redness", "not itchy", "doesn't
+#: sting or smell", "no temp", "without any pain".
+DENIAL = re.compile(
+    r"\b(?:no|not|nothing|none|never|without|nor|neither|isn'?t|aren'?t|doesn'?t|don'?t|"
+    r"didn'?t|hasn'?t|haven'?t|wasn'?t|weren'?t|won'?t|wont|can'?t|cant)\b|n't\b|n’t\b",
+    re.I,
+)
+#: A clause that says what comes before is normal: "face and hands normal", "eyes fine", "legs
+#: look normal in the day", "everything's totally dry and fine".
+NORMAL = re.compile(r"\b(?:normal|fine|ok|okay|alright|dry)\b", re.I)
+#: A clause that asks whether something is normal ("is cramp in the calves normal?") reports it.
+ASKS = re.compile(r"^\W*(?:is|are|does|do|can|could|should|would|will|it|that|this)\b", re.I)
+
+
+def denied_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """The parts of ``text`` where the patient says she does not have something, or that it is
+    normal, which the "no symptoms" check must not read as a problem reported: the rest of a
+    clause after a denial ("no swelling or redness", "doesn't sting or smell"), and a clause's
+    words before "normal" or "fine" ("face and hands normal", "eyes fine") unless the clause
+    asks it ("is cramp in the calves normal at 28 weeks?") or denies it ("my face doesn't look
+    normal"). A clause ends at punctuation and at
+    the words that end a negation's reach ("no pain but my face is puffy" keeps the face)."""
+    text = text or ""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    bounds = [(m.start(), m.end()) for m in CLAUSE_END.finditer(text)] + [(len(text), len(text))]
+    for end, after in bounds:
+        clause = text[start:end]
+        denial = DENIAL.search(clause)
+        if denial:
+            spans.append((start + denial.start(), end))
+        normal = NORMAL.search(clause)
+        asked = text[end:after].startswith("?") or ASKS.match(clause)
+        # ("my face doesn't look normal" says it is not)
+        if normal and not asked and not (denial and denial.start() < normal.start()):
+            spans.append((start, start + normal.end()))
+        start = after
+    return tuple(spans)
+
+
+#: The clause of a common complaint, for :func:`more_than_a_complaint`: "and", "with", "also"
+#: end it too ("tired all the time and short of breath" says two things).
+COMPLAINT_CLAUSE_END = re.compile(
+    CLAUSE_END.pattern + r"|\b(?:and|with|also|plus|as well as)\b", re.I
+)
+
+
+def more_than_a_complaint(
+    text: str,
+    entities: Sequence[Mapping[str, Any]],
+    report_words: frozenset[str] | set[str],
+    placed: Sequence[tuple[int, int]] = (),
+) -> bool:
+    """Does a message whose only findings are common complaints (``common_complaint``: "a
+    nosebleed", "heartburn") say more, outside the complaint's own clause, with a word only
+    symptom reports use ("had a nosebleed, also feel weird down below", "tired all the time and
+    short of breath")? Then the complaint does not place the whole message: the caller drops it,
+    and the message is read as if the bot had not recognised it (the "no symptoms" check, rule
+    X2), never as a common complaint alone. The complaint's own clause, denials and placed spans
+    do not count."""
+    findings = [
+        e for e in entities if e.get("entity") == "symptom" and e.get("role") in FINDING_ROLES
+    ]
+    if (
+        not findings
+        or any(e.get("value") != COMMON_COMPLAINT for e in findings)
+        or not report_words
+    ):
+        return False
+    text = text or ""
+    cuts = sorted(
+        {0, len(text), *(i for m in COMPLAINT_CLAUSE_END.finditer(text) for i in m.span())}
+    )
+    clauses = list(zip(cuts, cuts[1:], strict=False))
+    covered = [
+        (a, b)
+        for a, b in clauses
+        if any(
+            isinstance(e.get("start"), int)
+            and isinstance(e.get("end"), int)
+            and e["start"] < b
+            and a < e["end"]
+            for e in findings
+        )
+    ]
+    spans = (*placed, *denied_spans(text), *covered)
+    return bool(unplaced_words(text, entities, spans) & report_words)
+
+
 def unplaced_words(
     text: str, entities: Sequence[Mapping[str, Any]], placed: Sequence[tuple[int, int]] = ()
 ) -> frozenset[str]:
@@ -181,7 +277,7 @@ def intent_override(
         if (
             name == NO_SYMPTOMS_INTENT
             and not own_history
-            and unplaced_words(text, entities, placed) & report_words
+            and unplaced_words(text, entities, (*placed, *denied_spans(text))) & report_words
         ):
             return OTHER_SYMPTOM_INTENT
         pregnant_now = any(e.get("entity") == "gestational_age" for e in entities)

@@ -47,10 +47,17 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.lang.en.stop_words import STOP_WORDS
 
 import nlp
-from nlp.codes import BLEEDING_AMOUNTS, CONTEXTS, RED_FLAGS, SYMPTOMS
-from nlp.intent_override import SYMPTOM_REPORT_INTENTS, intent_override, words
+from nlp.codes import BLEEDING_AMOUNTS, COMMON_COMPLAINT, CONTEXTS, RED_FLAGS, SYMPTOMS
+from nlp.intent_override import (
+    SYMPTOM_REPORT_INTENTS,
+    intent_override,
+    more_than_a_complaint,
+    words,
+)
+from nlp.lexicon import load_yaml, patterns_path, string_list
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +117,14 @@ def _nlp_fingerprint() -> str:
 
 
 NLP_FINGERPRINT = _nlp_fingerprint()
+
+#: Words of time, place and story that report no problem on their own (the "no symptoms" check).
+NARRATIVE_WORDS: FrozenSet[str] = frozenset(
+    string_list(
+        load_yaml(patterns_path("report_words.yml")).get("narrative_words") or [],
+        "report_words.yml",
+    )
+)
 
 
 def clinical_features(extraction: nlp.Extraction | None) -> np.ndarray:
@@ -297,7 +312,9 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {}
+        # (the fingerprint: what it learns at training depends on the NLP code, see
+        # ClinicalFeaturizer)
+        return {"nlp_fingerprint": NLP_FINGERPRINT}
 
     def __init__(
         self,
@@ -333,8 +350,13 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
 
         vocabulary = sorted(vocabulary_of(lambda m: True))
         reports = vocabulary_of(lambda m: m.get(INTENT) in SYMPTOM_REPORT_INTENTS)
+        # (not a function word, "them", "than", "below", nor a word of the story around a
+        # symptom, "stopped", "mins", "woke": nlp/patterns/report_words.yml)
         report_words = sorted(
-            reports - vocabulary_of(lambda m: m.get(INTENT) not in SYMPTOM_REPORT_INTENTS)
+            reports
+            - vocabulary_of(lambda m: m.get(INTENT) not in SYMPTOM_REPORT_INTENTS)
+            - STOP_WORDS
+            - NARRATIVE_WORDS
         )
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(json.dumps(vocabulary), encoding="utf-8")
@@ -388,6 +410,10 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
         if extraction is None:
             return
         entities = nlp.to_rasa_entities(extraction)
+        if more_than_a_complaint(
+            message.get(TEXT) or "", entities, self._report_words, extraction.ignored_spans
+        ):
+            entities = [e for e in entities if e.get("value") != COMMON_COMPLAINT]
         message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
         override = self._intent_override(message, entities, extraction.ignored_spans)
         intent = dict(message.get(INTENT) or {})

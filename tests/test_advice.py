@@ -518,7 +518,8 @@ def test_a_scan_finding_without_symptoms_is_planned_with_the_team_not_an_emergen
         (20 + 3 / 7, "20+3 weeks pregnant"),
         (27.9, "13 to 27 weeks pregnant"),
         (12.9, "under 13 weeks pregnant"),
-        (38.0, "37 weeks or more pregnant"),
+        (41.1, "37 weeks or more pregnant"),
+        (41.0, "41 weeks pregnant"),
     ],
 )
 def test_the_read_back_says_the_weeks_as_given(clinic, weeks, words):

@@ -298,6 +298,24 @@ def test_a_problem_in_words_the_bot_cannot_place_is_never_reassured(bot: Bot, se
     assert "did not find any warning signs" not in texts(reply)
 
 
+def test_the_weeks_alone_get_advice_when_they_are_enough(bot: Bot, sender):
+    """41 weeks or more with nothing wrong is a talk about induction (R4), said at once; 20
+    weeks alone asks what is happening, and reassures no one."""
+    decision = triage_of(bot.send(sender, "41+3"))
+    assert decision is not None and decision["level"] == "routine"
+    assert "R4" in [r["rule"] for r in decision["reasons"]]
+    reply = bot.send(sender + "-b", "20 weeks")
+    assert triage_of(reply) is None and "What is happening?" in texts(reply)
+
+
+def test_a_common_complaint_gets_self_care_with_the_warning_signs(bot: Bot, sender):
+    reply = bot.send(sender, "30 weeks and I've got heartburn after every meal")
+    decision = triage_of(reply)
+    assert decision is not None and decision["level"] == "self_care", texts(reply)
+    assert "common discomforts of pregnancy" in texts(reply)
+    assert "pain under your ribs" in texts(reply)
+
+
 def _listening_addresses(port: int) -> set[str]:
     """The local IPv4 addresses listening on ``port`` (from /proc/net/tcp, no traffic sent)."""
     found = set()

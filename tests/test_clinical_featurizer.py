@@ -112,7 +112,8 @@ def test_the_extraction_is_computed_once_and_kept_out_of_the_output():
 def test_the_training_cache_sees_a_change_of_the_findings():
     """Rasa's training cache keys a node by class, config and inputs, not code: the featurizer's
     config must carry the NLP fingerprint, or a new symptom code leaves a cached classifier
-    trained on narrower rows and every message becomes "not understood"."""
+    trained on narrower rows and every message becomes "not understood". So must the
+    extractor's, which learns its word lists at training."""
     from rasa.engine.recipes.default_recipe import DefaultV1Recipe
     from rasa.shared.importers.importer import TrainingDataImporter
 
@@ -124,7 +125,7 @@ def test_the_training_cache_sees_a_change_of_the_findings():
     nodes = [
         node
         for node in schemas.train_schema.nodes.values()
-        if node.uses.__name__ == "ClinicalFeaturizer"
+        if node.uses.__name__ in ("ClinicalFeaturizer", "ClinicalEntityExtractor")
     ]
     assert nodes
     for node in nodes:
@@ -132,3 +133,42 @@ def test_the_training_cache_sees_a_change_of_the_findings():
 
         merged = override_defaults(node.uses.get_default_config(), node.config)
         assert merged["nlp_fingerprint"] == NLP_FINGERPRINT == _nlp_fingerprint()
+
+
+def test_report_words_are_learnt_without_function_words(tmp_path):
+    """The "no symptoms" check's words: used only in symptom reports, and no function word
+    ("them", "than", "below" report nothing)."""
+    import json
+
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    from nlp.rasa_components import REPORT_WORDS_FILE, ClinicalEntityExtractor
+
+    def example(text: str, intent: str) -> Message:
+        return Message(data={TEXT: text, "intent": intent})
+
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("extractor")
+    extractor = ClinicalEntityExtractor({}, storage, resource)
+    extractor.train(
+        TrainingData(
+            [
+                example("both of them are puffy, more than below", "report_other_symptom"),
+                example("no symptoms at all", "report_no_symptoms"),
+            ]
+        )
+    )
+    with storage.read_from(resource) as directory:
+        learnt = set(json.loads((directory / REPORT_WORDS_FILE).read_text()))
+    assert "puffy" in learnt
+    assert not learnt & {"them", "than", "below", "both", "more"}
+
+
+def test_narrative_words_are_no_report_words():
+    """Words of time and story ("stopped after 5 mins", "woke up") are never report words, and
+    no word that names a symptom is listed among them."""
+    from nlp.rasa_components import NARRATIVE_WORDS
+
+    assert {"stopped", "mins", "woke", "lying", "wondering", "hour"} <= NARRATIVE_WORDS
+    assert not NARRATIVE_WORDS & {"pain", "blood", "swelling", "burning", "face", "puffy", "leak"}

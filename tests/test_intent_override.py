@@ -22,7 +22,9 @@ from nlp.intent_override import (
     QUESTION_INTENTS,
     SYMPTOM_INTENT,
     SYMPTOM_REPORT_INTENTS,
+    denied_spans,
     intent_override,
+    more_than_a_complaint,
     words,
 )
 
@@ -224,3 +226,98 @@ def test_words_the_lexicon_knows_are_no_finding_are_placed():
     )
     ext = nlp.extract(text)
     assert [text[a:b] for a, b in ext.ignored_spans] == ["gums bleed"]
+
+
+@pytest.mark.parametrize(
+    "text, denied",
+    [
+        ("no swelling or redness", ["no swelling or redness"]),
+        ("doesnt sting or smell, is that a preg thing", ["doesnt sting or smell"]),
+        (
+            "No headache, eyesight fine, face and hands normal",
+            ["No headache", " eyesight fine", " face and hands normal"],
+        ),
+        ("legs look normal in the day", ["legs look normal"]),
+        # a clause ends at "but", "except", "just": what follows is said, not denied
+        ("no pain but my face is really puffy", ["no pain "]),
+        ("everything fine except my face is swollen", ["everything fine"]),
+        ("no bleeding just a funny feeling", ["no bleeding "]),
+        # saying something is not normal reports it; "it's" starts a new clause
+        ("my face doesn't look normal", ["doesn't look normal"]),
+        ("my face isn't right its swollen", ["isn't right "]),
+        ("no pain and my face is puffy", ["no pain "]),
+        # asking whether something is normal reports it
+        ("Is cramp in the calves normal at 28 weeks?", []),
+        ("burning in my chest, normal?", []),
+    ],
+)
+def test_denied_spans(text, denied):
+    assert [text[a:b] for a, b in denied_spans(text)] == denied
+
+
+def test_denied_words_are_no_unplaced_report():
+    """ "no symptoms" with a report word only where she denies it, or says it is normal, is "no
+    symptoms"; with one said outside a denial, it is a problem not placed."""
+    words_ = frozenset({"swelling", "face", "hands", "puffy", "temp"})
+    for text in (
+        "30 weeks, no swelling, eyes fine",
+        "33 weeks, no headache, face and hands normal",
+        "24 wks, no temp, otherwise fine",
+    ):
+        assert (
+            intent_override(text, intent(NO_SYMPTOMS_INTENT), [], VOCAB | words_, words_) is None
+        ), text
+    for text in ("30 weeks, no pain but my face is puffy", "all normal, my hands are puffy"):
+        assert (
+            intent_override(text, intent(NO_SYMPTOMS_INTENT), [], VOCAB | words_, words_)
+            == "report_other_symptom"
+        ), text
+
+
+def complaint(start: int, end: int) -> dict:
+    return {**sym("common_complaint"), "start": start, "end": end}
+
+
+def test_a_complaint_places_its_own_clause_only():
+    words_ = frozenset({"weird", "below", "breath", "burning"})
+    text = "had a nosebleed this morning, stopped after 5 mins"
+    assert not more_than_a_complaint(text, [complaint(6, 15)], words_)
+    text = "burning in my chest after meals"
+    assert not more_than_a_complaint(text, [complaint(0, 31)], words_)
+    # "and" ends the complaint's clause: "short of breath" is said beside it
+    text = "tired all the time and short of breath"
+    assert more_than_a_complaint(text, [complaint(0, 18)], words_)
+    text = "had a nosebleed this morning. also feel weird down below"
+    assert more_than_a_complaint(text, [complaint(6, 15)], words_)
+    # denied in the other sentence: nothing more said
+    text = "had a nosebleed this morning. nothing weird down below"
+    assert not more_than_a_complaint(text, [complaint(6, 15)], words_)
+    # another finding: the complaint is not alone, its rules decide
+    text = "had a nosebleed. also feel weird down below"
+    assert not more_than_a_complaint(text, [complaint(6, 15), sym("bleeding")], words_)
+
+
+def test_the_rasa_component_drops_a_complaint_that_is_not_alone():
+    """The component reads "a nosebleed. and something weird down below" as a problem it could
+    not place (the complaint is dropped), and a nosebleed alone as the complaint."""
+    from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from nlp.rasa_components import ClinicalEntityExtractor
+
+    report = frozenset({"weird", "below"})
+    extractor = ClinicalEntityExtractor({}, None, None, VOCAB | report, report)
+    values = []
+    for text in ("20 weeks, had a nosebleed", "had a nosebleed. and feel weird down below"):
+        message = Message(data={TEXT: text, INTENT: intent(NO_SYMPTOMS_INTENT)})
+        extractor.process([message])
+        values.append(
+            (
+                [e["value"] for e in message.get(ENTITIES) if e["entity"] == "symptom"],
+                message.get(INTENT)["name"],
+            )
+        )
+    assert values == [
+        (["common_complaint"], "report_other_symptom"),
+        ([], "report_other_symptom"),
+    ]

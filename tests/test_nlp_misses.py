@@ -1331,3 +1331,151 @@ def test_a_pad_completely_full_of_blood_is_heavy():
 )
 def test_fourth_set_no_finding_from_these(text, code):
     assert code not in present(text)
+
+
+# -- fifth development set (session 8): families, each with variants -------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "blood just keeps coming, ive filled a maxi pad in like 40 mins",
+        "soaked a night pad already",
+        "the pad was full in about 20 minutes",
+        "my pads in under 30 mins are soaked",
+        "the bleeding still keeps pouring",
+    ],
+)
+def test_fifth_set_heavy_bleeding(text):
+    assert extract(text).bleeding_amount == "heavy"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        # a tearing pain that does not let up, said in many ways
+        ("this ripping pain low in my tummy", "severe_constant_pain"),
+        ("a tearing pain in my belly", "severe_constant_pain"),
+        ("tummy pain thats not let up once in the last half hour", "severe_constant_pain"),
+        ("the pain is not letting up at all", "severe_constant_pain"),
+        ("my tummy hurts, its just there the whole time", "severe_constant_pain"),
+        ("the pain is unreal", "severe_constant_pain"),
+        # a bump that goes hard and stays hard, or hurts the whole time (an abruption)
+        ("my bump has gone hard as a board and wont go soft again", "severe_constant_pain"),
+        (
+            "my bump's gone hard like a plank of wood and it's hurting the whole time",
+            "severe_constant_pain",
+        ),
+        ("my bump has gone rock hard and stays hard", "severe_constant_pain"),
+        # the cord, felt as something pulsing
+        ("i can feel something pulsing between my legs, like a tube", "cord_felt"),
+        ("there's like a tube hanging down", "cord_felt"),
+        # a stroke, as FAST tells it
+        ("the left side of my face has dropped", "stroke_signs"),
+        ("her smile is lopsided", "stroke_signs"),
+        ("words are coming out all wrong", "stroke_signs"),
+        ("she's slurring her words", "stroke_signs"),
+        ("i can't lift my right arm", "stroke_signs"),
+        ("i think im having a stroke", "stroke_signs"),
+        # a threat to her life, and hiding from him
+        ("hes kicked me in the stomach and says hes going to finish it", "in_danger"),
+        ("he said he'll kill me and the baby", "in_danger"),
+        ("hes banging on the bathroom door", "abuser_present"),
+        ("im locked in the bathroom", "abuser_present"),
+        # pressure, as a tampon that is not there
+        ("feels like ive got a tampon half in but i havent", "vaginal_pressure"),
+        ("like a tampon is falling out", "vaginal_pressure"),
+        # a little blood, in everyday words
+        ("theres a bit of pink today", "bleeding"),
+        ("a bit of brown on the toilet paper", "bleeding"),
+        # the plug
+        ("clear jelly stuff like a plug", "mucus_plug"),
+    ],
+)
+def test_fifth_set_families_are_heard(text, code):
+    assert code in present(text)
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        # a tightening that comes and goes and relaxes is no constant pain
+        ("my bump goes hard then soft again", "severe_constant_pain"),
+        ("my bump keeps going hard this evening", "severe_constant_pain"),
+        # a figure of speech, a verb, an arm slept on
+        ("my husband will kill me for bothering you", "in_danger"),
+        ("i stroke my bump and he kicks back", "stroke_signs"),
+        ("my arm went dead from sleeping on it", "stroke_signs"),
+        # "going every 10 minutes" after a stinging wee is the toilet
+        ("stings when i wee and im going every 10 minutes", "contractions"),
+    ],
+)
+def test_fifth_set_no_finding_from_these(text, code):
+    assert code not in present(text)
+
+
+def test_more_than_she_is_used_to_is_now_not_history():
+    """ "more discharge than I'm used to" compares with her normal: it is a change now."""
+    assert "discharge_change" in present("a lot more white discharge than I'm used to")
+    assert "discharge_change" in present("more discharge than im used to")
+    assert "discharge_change" not in present("i used to get discharge")
+
+
+def test_with_my_first_is_this_pregnancy():
+    """ "16 weeks with my first" is her first pregnancy, now: the spotting is now."""
+    assert "bleeding" in present("16 weeks with my first and spotting")
+
+
+def test_on_the_shorter_side_is_a_short_cervix():
+    x = extract("my 20wk scan said my cervics is 27mm 'on the shorter side', rescan in 2 wks")
+    assert "short_cervix" in x.current_risk_factors
+
+
+# -- common discomforts of pregnancy: a finding of their own (rule SC2) -----------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "burning in my chest after every meal, worse lying down, gaviscon helps a bit",
+        "acid coming up my throat at night",
+        "i've got heartburn after meals",
+        "had a nosebleed this morning, stopped after 5 mins",
+        "had a bloody nose this morning",
+        "my gums bleed when i brush my teeth",
+        "nose has been blocked for weeks",
+        "i need a wee literally every hour",
+        "i keep needing to wee all the time",
+        "so bunged up, haven't been for 3 days",
+        "feel exhausted all the time",
+        "cramp in both calves at night, goes after I stretch",
+        "little rhythmic jerks every couple of seconds, is that hiccups?",
+        "my ankles get puffy by the evening",
+    ],
+)
+def test_common_complaints_are_heard(text):
+    assert present(text) == {"common_complaint"}
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        # a longer phrase that takes the complaint in says more, and is kept
+        ("severe heartburn", "epigastric_pain"),
+        ("heartburn that won't go", "epigastric_pain"),
+        # a warning sign beside a complaint is heard
+        ("it stings when I wee and I need to wee all the time", "burning_urination"),
+        ("had a nosebleed and now I'm bleeding heavily from down below", "heavy_bleeding"),
+        ("so tired and my vision is blurry", "visual_disturbance"),
+        ("heartburn and pain under my ribs", "epigastric_pain"),
+        # and the complaint never hides vaginal bleeding said of gums or a nose
+        ("my gums are bleeding heavily", "common_complaint"),
+    ],
+)
+def test_a_complaint_hides_no_warning_sign(text, code):
+    assert code in present(text)
+
+
+def test_a_complaint_is_no_bleeding():
+    assert "bleeding" not in present("my gums are bleeding heavily")
+    assert "bleeding" not in present("had a nosebleed this morning")

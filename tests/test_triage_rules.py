@@ -338,10 +338,18 @@ def test_each_ci_risk_factor_alone_is_routine(factor):
     assert decision.concerns == ("cervical_insufficiency",)
 
 
-def test_multiple_pregnancy_alone_does_not_escalate():
-    assert assess(F(weeks=16, risk_factors=frozenset({"multiple_pregnancy"}))).level is (
-        Level.SELF_CARE
-    )
+def test_multiple_pregnancy_alone_is_planned_with_the_twins_team():
+    """Twins are no cervical-insufficiency risk factor (R2), but their care is planned with a
+    specialist team (NICE NG137): routine, R3, never the urgent levels on their own."""
+    decision = assess(F(weeks=16, risk_factors=frozenset({"multiple_pregnancy"})))
+    assert decision.level is Level.ROUTINE and decision.rules[0] == "R3"
+
+
+def test_post_dates_with_nothing_wrong_is_a_talk_about_induction():
+    """NICE NG207: induction is offered from 41+0; with a symptom, its own rule decides."""
+    assert assess(F(weeks=41.0)).rules[0] == "R4"
+    assert assess(F(weeks=40.9)).level is Level.SELF_CARE
+    assert assess(F("abdominal_pain", weeks=41.5, contractions="yes")).level is Level.URGENT
 
 
 def test_unaccounted_symptom_is_not_ignored_alongside_a_lower_rule():
@@ -433,9 +441,12 @@ def test_central_rule_reason_says_no_contractions_is_not_reassurance():
 
 
 def test_every_combination_gets_a_decision():
-    """No findings fall through the table: each gets at least one rule and a reason. (A
-    qualifier, "no plan", is no symptom on its own: tests/test_advice.py.)"""
-    from triage.codes import QUALIFIERS
+    """No findings fall through the table: each gets at least one rule and a reason, and every
+    symptom is acted on, except a common discomfort of pregnancy on its own (heartburn, a
+    nosebleed: rule SC2, self-care with the warning signs; with any other symptom the other's
+    rule decides, test_a_common_complaint_never_lowers_another_symptom). (A qualifier, "no
+    plan", is no symptom on its own: tests/test_advice.py.)"""
+    from triage.codes import COMMON_COMPLAINT, QUALIFIERS
 
     symptoms = sorted(ALL_SYMPTOMS - QUALIFIERS) + [None]
     for symptom in symptoms:
@@ -444,8 +455,22 @@ def test_every_combination_gets_a_decision():
                 f = F(*([symptom] if symptom else []), weeks=weeks, contractions=answer)
                 decision = assess(f)
                 assert decision.reasons, f
-                if symptom:
+                if symptom == COMMON_COMPLAINT:
+                    assert "SC2" in decision.rules, f
+                elif symptom:
                     assert decision.level > Level.SELF_CARE, f
+
+
+def test_a_common_complaint_never_lowers_another_symptom():
+    """Heartburn beside pain under the ribs, a nosebleed beside spotting: the level is the other
+    symptom's, as without the complaint."""
+    from triage.codes import COMMON_COMPLAINT, QUALIFIERS
+
+    for symptom in sorted(ALL_SYMPTOMS - QUALIFIERS - {COMMON_COMPLAINT}):
+        for weeks in (None, 8, 20, 30, 38):
+            alone = assess(F(symptom, weeks=weeks, contractions="no"))
+            both = assess(F(symptom, COMMON_COMPLAINT, weeks=weeks, contractions="no"))
+            assert both.level == alone.level, (symptom, weeks)
 
 
 # -- missing information ----------------------------------------------------------------------
@@ -572,6 +597,7 @@ def test_exported_code_sets():
         "in_danger",
         "self_harm_plan",
         "anaphylaxis",
+        "stroke_signs",
     } == RED_FLAGS
     assert CI_RISK_FACTORS < RISK_FACTORS
 

@@ -84,6 +84,22 @@ WHAT_MAY_BE_HAPPENING: dict[str, tuple[str, ...]] = {
         "Swelling of the lips, tongue or throat can be a severe allergic reaction.",
         "It can quickly make it hard to breathe.",
     ),
+    "stroke": (
+        "A drooping face, a weak or numb arm, or speech that comes out wrong can be a stroke.",
+        "Every minute counts: treatment works best when it starts quickly.",
+    ),
+    "common_complaint": (
+        "What you describe sounds like one of the common discomforts of pregnancy.",
+        "From what you told me, I did not find any warning signs.",
+    ),
+    "multiple_pregnancy": (
+        "With twins or more, your care is planned with a specialist team.",
+        "You will be offered more scans and checks.",
+    ),
+    "post_dates": (
+        "From 41 weeks, you will be offered help to start labour (an induction).",
+        "If you would rather wait, you will be offered extra checks on you and your baby.",
+    ),
     "safeguarding": (
         "Being hurt, threatened or controlled by someone is not your fault.",
         "Your midwife can help you in confidence, and so can the helpline below.",
@@ -115,6 +131,9 @@ RULE_TODO: dict[str, str] = {
     "R1": "Contact your midwife or GP today if the discharge smells or itches, "
     "or it burns when you pee.",
     "S7": "Call maternity triage now instead if the pain stays, gets worse, or comes in waves.",
+    "SC2": "Ask a pharmacist what helps and is safe in pregnancy, or tell your midwife.",
+    "R3": "If you are not yet seen by the twins team, ask your midwife to arrange it.",
+    "R4": "If you do not have an induction date yet, call your midwife to talk it through.",
 }
 #: What the rule R2 says to do depends on the history: a stitch already in is not "offered".
 R2_TODO = "Plan your care with them: you may be offered scans of your cervix, or a stitch."
@@ -163,6 +182,27 @@ SOONER: dict[str, tuple[str, ...]] = {
     ),
     "hyperemesis": ("being sick with blood in it", "pain in your tummy", "not passing urine"),
     "injury": ("bleeding", "pain in your tummy", "fluid leaking", "your baby moving less"),
+    "multiple_pregnancy": (
+        "pains or tightenings that come and go",
+        "bleeding or spotting",
+        "fluid leaking from your vagina",
+        "pressure in your vagina",
+    ),
+    "post_dates": (
+        "contractions that come regularly",
+        "your waters breaking",
+        "any bleeding",
+        "your baby moving less than before",
+    ),
+    "common_complaint": (
+        "a bad headache, blurred vision or flashing lights, or sudden swelling of your face, "
+        "hands or feet",
+        "pain under your ribs",
+        "pain, swelling or redness in one leg",
+        "burning or stinging when you pee, or a high temperature",
+        "bleeding, fluid leaking, or pressure in your vagina",
+        "your baby moving less than before",
+    ),
 }
 
 #: What to watch for when nothing needs doing now (the cervical-insufficiency signs first).
@@ -190,6 +230,10 @@ FIRST_AID: dict[str, tuple[str, ...]] = {
         "If you have an adrenaline auto-injector (such as an EpiPen), use it now.",
         "Sit up if breathing is hard. If you feel faint, lie on your left side.",
     ),
+    "stroke": (
+        "Note the time it started and tell the ambulance crew.",
+        "Do not eat or drink anything. If you feel drowsy, lie on your left side.",
+    ),
 }
 FIRST_AID_MEMBRANES = (
     "While you wait: lie down on your side. Do not push, and do not touch what you can feel."
@@ -198,6 +242,10 @@ FIRST_AID_HELPER: dict[str, tuple[str, ...]] = {
     "allergic_reaction": (
         "If she has an adrenaline auto-injector (such as an EpiPen), help her use it now.",
         "Let her sit up if breathing is hard; if she feels faint, lie her on her left side.",
+    ),
+    "stroke": (
+        "Note the time it started and tell the ambulance crew.",
+        "Do not give her anything to eat or drink. If she is drowsy, lie her on her left side.",
     ),
     "collapse": (
         "While you wait: if she has fainted or is having a fit, lie her on her left side "
@@ -258,6 +306,8 @@ SYMPTOM_WORDS: dict[str, str] = {
     "abuse": "someone hurting you",
     "in_danger": "being in danger now",
     "anaphylaxis": "swelling of the lips, tongue or throat",
+    "stroke_signs": "signs of a stroke (face, arm or speech)",
+    "common_complaint": "a common discomfort of pregnancy",
     "abuser_present": "the person who hurt you being near you",
     "unspecified_red_flag": "something that sounded like an emergency",
     "unrecognised_symptom": "something I could not place",
@@ -346,7 +396,10 @@ def _what_may_be_happening(decision: Decision, findings: Findings | None) -> lis
             continue
         lines.extend(WHAT_MAY_BE_HAPPENING.get(concern, WHAT_MAY_BE_HAPPENING["other_symptom"]))
     lines.extend(RULE_CONTEXT[rule] for rule in decision.rules if rule in RULE_CONTEXT)
-    if decision.level is Level.SELF_CARE or not lines:
+    if decision.level is Level.SELF_CARE and "common_complaint" in decision.concerns:
+        lines = [*WHAT_MAY_BE_HAPPENING["common_complaint"]]
+        lines.append("I can't examine you, so I can't rule anything out.")
+    elif decision.level is Level.SELF_CARE or not lines:
         lines = ["From what you told me, I did not find any warning signs."]
         lines.append("I can't examine you, so I can't rule anything out.")
     else:

@@ -31,6 +31,7 @@ RED_FLAGS: frozenset[str] = frozenset(
         "in_danger",  # someone is about to hurt her now, or she fears for her life
         "self_harm_plan",  # a plan or the means to end her life ("saved my tablets"): also self_harm
         "anaphylaxis",  # swelling of the lips, tongue or throat, a tight throat (severe allergy)
+        "stroke_signs",  # a face that droops, an arm that can't be lifted, speech gone wrong
     }
 )
 
@@ -69,8 +70,14 @@ OTHER_SYMPTOMS: frozenset[str] = frozenset(
         "abuser_present",  # the person who hurt her is there now; she is hiding or locked in
         "no_self_harm_plan",  # with thoughts of self-harm: she says she has no plan and won't act
         "unwell",  # "something is not right", "I feel really unwell": a problem not yet placed
+        "common_complaint",  # a common discomfort of pregnancy: heartburn, a nosebleed, leg cramps
     }
 )
+
+#: A common discomfort of pregnancy that is no warning sign on its own (NHS): heartburn, a
+#: nosebleed or bleeding gums, a blocked nose, cramp in both legs at night, ankles that swell by
+#: the evening, needing to wee often, constipation, tiredness, the baby's hiccups (rule SC2).
+COMMON_COMPLAINT = "common_complaint"
 
 #: Symptoms recorded by the dialogue, never by the extractor: the classifier read a symptom
 #: report, and no pattern named it (it is a problem the bot cannot place).
@@ -137,4 +144,8 @@ CONCERNS: tuple[str, ...] = (
     "ligament_pain",
     "unrecognised_problem",
     "allergic_reaction",
+    "stroke",
+    "common_complaint",
+    "multiple_pregnancy",
+    "post_dates",
 )

@@ -20,7 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .codes import ALL_SYMPTOMS, CI_RISK_FACTORS, CONCERNS, QUALIFIERS, SEED_SYMPTOMS
+from .codes import (
+    ALL_SYMPTOMS,
+    CI_RISK_FACTORS,
+    COMMON_COMPLAINT,
+    CONCERNS,
+    QUALIFIERS,
+    SEED_SYMPTOMS,
+)
 from .decision import Level
 from .findings import Findings
 
@@ -98,6 +105,25 @@ SRC_ANAPHYLAXIS = (
     "NICE CG134 (anaphylaxis) and the Resuscitation Council UK: call the emergency number, use "
     "an adrenaline auto-injector if one has been prescribed"
 )
+SRC_STROKE = (
+    "NHS and the Stroke Association, FAST (face, arms, speech: time to call the emergency "
+    "number); NICE NG128 (stroke and TIA): a suspected stroke goes straight to hospital by "
+    "emergency ambulance"
+)
+SRC_TWINS = (
+    "NICE NG137 (twin and triplet pregnancy): care from a specialist multidisciplinary team, "
+    "with more scans; twins are a preterm-labour risk (NICE NG25)"
+)
+SRC_POST_DATES = (
+    "NICE NG207 (inducing labour): offer induction from 41+0 weeks, and closer monitoring to "
+    "anyone who chooses to wait"
+)
+SRC_COMMON = (
+    "NHS, common health problems in pregnancy (heartburn, nosebleeds and bleeding gums, a "
+    "blocked nose, leg cramps, swollen ankles, peeing often, constipation, tiredness); NICE "
+    "NG201 (antenatal care); the warning signs with them from NICE NG133 (pre-eclampsia) and "
+    "NICE NG158 (a clot)"
+)
 SRC_SAFETY = "Almond, Mant & Thompson, BJGP 2009; Jones et al., BJGP 2019 (safety-netting)"
 PROJECT = "project decision (docs/triage-rules.md)"
 
@@ -121,6 +147,8 @@ CI_WINDOW_END = 28.0
 PAIN_MARGIN_END = 30.0
 #: Term.
 TERM = 37.0
+#: From here, with nothing wrong, the induction of labour is offered (NICE NG207: at 41+0).
+POST_DATES_FROM = 41.0
 
 #: Every boundary, sorted: engine.floor tries one gestation inside each band between them.
 WEEK_BOUNDARIES: tuple[float, ...] = tuple(
@@ -134,6 +162,7 @@ WEEK_BOUNDARIES: tuple[float, ...] = tuple(
             CI_WINDOW_END,
             PAIN_MARGIN_END,
             TERM,
+            POST_DATES_FROM,
         }
     )
 )
@@ -141,12 +170,13 @@ WEEK_BOUNDARIES: tuple[float, ...] = tuple(
 #: The form's quick-reply ranges, and the week each records: the most cautious week of the
 #: range, so that choosing a range never lowers the level (tests/test_triage_rules.py checks
 #: every week of each range against it). 28-36 records 29.9, not 36.9: pain without
-#: contractions is urgent only to 30 weeks (U16).
+#: contractions is urgent only to 30 weeks (U16). "37 or more" records 41: nothing at 41 weeks
+#: is a talk about induction (R4), and no rule is less cautious at 41 than at 37.
 GESTATION_RANGES: tuple[tuple[str, float], ...] = (
     (f"Under {EARLY_END:g} weeks", EARLY_END - 0.1),
     (f"{EARLY_END:g} to {CI_WINDOW_END - 1:g} weeks", CI_WINDOW_END - 0.1),
     (f"{CI_WINDOW_END:g} to {TERM - 1:g} weeks", PAIN_MARGIN_END - 0.1),
-    (f"{TERM:g} weeks or more", TERM + 1),
+    (f"{TERM:g} weeks or more", POST_DATES_FROM + 0.1),
 )
 
 # -- notes added to a reason when the weeks are not known ----------------------------------
@@ -521,6 +551,13 @@ def positional_pain(f: Findings) -> bool:
     return f.has("positional_pain")
 
 
+def common_complaint(f: Findings) -> bool:
+    """common_complaint (heartburn, a nosebleed, bleeding gums, a blocked nose, cramp in both
+    legs, ankles that swell by the evening, needing to wee often, constipation, tiredness, the
+    baby's hiccups), any weeks."""
+    return f.has(COMMON_COMPLAINT)
+
+
 def vomiting(f: Findings) -> bool:
     """vomiting (not keeping fluids down), any weeks."""
     return f.has("vomiting")
@@ -534,6 +571,12 @@ def abuse(f: Findings) -> bool:
 def anaphylaxis(f: Findings) -> bool:
     """anaphylaxis (swelling of the lips, tongue or throat, a tight throat), any weeks."""
     return f.has("anaphylaxis")
+
+
+def stroke(f: Findings) -> bool:
+    """stroke_signs (a face that droops, an arm that can't be lifted, speech gone wrong), any
+    weeks."""
+    return f.has("stroke_signs")
 
 
 def in_danger_now(f: Findings) -> bool:
@@ -560,6 +603,16 @@ def _reported(f: Findings) -> frozenset[str]:
 def risk_factor_only(f: Findings) -> bool:
     """a cervical-insufficiency risk factor, and no symptom and no contractions reported."""
     return bool(f.risk_factors & CI_RISK_FACTORS) and not _reported(f)
+
+
+def twins_only(f: Findings) -> bool:
+    """multiple_pregnancy (twins or more), and no symptom and no contractions reported."""
+    return "multiple_pregnancy" in f.risk_factors and not _reported(f)
+
+
+def post_dates_only(f: Findings) -> bool:
+    """weeks >= 41, and no symptom and no contractions reported."""
+    return _weeks(f, POST_DATES_FROM, None, if_unknown=False) and not _reported(f)
 
 
 def nothing_reported(f: Findings) -> bool:
@@ -743,6 +796,16 @@ RULES: tuple[Rule, ...] = (
         "reaction (anaphylaxis), which can stop you breathing.",
         SRC_ANAPHYLAXIS,
         frozenset({"anaphylaxis"}),
+    ),
+    Rule(
+        "E14",
+        stroke,
+        E,
+        ("stroke",),
+        "A face that droops, an arm that is weak or numb, or speech that comes out wrong can be "
+        "a stroke, which needs treatment within minutes.",
+        SRC_STROKE,
+        frozenset({"stroke_signs"}),
     ),
     Rule(
         "E12",
@@ -1187,7 +1250,35 @@ RULES: tuple[Rule, ...] = (
         SRC_RISK,
         notes_history=True,
     ),
+    Rule(
+        "R3",
+        twins_only,
+        R,
+        ("multiple_pregnancy",),
+        "Twins or more and no symptoms: care planned with a specialist team; tell the midwife "
+        "at the next appointment if that has not been arranged.",
+        SRC_TWINS,
+    ),
+    Rule(
+        "R4",
+        post_dates_only,
+        R,
+        ("post_dates",),
+        "41 weeks or more and no symptoms: the midwife offers the induction of labour, or "
+        "closer monitoring.",
+        SRC_POST_DATES,
+    ),
     # ---- self care ----
+    Rule(
+        "SC2",
+        common_complaint,
+        SC,
+        ("common_complaint",),
+        "A common discomfort of pregnancy with no warning sign: self-care advice from a "
+        "pharmacist, midwife or GP, with the warning signs that mean calling now.",
+        SRC_COMMON,
+        frozenset({COMMON_COMPLAINT}),
+    ),
     Rule(
         "SC1",
         nothing_reported,

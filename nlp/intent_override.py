@@ -143,7 +143,7 @@ DENIAL = re.compile(
 )
 #: A clause that says what comes before is normal: "face and hands normal", "eyes fine", "legs
 #: look normal in the day", "everything's totally dry and fine".
-NORMAL = re.compile(r"\b(?:normal|fine|ok|okay|alright|dry)\b", re.I)
+NORMAL = re.compile(r"\b(?:normal|fine|ok|okay|alright|dry|usual|as always)\b", re.I)
 #: A clause that asks whether something is normal ("is cramp in the calves normal?") reports it.
 ASKS = re.compile(r"^\W*(?:is|are|does|do|can|could|should|would|will|it|that|this)\b", re.I)
 
@@ -179,6 +179,35 @@ def denied_spans(text: str) -> tuple[tuple[int, int], ...]:
 COMPLAINT_CLAUSE_END = re.compile(
     CLAUSE_END.pattern + r"|\b(?:and|with|also|plus|as well as)\b", re.I
 )
+#: A clause that goes on about the complaint before it: "heartburn after meals, it's worse
+#: lying down", "cramp in both calves at night, it goes when I stretch my feet".
+BACK_REFERENCE = frozenset(
+    [
+        "it",
+        "its",
+        "it's",
+        "it’s",
+        "they",
+        "theyre",
+        "they're",
+        "which",
+        "that",
+        "this",
+        "goes",
+        "gone",
+        "went",
+        "comes",
+        "eases",
+        "eased",
+        "worse",
+        "better",
+        "stops",
+        "stopped",
+        "lasts",
+        "lasted",
+    ]
+)
+FIRST_WORD = re.compile(r"[^\w’']*([\w’']+)")
 
 
 def more_than_a_complaint(
@@ -192,8 +221,8 @@ def more_than_a_complaint(
     symptom reports use ("had a nosebleed, also feel weird down below", "tired all the time and
     short of breath")? Then the complaint does not place the whole message: the caller drops it,
     and the message is read as if the bot had not recognised it (the "no symptoms" check, rule
-    X2), never as a common complaint alone. The complaint's own clause, denials and placed spans
-    do not count."""
+    X2), never as a common complaint alone. The complaint's own clause, the clauses that go on
+    about it ("..., it's worse lying down"), denials and placed spans do not count."""
     findings = [
         e for e in entities if e.get("entity") == "symptom" and e.get("role") in FINDING_ROLES
     ]
@@ -207,18 +236,21 @@ def more_than_a_complaint(
     cuts = sorted(
         {0, len(text), *(i for m in COMPLAINT_CLAUSE_END.finditer(text) for i in m.span())}
     )
-    clauses = list(zip(cuts, cuts[1:], strict=False))
-    covered = [
-        (a, b)
-        for a, b in clauses
-        if any(
+    covered: list[tuple[int, int]] = []
+    previous = False
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        first = FIRST_WORD.match(text[a:b])
+        if first is None:  # (punctuation between clauses: the chain goes on)
+            continue
+        previous = (previous and first.group(1).lower() in BACK_REFERENCE) or any(
             isinstance(e.get("start"), int)
             and isinstance(e.get("end"), int)
             and e["start"] < b
             and a < e["end"]
             for e in findings
         )
-    ]
+        if previous:
+            covered.append((a, b))
     spans = (*placed, *denied_spans(text), *covered)
     return bool(unplaced_words(text, entities, spans) & report_words)
 

@@ -287,6 +287,14 @@ def test_a_complaint_places_its_own_clause_only():
     # "and" ends the complaint's clause: "short of breath" is said beside it
     text = "tired all the time and short of breath"
     assert more_than_a_complaint(text, [complaint(0, 18)], words_)
+    # a clause that goes on about the complaint is the complaint's
+    words_ = words_ | {"feet", "lying"}
+    text = "cramp in both calves at night, it goes when I stretch my feet up"
+    assert not more_than_a_complaint(text, [complaint(0, 20)], words_)
+    text = "heartburn after meals, worse lying down"
+    assert not more_than_a_complaint(text, [complaint(0, 9)], words_)
+    text = "heartburn after meals, my feet are burning"
+    assert more_than_a_complaint(text, [complaint(0, 9)], words_)
     text = "had a nosebleed this morning. also feel weird down below"
     assert more_than_a_complaint(text, [complaint(6, 15)], words_)
     # denied in the other sentence: nothing more said

@@ -1479,3 +1479,42 @@ def test_a_complaint_hides_no_warning_sign(text, code):
 def test_a_complaint_is_no_bleeding():
     assert "bleeding" not in present("my gums are bleeding heavily")
     assert "bleeding" not in present("had a nosebleed this morning")
+
+
+@pytest.mark.parametrize(
+    "text, code, absent",
+    [
+        # a bad cramp in the calf is the calf's, not the tummy's constant pain
+        ("woke up with a horrible cramp in my calf", "calf_pain", "severe_constant_pain"),
+        # feet like balloons are swollen, not the membranes' balloon
+        ("my feet have been like balloons since yesterday", "swelling", "membranes_felt"),
+        ("my ankles are like balloons", "swelling", "membranes_felt"),
+        # a show with a little blood in it is the show
+        ("lost a jelly-like plug this morning with a bit of pink in it", "mucus_plug", "bleeding"),
+    ],
+)
+def test_fifth_set_words_read_as_what_they_describe(text, code, absent):
+    found = present(text)
+    assert code in found and absent not in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no tightenings, nothing regular, waters havent gone",
+        "my waters have not broken",
+        "shes always been a wriggler, kicks me in the ribs every evening same as always",
+        "baby's moving loads",
+    ],
+)
+def test_reassurance_is_no_finding(text):
+    assert not present(text) - {"abdominal_pain"}
+
+
+def test_reassurance_words_never_hide_fewer_movements():
+    assert "reduced_movements" in present("my baby is not moving loads today")
+    assert "membranes_felt" in present("i can feel a balloon coming out")
+
+
+def test_pink_wen_i_wipe_is_spotting():
+    assert extract("theres pink wen i wipe, only on the paper").bleeding_amount == "spotting"

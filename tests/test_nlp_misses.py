@@ -1518,3 +1518,77 @@ def test_reassurance_words_never_hide_fewer_movements():
 
 def test_pink_wen_i_wipe_is_spotting():
     assert extract("theres pink wen i wipe, only on the paper").bleeding_amount == "spotting"
+
+
+# -- sixth development set (session 8): emergencies told without their names -----------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "its come thru my jeans onto the seat, bright red",
+        "i had a pad on and its just full",
+        "the water is completely red like cranberry juice",
+        "sheets are soaked red right thru to the mattress",
+        "the bed looks like a crime scene",
+    ],
+)
+def test_sixth_set_heavy_bleeding(text):
+    assert extract(text).bleeding_amount == "heavy"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        (
+            "its like someone is twisting a knife low down, been going 2 hrs with no break",
+            "severe_constant_pain",
+        ),
+        ("my bump hurts without any break at all", "severe_constant_pain"),
+        ("my husband found me on the kitchen floor", "fainting"),
+        ("i dont remember going down at all", "fainting"),
+        ("he said i was shaking on the sofa and wouldnt answer him", "seizure"),
+        ("i woke up and id bitten my tongue", "seizure"),
+        ("like a squishy tube, my waters went earlier", "cord_felt"),
+        ("the tube is kind of pulsing", "cord_felt"),
+        ("i get a stab under my boob every time i breathe in", "chest_pain"),
+        ("coughed up a bit of pinky spit", "chest_pain"),
+        ("im puffing like ive run for a bus just sat here", "breathlessness"),
+        ("my left arm feels heavy and wont do what i tell it", "stroke_signs"),
+        ("hes banging on the door saying hes going to kick the baby out of me", "in_danger"),
+        ("i can hear her boyfriend hitting her right now through the wall", "in_danger"),
+        ("he shoved me into the table and i caught my bump on the corner", "abdominal_trauma"),
+        ("down there smells like off meat", "smelly_discharge"),
+        ("had a brown mark in my knickers this morning", "bleeding"),
+        ("ive got cramps like the first day of my period", "period_type_pain"),
+        ("no contractions and a low down tummy ache", "abdominal_pain"),
+    ],
+)
+def test_sixth_set_families_are_heard(text, code):
+    assert code in present(text)
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        # worn out, not a faint; out of breath only bending over the bump; the bladder kicked
+        ("literally collapsed on the sofa, slept 3 hours straight", "fainting"),
+        ("cant breathe when i bend down to put my socks on", "breathlessness"),
+        ("baby booted me in the bladder, nearly wet myself", "fluid_leak"),
+        # questions about what it would be like
+        ("what does it look like if the cord comes out first?", "cord_felt"),
+        ("how would i even know if i had a fit while pregnant?", "seizure"),
+        ("how will i know if my waters have gone?", "fluid_leak"),
+        # blood from the gums
+        ("spitting blood every time i brush my teeth", "bleeding"),
+    ],
+)
+def test_sixth_set_no_finding_from_these(text, code):
+    assert code not in present(text)
+
+
+def test_sixth_set_warnings_are_not_masked():
+    """The new "no finding" phrases never hide a warning sign said with them."""
+    assert "fainting" in present("she collapsed on the sofa and is not responding")
+    assert "breathlessness" in present("i cant breathe even sitting still")
+    assert "fluid_leak" in present("i wet myself and it keeps coming, 30 weeks")

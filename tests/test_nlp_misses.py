@@ -1592,3 +1592,23 @@ def test_sixth_set_warnings_are_not_masked():
     assert "fainting" in present("she collapsed on the sofa and is not responding")
     assert "breathlessness" in present("i cant breathe even sitting still")
     assert "fluid_leak" in present("i wet myself and it keeps coming, 30 weeks")
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("15 weeks first baby and i havent felt anything move yet", "reduced_movements"),
+        ("28 weeks, i havent felt him move today", "reduced_movements"),
+        ("bit of red when i wiped", "bleeding"),
+        ("a small stain on my liner", "bleeding"),
+        ("my eyes have been a bit blurry at times today", "visual_disturbance"),
+        ("gums are so puffy", "common_complaint"),
+    ],
+)
+def test_sixth_set_more_families(text, code):
+    assert code in present(text)
+
+
+def test_lost_my_little_boy_at_20_weeks_is_a_mid_trimester_loss():
+    x = extract("last pregnancy i lost my little boy at 20 weeks, now 8 weeks")
+    assert "previous_midtrimester_loss" in x.current_risk_factors

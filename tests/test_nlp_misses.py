@@ -1470,6 +1470,14 @@ def test_common_complaints_are_heard(text):
         ("heartburn and pain under my ribs", "epigastric_pain"),
         # and the complaint never hides vaginal bleeding said of gums or a nose
         ("my gums are bleeding heavily", "common_complaint"),
+        # nor a warning sign said between its words
+        ("i need to wee and it burns all the time", "burning_urination"),
+        ("needing to pee and stinging all the time", "burning_urination"),
+        ("my feet and face get puffy by the evening", "swelling"),
+        ("my gums and face are swollen", "swelling"),
+        ("my gums and down below are bleeding", "bleeding"),
+        # breathless lying flat may be the heart (peripartum cardiomyopathy): never masked
+        ("i cant breathe when i lie down", "breathlessness"),
     ],
 )
 def test_a_complaint_hides_no_warning_sign(text, code):
@@ -1612,3 +1620,12 @@ def test_sixth_set_more_families(text, code):
 def test_lost_my_little_boy_at_20_weeks_is_a_mid_trimester_loss():
     x = extract("last pregnancy i lost my little boy at 20 weeks, now 8 weeks")
     assert "previous_midtrimester_loss" in x.current_risk_factors
+
+
+def test_no_common_complaint_phrase_has_a_gap():
+    """A "*" gap in a common complaint would swallow a warning sign said between its words
+    ("need to wee and it burns all the time"): the complaint masks what it overlaps."""
+    from nlp.lexicon import load_yaml, patterns_path
+
+    phrases = load_yaml(patterns_path("symptoms.yml"))["common_complaints"]
+    assert phrases and not [p for p in phrases if "*" in p.split()]

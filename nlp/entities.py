@@ -389,6 +389,8 @@ class ClinicalEntities:
                     self._veto[match_id] = veto
                 if concept.ignore:
                     self._ignore_ids.add(match_id)
+        #: The common complaints' match ids: ignore phrases that are also a finding.
+        self._complaint_ids = frozenset(i for i in self._ignore_ids if self._findings[i])
 
     def __call__(self, doc: Doc) -> Doc:
         ensure_lemmas(doc)
@@ -406,8 +408,7 @@ class ClinicalEntities:
             for match_id, start, end, _, _ in matches
             if match_id in self._ignore_ids and end > start
         )
-        complaints = {i for i in self._ignore_ids if self._findings[i]}
-        for start, end, ids in _select(matches, self._ignore_ids, complaints):
+        for start, end, ids in _select(matches, self._ignore_ids, self._complaint_ids):
             findings: list[tuple[str, str]] = []
             for match_id in ids:
                 for finding in self._findings[match_id]:
@@ -438,7 +439,7 @@ class ClinicalEntities:
         spans = sorted(
             (start, end)
             for match_id, start, end, _, _ in matches
-            if match_id in self._ignore_ids and self._findings[match_id] and end > start
+            if match_id in self._complaint_ids and end > start
         )
         merged: list[list[int]] = []
         for start, end in spans:

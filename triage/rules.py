@@ -170,7 +170,7 @@ WEEK_BOUNDARIES: tuple[float, ...] = tuple(
 #: The form's quick-reply ranges, and the week each records: the most cautious week of the
 #: range, so that choosing a range never lowers the level (tests/test_triage_rules.py checks
 #: every week of each range against it). 28-36 records 29.9, not 36.9: pain without
-#: contractions is urgent only to 30 weeks (U16). "37 or more" records 41: nothing at 41 weeks
+#: contractions is urgent only to 30 weeks (U16). "37 or more" records 41.1: nothing at 41 weeks
 #: is a talk about induction (R4), and no rule is less cautious at 41 than at 37.
 GESTATION_RANGES: tuple[tuple[str, float], ...] = (
     (f"Under {EARLY_END:g} weeks", EARLY_END - 0.1),

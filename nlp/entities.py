@@ -80,9 +80,14 @@ class Concept:
 
 def modifier_key(code: str, concept_key: str) -> str:
     """A modifier's finding in ``span._.findings``: the code it adds and its group of phrases
-    (``"severe_constant_pain#symptoms.yml:modifiers[0]:12"``); ``nlp.extraction.modifier_code``
-    gives the code back."""
+    (``"severe_constant_pain#symptoms.yml:modifiers[0]:12"``); :func:`modifier_code` gives the
+    code back."""
     return f"{code}#{concept_key}"
+
+
+def modifier_code(key: str) -> str:
+    """The symptom code a modifier finding (:func:`modifier_key`) adds."""
+    return key.partition("#")[0]
 
 
 def _as_list(value: Any, where: str) -> list[str]:

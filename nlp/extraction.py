@@ -11,15 +11,11 @@ from spacy.tokens import Doc
 
 from .codes import BLEEDING_AMOUNTS
 from .context import CURRENT, HISTORICAL, RESOLVED
+from .entities import modifier_code
 from .gestation import weeks_from_due_date
 
 if TYPE_CHECKING:
     from .entities import ModifierTargets
-
-
-def modifier_code(key: str) -> str:
-    """The symptom code a modifier finding adds (``nlp.entities.modifier_key``: "<code>#<group>")."""
-    return key.partition("#")[0]
 
 
 log = logging.getLogger(__name__)

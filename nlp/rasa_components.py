@@ -118,13 +118,12 @@ def _nlp_fingerprint() -> str:
 
 NLP_FINGERPRINT = _nlp_fingerprint()
 
-#: Words of time, place and story that report no problem on their own (the "no symptoms" check).
-NARRATIVE_WORDS: FrozenSet[str] = frozenset(
-    string_list(
-        load_yaml(patterns_path("report_words.yml")).get("narrative_words") or [],
-        "report_words.yml",
-    )
-)
+
+def narrative_words() -> FrozenSet[str]:
+    """Words of time, place and story that report no problem on their own (the "no symptoms"
+    check, nlp/patterns/report_words.yml); read at training only."""
+    data = load_yaml(patterns_path("report_words.yml"))
+    return frozenset(string_list(data.get("narrative_words") or [], "report_words.yml"))
 
 
 def clinical_features(extraction: nlp.Extraction | None) -> np.ndarray:
@@ -356,7 +355,7 @@ class ClinicalEntityExtractor(GraphComponent, EntityExtractorMixin):
             reports
             - vocabulary_of(lambda m: m.get(INTENT) not in SYMPTOM_REPORT_INTENTS)
             - STOP_WORDS
-            - NARRATIVE_WORDS
+            - narrative_words()
         )
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(json.dumps(vocabulary), encoding="utf-8")

@@ -278,31 +278,33 @@ def complaint(start: int, end: int) -> dict:
     return {**sym("common_complaint"), "start": start, "end": end}
 
 
-def test_a_complaint_places_its_own_clause_only():
-    words_ = frozenset({"weird", "below", "breath", "burning"})
-    text = "had a nosebleed this morning, stopped after 5 mins"
-    assert not more_than_a_complaint(text, [complaint(6, 15)], words_)
-    text = "burning in my chest after meals"
-    assert not more_than_a_complaint(text, [complaint(0, 31)], words_)
-    # "and" ends the complaint's clause: "short of breath" is said beside it
-    text = "tired all the time and short of breath"
-    assert more_than_a_complaint(text, [complaint(0, 18)], words_)
-    # a clause that goes on about the complaint is the complaint's
-    words_ = words_ | {"feet", "lying"}
-    text = "cramp in both calves at night, it goes when I stretch my feet up"
-    assert not more_than_a_complaint(text, [complaint(0, 20)], words_)
-    text = "heartburn after meals, worse lying down"
-    assert not more_than_a_complaint(text, [complaint(0, 9)], words_)
-    text = "heartburn after meals, my feet are burning"
-    assert more_than_a_complaint(text, [complaint(0, 9)], words_)
-    text = "had a nosebleed this morning. also feel weird down below"
-    assert more_than_a_complaint(text, [complaint(6, 15)], words_)
-    # denied in the other sentence: nothing more said
-    text = "had a nosebleed this morning. nothing weird down below"
-    assert not more_than_a_complaint(text, [complaint(6, 15)], words_)
-    # another finding: the complaint is not alone, its rules decide
+@pytest.mark.parametrize(
+    "text, complaints, more",
+    [
+        ("had a nosebleed this morning, stopped after 5 mins", [(6, 15)], False),
+        ("burning in my chest after meals", [(0, 31)], False),
+        # "and" ends the complaint's clause: "short of breath" is said beside it
+        ("tired all the time and short of breath", [(0, 18)], True),
+        # a clause that goes on about the complaint is the complaint's
+        ("cramp in both calves at night, it goes when I stretch my feet up", [(0, 20)], False),
+        ("heartburn after meals, worse lying down", [(0, 9)], False),
+        ("heartburn after meals, my feet are burning", [(0, 9)], True),
+        ("had a nosebleed this morning. also feel weird down below", [(6, 15)], True),
+        # denied in the other sentence: nothing more said
+        ("had a nosebleed this morning. nothing weird down below", [(6, 15)], False),
+    ],
+)
+def test_a_complaint_places_its_own_clause_only(text, complaints, more):
+    words_ = frozenset({"weird", "below", "breath", "burning", "feet", "lying"})
+    entities = [complaint(a, b) for a, b in complaints]
+    assert more_than_a_complaint(text, entities, words_) is more
+
+
+def test_a_complaint_beside_another_finding_is_not_alone():
+    """Another finding: the complaint is not alone, its rules decide."""
     text = "had a nosebleed. also feel weird down below"
-    assert not more_than_a_complaint(text, [complaint(6, 15), sym("bleeding")], words_)
+    entities = [complaint(6, 15), sym("bleeding")]
+    assert not more_than_a_complaint(text, entities, frozenset({"weird", "below"}))
 
 
 def test_the_rasa_component_drops_a_complaint_that_is_not_alone():

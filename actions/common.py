@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from common.log_context import get_logger
 from triage import Clinic, Decision, Findings, Level, load_clinic, render_advice
+from triage.advice import advice_stands
 
 from .slot_updates import FINDINGS_SLOTS, slot_updates
 
@@ -69,6 +70,21 @@ def shown_level(tracker: Tracker) -> Level | None:
     return _level_slot(tracker, "shown_level")
 
 
+def last_shown_decision(tracker: Tracker) -> Decision | None:
+    """The decision of the latest reply that carried one (provisional or final), or None."""
+    for event in reversed(list(tracker.events)):
+        if event.get("event") != "bot":
+            continue
+        custom = (event.get("data") or {}).get("custom")
+        payload = custom.get("triage") if isinstance(custom, dict) else None
+        if isinstance(payload, dict):
+            try:
+                return Decision.from_payload(payload)
+            except (KeyError, TypeError, ValueError):
+                return None
+    return None
+
+
 def utter_decision(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -87,14 +103,23 @@ def utter_decision(
     """
     holds = decision.level if holds is None else holds
     findings = findings_from_tracker(tracker) if findings is None else findings
-    text = render_advice(
-        decision,
-        clinic(),
-        findings,
-        on_behalf=bool(tracker.get_slot("on_behalf")),
-        provisional=provisional,
-        firm=holds >= decision.level,
-    )
+    if (
+        not provisional
+        and decision.level < Level.EMERGENCY
+        and last_shown_decision(tracker) == decision
+    ):
+        # The advice just shown, word for word: said again it would bury the one line she
+        # needs. The payload still records the final decision.
+        text = advice_stands(clinic(), findings)
+    else:
+        text = render_advice(
+            decision,
+            clinic(),
+            findings,
+            on_behalf=bool(tracker.get_slot("on_behalf")),
+            provisional=provisional,
+            firm=holds >= decision.level,
+        )
     payload = decision.to_payload()
     if provisional:
         payload["provisional"] = True

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from triage import Clinic, Level, assess, disclaimer, fallback_advice, hold
 from triage.advice import interim_safety_net
-from triage.engine import floor
+from triage.engine import floor, missing_information
 from triage.languages import detect_language, interpreter_line, safety_card
 from triage.rules import GESTATION_RANGES
 
@@ -25,6 +25,7 @@ from .common import (
     clinic,
     events_since_last_user_message,
     findings_from_tracker,
+    last_shown_decision,
     shown_level,
     utter_decision,
 )
@@ -165,15 +166,32 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         events = apply_latest_message(tracker)
+        if _answered_question(tracker, events):
+            # Understood after all: the classifier could not place "loads" or "a few drops", but
+            # it answers the question asked. The form goes on (data/rules.yml) and asks the
+            # next question or gives the decision.
+            return events
         utter_not_understood(dispatcher, tracker)
         return events
+
+
+def _answered_question(tracker: Tracker, events: List[Dict[str, Any]]) -> bool:
+    """The message gave the triage form's pending question a real answer (not "unsure")."""
+    asked = tracker.get_slot("requested_slot") if tracker.active_loop_name else None
+    return bool(asked) and any(
+        event.get("event") == "slot"
+        and event.get("name") == asked
+        and event.get("value") not in (None, "unsure")
+        for event in events
+    )
 
 
 def ask_question(
     dispatcher: CollectingDispatcher, tracker: Tracker, question: str
 ) -> List[Dict[str, Any]]:
-    """The triage form's question (``gestational_weeks`` or ``contractions``) with its quick-reply
-    buttons, asked by the form's validation (actions/findings.py).
+    """The triage form's question (``gestational_weeks``, ``contractions`` or
+    ``bleeding_amount``) with its quick-reply buttons, asked by the form's validation
+    (actions/findings.py).
 
     Advice comes first: when the floor (the level that holds whatever the answers turn out to
     be) is urgent or an emergency, or else the decision as things stand (an unanswered question
@@ -182,7 +200,9 @@ def ask_question(
     floor) go out before the question: a patient who leaves after this message has been told
     what to do, where and by when, with the safety net. Otherwise (that advice was shown
     already) the question carries a one-line interim safety net. Either way the floor is
-    recorded for the console.
+    recorded for the console. When the bleeding amount is the last question left, the decision
+    as it stands is given before it whenever it is not the one just shown: only "heavy" can
+    change it.
     """
     place = clinic()
     utter_language_card(dispatcher, tracker)
@@ -195,7 +215,14 @@ def ask_question(
     advise = lowest if lowest.level >= Level.URGENT else assess(findings)
     shown, earlier = shown_level(tracker), advised_level(tracker)
     text = _fill(answers()[f"ask_{question}"], place)
-    if advise.level >= Level.ROUTINE and (shown is None or advise.level > shown):
+    if missing_information(findings) == ["bleeding_amount"]:
+        # The last question, and the one answer it waits for ("heavy") only raises the level:
+        # the decision as it stands is given first, unless it is what she was just shown, so a
+        # patient who stops here leaves with it.
+        show = last_shown_decision(tracker) != hold(advise, earlier)
+    else:
+        show = advise.level >= Level.ROUTINE and (shown is None or advise.level > shown)
+    if show:
         holds = lowest.level if earlier is None else max(lowest.level, earlier)
         events += utter_decision(
             dispatcher,

@@ -16,14 +16,15 @@ Why the choices below:
   symptom that no pattern names is ``unrecognised_symptom``: a problem the bot cannot place,
   which is never reassured (rule X2).
 - Answers to the form's questions ("yes", "no", "not sure", "I'd rather not say", "I don't
-  know") are read against the question being asked (requested_slot).
+  know") are read against the question being asked (requested_slot). An answer to the
+  bleeding-amount question that names no amount is "unsure": the question is asked once.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from triage.codes import ALL_RED_FLAGS
+from triage.codes import ALL_RED_FLAGS, AMOUNT_ANSWER_ROLE
 
 # The symptom each symptom intent stands for, used only when no symptom entity was found.
 INTENT_SYMPTOM = {
@@ -39,7 +40,9 @@ INTENT_SYMPTOM = {
 }
 
 CONTRACTION_ANSWERS = {"affirm": "yes", "deny": "no", "unsure": "unsure", "decline": "declined"}
-BLEEDING_SEVERITY = {"spotting": 1, "light": 2, "heavy": 3}
+#: "unsure" (asked, no amount given) ranks below every amount: a later amount replaces it.
+BLEEDING_SEVERITY = {"unsure": 0, "spotting": 1, "light": 2, "heavy": 3}
+
 FINDINGS_SLOTS = (
     "symptoms",
     "symptoms_resolved",
@@ -130,11 +133,19 @@ def slot_updates(
         elif kind == "risk_factor" and entity.get("role") is None and entity.get("value"):
             risks.add(str(entity["value"]))
         elif kind == "bleeding_amount" and entity.get("value") in BLEEDING_SEVERITY:
+            # An amount said without a word for blood ("loads", "just a bit": role "answer")
+            # is an amount only as the answer to "how much are you bleeding?".
+            if entity.get("role") == AMOUNT_ANSWER_ROLE and requested_slot != "bleeding_amount":
+                continue
             if BLEEDING_SEVERITY[entity["value"]] > BLEEDING_SEVERITY.get(str(bleeding), 0):
                 bleeding = entity["value"]
         elif kind == "on_behalf":
             on_behalf = True
 
+    # Any answer to "how much are you bleeding?" ends the question: one that names no amount
+    # ("not sure", "no", "what counts as heavy?") is recorded as "unsure", never asked again.
+    if requested_slot == "bleeding_amount" and bleeding is None:
+        bleeding = "unsure"
     if bleeding == "heavy":
         present.add("heavy_bleeding")
     if "contractions" in present:

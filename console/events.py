@@ -259,6 +259,7 @@ def findings_from(rows: Iterable[EventRow], until_event_id: int | None = None) -
 TRIAGE_QUESTIONS: dict[str, str] = {
     "gestational_weeks": "how many weeks pregnant",
     "contractions": "whether she has contractions",
+    "bleeding_amount": "how much she is bleeding",
 }
 #: ``Progress.state`` values: the bot gave its final decision, or it was still asking.
 DECIDED = "decided"
@@ -309,7 +310,12 @@ def triage_progress(rows: Iterable[EventRow]) -> Progress:
         state = ASKING
     else:
         state = None
-    unknown = tuple(name for name in TRIAGE_QUESTIONS if slots.get(name) in (None, "", []))
+    bleeding = "bleeding" in (slots.get("symptoms") or [])
+    unknown = tuple(
+        name
+        for name in TRIAGE_QUESTIONS
+        if slots.get(name) in (None, "", []) and (bleeding or name != "bleeding_amount")
+    )
     asking = slots.get("requested_slot")
     return Progress(
         state=state,

@@ -9,6 +9,7 @@ in a code ("vaginal_presure") fails loudly at start-up instead of silently never
 from __future__ import annotations
 
 from triage.codes import (
+    AMOUNT_ANSWER_ROLE,
     BLEEDING_AMOUNTS,
     COMMON_COMPLAINT,
     EXTRACTED_SYMPTOMS,
@@ -25,6 +26,7 @@ SYMPTOMS: frozenset[str] = EXTRACTED_SYMPTOMS
 CONTEXTS: tuple[str, ...] = ("current", "resolved", "hypothetical", "historical", "other_person")
 
 __all__ = [
+    "AMOUNT_ANSWER_ROLE",
     "BLEEDING_AMOUNTS",
     "COMMON_COMPLAINT",
     "CONTEXTS",

@@ -14,7 +14,9 @@ they mean: symptom codes, risk-factor codes and/or a bleeding amount. The compon
 5. writes the result to ``doc.ents`` (label SYMPTOM, RISK_FACTOR, BLEEDING_AMOUNT or MODIFIER),
    where negspacy's ``negex`` and our ``clinical_context`` read them. Each entity's findings are
    in ``span._.findings`` as ``(kind, code)`` pairs, kind being "symptom", "risk_factor",
-   "amount" or "modifier".
+   "amount" or "modifier". Amounts said without a word for blood (``amount_answers``: "loads",
+   "not much") are no entity: they go to ``doc._.amount_answers`` and are read only as the
+   answer to the bot's bleeding-amount question.
 
 Modifiers (``modifiers:`` in symptoms.yml) are phrases that are no finding on their own but add
 one to the finding they describe: "won't stop" after a pain makes it a constant pain. They are
@@ -49,9 +51,15 @@ from .lexicon import (
 from .matching import AnchoredMatcher
 
 DEFAULT_PATTERN_FILES = ["symptoms.yml", "bleeding_amounts.yml", "risk_factors.yml"]
+#: Words that deny the amount answer said just after them ("no clots", "not soaking").
+ANSWER_DENIALS = frozenset({"no", "not", "n't", "nt", "never", "without", "none"})
 
 if not Span.has_extension("findings"):
     Span.set_extension("findings", default=())
+if not Doc.has_extension("amount_answers"):
+    # Amounts said without a word for blood ("loads", "not much"): (start_char, end_char,
+    # amount), kept out of doc.ents so that they change no finding, its negation or context.
+    Doc.set_extension("amount_answers", default=())
 if not Doc.has_extension("ignored_spans"):
     # Where an ignore phrase matched (character offsets): words the lexicon knows are no finding
     # ("my gums bleed"), so the "no symptoms" check does not count them as unplaced.
@@ -109,6 +117,7 @@ def _check(kind: str, code: str, where: str) -> None:
         "symptom": SYMPTOMS,
         "risk_factor": RISK_FACTORS,
         "amount": set(BLEEDING_AMOUNTS),
+        "answer": set(BLEEDING_AMOUNTS),
         "modifier": SYMPTOMS,
     }[kind]
     if code not in known:
@@ -194,6 +203,12 @@ def read_concepts(data: Mapping[str, Any], source: str) -> tuple[list[Concept], 
         findings = [("amount", str(amount))]
         findings += [("symptom", c) for c in _as_list(value.get("symptoms"), where)]
         add(findings, _as_list(value.get("phrases"), where), where)
+
+    # Amounts said without a word for blood ("loads", "not much"): read only as the answer to
+    # the bot's bleeding-amount question (Extraction.answered_amount).
+    for amount, value in (data.get("amount_answers") or {}).items():
+        where = f"amount_answers.{amount}"
+        add([("answer", str(amount))], _as_list(value, where), where)
 
     for code, value in (data.get("risk_factors") or {}).items():
         where = f"risk_factors.{code}"
@@ -396,6 +411,10 @@ class ClinicalEntities:
                     self._ignore_ids.add(match_id)
         #: The common complaints' match ids: ignore phrases that are also a finding.
         self._complaint_ids = frozenset(i for i in self._ignore_ids if self._findings[i])
+        #: The amount answers' match ids (``amount_answers``): no entity, see _answers.
+        self._answer_ids = frozenset(
+            i for i, found in self._findings.items() if found and found[0][0] == "answer"
+        )
 
     def __call__(self, doc: Doc) -> Doc:
         ensure_lemmas(doc)
@@ -408,6 +427,8 @@ class ClinicalEntities:
                 continue
             lead, tail = self._trim.get(match_id, (0, 0))
             matches.append((match_id, start + lead, end - tail, start, end))
+        doc._.amount_answers = self._answers(doc, [m for m in matches if m[0] in self._answer_ids])
+        matches = [m for m in matches if m[0] not in self._answer_ids]
         doc._.ignored_spans = tuple(
             (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]))
             for match_id, start, end, _, _ in matches
@@ -435,6 +456,24 @@ class ClinicalEntities:
         ents.extend(self._complaints(doc, matches, ents))
         doc.ents = sorted(ents, key=lambda e: e.start)  # type: ignore[assignment]
         return doc
+
+    def _answers(
+        self, doc: Doc, matches: Sequence[tuple[int, int, int, int, int]]
+    ) -> tuple[tuple[int, int, str], ...]:
+        """The amount answers, longest first where they overlap ("not heavy" over "heavy"),
+        none denied by a word just before it in its sentence ("no clots", "not soaking")."""
+        chosen: list[tuple[int, int, str]] = []
+        for match_id, start, end, _, _ in sorted(matches, key=lambda m: m[1] - m[2]):
+            if end <= start or any(s < end and start < e for s, e, _ in chosen):
+                continue
+            sent_start = doc[start].sent.start if doc.has_annotation("SENT_START") else 0
+            if any(t.norm_ in ANSWER_DENIALS for t in doc[max(sent_start, start - 3) : start]):
+                continue
+            chosen.append((start, end, self._findings[match_id][0][1]))
+        return tuple(
+            (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), amount)
+            for start, end, amount in sorted(chosen)
+        )
 
     def _complaints(
         self, doc: Doc, matches: Sequence[tuple[int, int, int, int, int]], ents: Sequence[Span]

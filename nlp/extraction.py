@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from spacy.tokens import Doc
 
-from .codes import BLEEDING_AMOUNTS
+from .codes import AMOUNT_ANSWER_ROLE, BLEEDING_AMOUNTS
 from .context import CURRENT, HISTORICAL, RESOLVED
 from .entities import modifier_code
 from .gestation import weeks_from_due_date
@@ -66,6 +66,11 @@ class Extraction:
     on_behalf_span: tuple[int, int] | None = None
     # Where words the lexicon knows to be no finding were said ("my gums bleed").
     ignored_spans: tuple[tuple[int, int], ...] = ()
+    # An amount said without a word for blood ("loads", "just a bit", "not much"): an amount
+    # only as the answer to the bot's bleeding-amount question (amount_answers in
+    # bleeding_amounts.yml; the Rasa entity's role is "answer").
+    answered_amount: str | None = None
+    answered_amount_span: tuple[int, int] | None = None
 
     @property
     def present(self) -> frozenset[str]:
@@ -165,6 +170,10 @@ def extraction_from_doc(
     symptoms: list[SymptomMention] = []
     risks: list[RiskFactorMention] = []
     amounts: list[tuple[int, str, int, int]] = []
+    answers = [
+        (BLEEDING_AMOUNTS.index(code), code, start, end)
+        for start, end, code in getattr(doc._, "amount_answers", ()) or ()
+    ]
     for ent in doc.ents:
         negated = bool(ent._.negex)
         context = ent._.context or CURRENT
@@ -196,6 +205,7 @@ def extraction_from_doc(
         symptoms = [m for m in symptoms if (m.code, m.start, m.end) not in dropped] + added
         symptoms.sort(key=lambda m: (m.start, m.end))
     amount = max(amounts, key=lambda a: (a[0], -a[2])) if amounts else None
+    answered = max(answers, key=lambda a: (a[0], -a[2])) if answers else None
     gestation = doc._.gestation
     due = doc._.due_date
     if gestation is None and due is not None:
@@ -213,6 +223,8 @@ def extraction_from_doc(
         bleeding_amount_span=(amount[2], amount[3]) if amount else None,
         on_behalf_span=doc._.on_behalf_span,
         ignored_spans=tuple(getattr(doc._, "ignored_spans", ()) or ()),
+        answered_amount=answered[1] if answered else None,
+        answered_amount_span=(answered[2], answered[3]) if answered else None,
     )
 
 
@@ -240,9 +252,19 @@ def merge(parts: list[tuple[int, Extraction]]) -> Extraction:
     """Join the extractions of a message's pieces (offsets moved to the whole message)."""
     symptoms: list[SymptomMention] = []
     risks: list[RiskFactorMention] = []
-    weeks = text = gspan = amount = aspan = bspan = None
+    weeks = text = gspan = amount = aspan = bspan = answered = answered_span = None
     on_behalf = False
     for offset, x in parts:
+        if x.answered_amount and (
+            answered is None
+            or BLEEDING_AMOUNTS.index(x.answered_amount) > BLEEDING_AMOUNTS.index(answered)
+        ):
+            answered = x.answered_amount
+            answered_span = (
+                (x.answered_amount_span[0] + offset, x.answered_amount_span[1] + offset)
+                if x.answered_amount_span
+                else None
+            )
         symptoms += [
             SymptomMention(m.code, m.text, m.start + offset, m.end + offset, m.negated, m.context)
             for m in x.symptoms
@@ -289,6 +311,8 @@ def merge(parts: list[tuple[int, Extraction]]) -> Extraction:
         aspan,
         bspan,
         ignored,
+        answered,
+        answered_span,
     )
 
 
@@ -371,6 +395,9 @@ def to_rasa_entities(extraction: Extraction) -> list[dict[str, Any]]:
     if extraction.bleeding_amount:
         start, end = extraction.bleeding_amount_span or (0, 0)
         add("bleeding_amount", extraction.bleeding_amount, start, end)
+    if extraction.answered_amount:
+        start, end = extraction.answered_amount_span or (0, 0)
+        add("bleeding_amount", extraction.answered_amount, start, end, AMOUNT_ANSWER_ROLE)
     if extraction.on_behalf:
         start, end = extraction.on_behalf_span or (0, 0)
         add("on_behalf", True, start, end)

@@ -43,7 +43,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Sequence
 
-from .codes import COMMON_COMPLAINT, RED_FLAGS
+from .codes import AMOUNT_ANSWER_ROLE, COMMON_COMPLAINT, RED_FLAGS
 
 #: Rasa's name for "not understood" (rasa.shared.constants.DEFAULT_NLU_FALLBACK_INTENT_NAME).
 FALLBACK_INTENT = "nlu_fallback"
@@ -281,6 +281,9 @@ def intent_override(
     the message's entity dicts; an empty ``vocabulary`` turns the nonsense check off, and an
     empty ``report_words`` the "no symptoms" check; ``placed`` are spans of words the lexicon
     knows to be no finding ("my gums bleed"), which that check does not count."""
+    # An amount said without a word for blood ("loads") is no finding of this message: it is
+    # read only as the answer to the bot's bleeding-amount question (actions/slot_updates.py).
+    entities = [e for e in entities if e.get("role") != AMOUNT_ANSWER_ROLE]
     findings = [
         e["value"]
         for e in entities

@@ -180,6 +180,158 @@ async def test_validate_form_asks_weeks_first_then_contractions():
     assert messages[-1]["buttons"]
 
 
+async def test_how_much_blood_is_asked_last_once_the_advice_was_given():
+    """Bleeding at 22 weeks, no contractions: urgent whatever the amount; "heavy" would make it
+    an emergency, so the amount is asked, after the advice, with the heavy signs in the question
+    and as a button."""
+    slots = {"symptoms": ["bleeding"], "gestational_weeks": 22.0, "contractions": "no"}
+    messages, events = await run(ValidateTriageForm(), tracker(slots, intent="report_bleeding"))
+    assert triage_payload(messages)["level"] == "urgent"
+    assert events[-1] == SlotSet("requested_slot", "bleeding_amount")
+    question = messages[-1]
+    assert "How much are you bleeding?" in question["text"]
+    assert CLINIC.emergency_number in question["text"]
+    payloads = [b["payload"] for b in question["buttons"]]
+    assert '/report_bleeding{"bleeding_amount": "heavy"}' in payloads and "/unsure" in payloads
+
+
+@pytest.mark.parametrize(
+    "answer,intent,amount,asks_again",
+    [
+        ({"entity": "bleeding_amount", "value": "heavy"}, "report_bleeding", "heavy", False),
+        (
+            {"entity": "bleeding_amount", "value": "heavy", "role": "answer"},
+            "affirm",
+            "heavy",
+            False,
+        ),
+        ({"entity": "bleeding_amount", "value": "light", "role": "answer"}, "deny", "light", False),
+        (None, "unsure", "unsure", False),
+    ],
+)
+async def test_the_amount_answer_ends_the_question(answer, intent, amount, asks_again):
+    slots = {
+        "symptoms": ["bleeding"],
+        "gestational_weeks": 22.0,
+        "contractions": "no",
+        "requested_slot": "bleeding_amount",
+        "shown_level": "urgent",
+        "advised_level": "urgent",
+    }
+    form_ran = [{"event": "user", "text": "x"}, {"event": "action", "name": "triage_form"}]
+    messages, events = await run(
+        ValidateTriageForm(),
+        tracker(
+            slots,
+            intent=intent,
+            entities=[answer] if answer else [],
+            active_loop="triage_form",
+            events=form_ran,
+        ),
+    )
+    assert SlotSet("bleeding_amount", amount) in events
+    assert events[-1] == SlotSet("requested_slot", None) and not messages  # the form is done
+    if amount == "heavy":
+        assert SlotSet("symptoms", ["bleeding", "heavy_bleeding"]) in events
+
+
+def shown(decision, provisional=True):
+    payload = decision.to_payload()
+    if provisional:
+        payload["provisional"] = True
+    return {"event": "bot", "text": "advice", "data": {"custom": {"triage": payload}}}
+
+
+async def test_the_decision_as_it_stands_comes_before_the_amount_question_unless_just_shown():
+    """Bleeding, weeks unknown: the first reply assumed the urgent case. "10 weeks" makes it
+    same day at the early pregnancy unit: that decision is given before "how much?", so a
+    patient who stops answering leaves with the right advice, not the assumption."""
+    from triage import Findings, assess
+
+    slots = {"symptoms": ["bleeding"], "gestational_weeks": 10.0, "shown_level": "urgent"}
+    assumed = assess(Findings(present=frozenset({"bleeding"})))
+    messages, _ = await run(
+        ValidateTriageForm(),
+        tracker(slots, intent="inform_gestational_age", events=[shown(assumed)]),
+    )
+    payload = triage_payload(messages)
+    assert payload["level"] == "same_day" and payload["provisional"] is True
+    assert "How much are you bleeding?" in messages[-1]["text"]
+    # Asked again after it was just shown (a question in between): not repeated.
+    now = assess(Findings(present=frozenset({"bleeding"}), gestational_weeks=10.0))
+    messages, _ = await run(
+        ValidateTriageForm(), tracker(slots, intent="thanks", events=[shown(now)])
+    )
+    assert not any(m.get("custom") for m in messages)
+    assert "How much are you bleeding?" in messages[-1]["text"]
+
+
+async def test_a_final_decision_just_shown_is_not_repeated_word_for_word():
+    from triage import Findings, assess
+
+    slots = {
+        "symptoms": ["bleeding"],
+        "gestational_weeks": 22.0,
+        "contractions": "no",
+        "bleeding_amount": "light",
+    }
+    decision = assess(
+        Findings.from_dict(
+            {
+                "present": ["bleeding"],
+                "gestational_weeks": 22.0,
+                "contractions": "no",
+                "bleeding_amount": "light",
+            }
+        )
+    )
+    messages, _ = await run(ActionTriage(), tracker(slots, intent="deny", events=[shown(decision)]))
+    payload = triage_payload(messages)
+    assert payload["level"] == "urgent" and "provisional" not in payload
+    text = messages[0]["text"]
+    assert text.startswith("Thank you. That does not change my advice above")
+    assert "gets heavier" in text and CLINIC.emergency_number in text
+    assert CLINIC.maternity_triage.phone in text
+    # Anything new in the decision, and the whole advice is given.
+    messages, _ = await run(ActionTriage(), tracker(slots, intent="deny"))
+    assert "does not change my advice" not in messages[0]["text"]
+
+
+async def test_an_emergency_is_always_given_in_full():
+    from triage import Findings, assess
+
+    slots = {"symptoms": ["bleeding", "heavy_bleeding"], "bleeding_amount": "heavy"}
+    decision = assess(
+        Findings.from_dict({"present": ["bleeding", "heavy_bleeding"], "bleeding_amount": "heavy"})
+    )
+    messages, _ = await run(
+        ActionTriage(), tracker(slots, intent="report_red_flag", events=[shown(decision, False)])
+    )
+    assert messages[0]["text"].startswith(f"Call {CLINIC.emergency_number} now")
+
+
+async def test_an_amount_the_classifier_could_not_place_is_no_misunderstanding():
+    """ "loads" to the amount question may be an nlu_fallback for the classifier; the fallback
+    then says nothing (the form goes on to the decision): it was understood."""
+    slots = {
+        "symptoms": ["bleeding"],
+        "gestational_weeks": 22.0,
+        "requested_slot": "bleeding_amount",
+    }
+    said = [{"entity": "bleeding_amount", "value": "heavy", "role": "answer"}]
+    messages, events = await run(
+        ActionFallback(),
+        tracker(slots, intent="nlu_fallback", entities=said, active_loop="triage_form"),
+    )
+    assert not messages and SlotSet("bleeding_amount", "heavy") in events
+    # With nothing in it, the fallback still answers with the safety net and the red-flag check.
+    messages, events = await run(
+        ActionFallback(), tracker(slots, intent="nlu_fallback", active_loop="triage_form")
+    )
+    assert CLINIC.emergency_number in messages[-1]["text"] and messages[-1]["buttons"]
+    assert SlotSet("bleeding_amount", "unsure") in events
+
+
 async def test_an_answer_with_nothing_in_it_is_left_for_rasa_to_reject():
     """The form asked; the reply names no finding: only the requested slot comes back (Rasa
     rejects the form's turn and the unhappy-path rules answer), and nothing is asked."""
@@ -217,7 +369,7 @@ async def test_validate_form_returns_the_findings_of_the_answer():
         ),
     )
     assert SlotSet("gestational_declined", True) in events
-    assert events[-1] == SlotSet("requested_slot", "contractions")
+    assert events[-1] == SlotSet("requested_slot", "bleeding_amount")
 
 
 async def test_session_start_sends_the_disclaimer_with_the_emergency_number():

@@ -114,6 +114,30 @@ def test_red_flag_in_the_first_message(bot: Bot, sender, message):
     assert decision["level"] == "emergency"
 
 
+def test_how_much_blood_is_asked_and_heavy_calls_the_emergency_number(bot: Bot, sender):
+    asked = bot.send(sender, "22 weeks and bleeding, no contractions")
+    first = triage_of(asked)
+    assert first["level"] == "urgent" and first["provisional"], texts(asked)
+    assert "How much are you bleeding?" in asked[-1]["text"]
+    assert "Heavy: soaking a pad, clots, or running down my legs" in button_titles(asked)
+    answer = bot.send(sender, "loads")
+    decision = triage_of(answer)
+    assert decision["level"] == "emergency" and not decision.get("provisional")
+    assert texts(answer).startswith(f"Call {CLINIC.emergency_number} now")
+
+
+@pytest.mark.parametrize(
+    "answer", ["not much", "not sure", '/report_bleeding{"bleeding_amount": "spotting"}']
+)
+def test_an_amount_that_is_not_heavy_keeps_the_advice_and_is_asked_once(bot: Bot, sender, answer):
+    bot.send(sender, "im bleeding at 22 weeks, no tightenings")
+    reply = bot.send(sender, answer)
+    decision = triage_of(reply)
+    assert decision["level"] == "urgent" and not decision.get("provisional"), texts(reply)
+    assert "does not change my advice" in texts(reply) and "How much" not in texts(reply)
+    assert_safety_net(reply)
+
+
 def test_information_question_is_answered_without_escalating(bot: Bot, sender):
     answer = bot.send(sender, "what is a cerclage")
     assert "stitch" in texts(answer) and triage_of(answer) is None
@@ -129,6 +153,8 @@ def test_information_question_during_the_form_then_the_form_goes_on(bot: Bot, se
 
 def test_refusing_to_answer_still_gets_the_safe_answer(bot: Bot, sender):
     bot.send(sender, "i have some bleeding")
+    asked = bot.send(sender, "i'd rather not say")
+    assert "How much are you bleeding?" in texts(asked)
     asked = bot.send(sender, "i'd rather not say")
     assert "contractions" in texts(asked).lower()
     decision = triage_of(bot.send(sender, "not telling you that"))

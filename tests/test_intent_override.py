@@ -197,6 +197,13 @@ def test_with_the_real_extractor(text, classifier, expected):
     assert intent_override(text, intent(classifier), entities, VOCAB) == expected
 
 
+@pytest.mark.parametrize("text", ["heavy", "my legs feel heavy", "loads", "a lot"])
+def test_an_amount_without_a_word_for_blood_is_no_red_flag(text):
+    """ "heavy" alone is an answer to the bot's amount question, never heavy bleeding itself."""
+    entities = nlp.to_rasa_entities(nlp.extract(text))
+    assert intent_override(text, intent("affirm"), entities, VOCAB) != "report_red_flag"
+
+
 def test_the_rasa_component_calls_it():
     from rasa.shared.nlu.constants import INTENT, TEXT
     from rasa.shared.nlu.training_data.message import Message

@@ -1629,3 +1629,55 @@ def test_no_common_complaint_phrase_has_a_gap():
 
     phrases = load_yaml(patterns_path("symptoms.yml"))["common_complaints"]
     assert phrases and not [p for p in phrases if "*" in p.split()]
+
+
+# -- answers to "How much are you bleeding?" (amount_answers in bleeding_amounts.yml) ---------
+
+
+@pytest.mark.parametrize(
+    "text,amount",
+    [
+        ("loads", "heavy"),
+        ("heavy", "heavy"),
+        ("a lot", "heavy"),
+        ("alot", "heavy"),
+        ("quite a bit", "heavy"),
+        ("idk, quite a lot i think", "heavy"),
+        ("soaking", "heavy"),
+        ("pretty heavy tbh", "heavy"),
+        ("more than a period", "heavy"),
+        ("heavier than my period", "heavy"),
+        ("it's running down my legs", "heavy"),
+        ("a bit but there are clots", "heavy"),
+        ("not heavy", "light"),
+        ("its not heavy", "light"),
+        ("not much", "light"),
+        ("a bit", "light"),
+        ("light", "light"),
+        ("less than a period", "light"),
+        ("no clots, just a bit", "light"),
+        ("a few drops", "spotting"),
+        ("only when i wipe", "spotting"),
+        ("brown", "spotting"),
+        ("hardly any", "spotting"),
+    ],
+)
+def test_an_answer_to_the_amount_question(text, amount):
+    x = extract(text)
+    assert x.answered_amount == amount, (text, x.answered_amount)
+    entities = nlp.to_rasa_entities(x)
+    assert {"entity": "bleeding_amount", "value": amount, "role": "answer"}.items() <= next(
+        e for e in entities if e.get("role") == "answer"
+    ).items()
+
+
+@pytest.mark.parametrize("text", ["not sure", "no", "yes", "medium", "i dont know"])
+def test_no_amount_in_these_answers(text):
+    assert extract(text).answered_amount is None
+
+
+@pytest.mark.parametrize("text", ["heavy", "loads", "my legs feel heavy", "a lot of pressure"])
+def test_an_amount_answer_is_no_bleeding_on_its_own(text):
+    x = extract(text)
+    assert "bleeding" not in x.present and "heavy_bleeding" not in x.present
+    assert x.bleeding_amount is None

@@ -111,6 +111,50 @@ def test_bleeding_amount_keeps_the_most_severe_and_heavy_is_a_red_flag():
     )
 
 
+def amount_answer(value):
+    return {"entity": "bleeding_amount", "value": value, "role": "answer"}
+
+
+def test_an_amount_said_without_a_word_for_blood_answers_only_the_amount_question():
+    bleeding = {"symptoms": ["bleeding"], "gestational_weeks": 22.0, "contractions": "no"}
+    # "my legs feel heavy" outside the question: no amount, no red flag.
+    assert slot_updates(bleeding, "out_of_scope", [amount_answer("heavy")]) == {}
+    assert (
+        slot_updates(bleeding, "deny", [amount_answer("heavy")], requested_slot="contractions")
+        == {}
+    )
+    # "loads" to "how much are you bleeding?": heavy, the red flag.
+    updates = slot_updates(
+        bleeding, "affirm", [amount_answer("heavy")], requested_slot="bleeding_amount"
+    )
+    assert updates["bleeding_amount"] == "heavy"
+    assert "heavy_bleeding" in updates["symptoms"]
+    updates = slot_updates(
+        bleeding, "nlu_fallback", [amount_answer("spotting")], requested_slot="bleeding_amount"
+    )
+    assert updates == {"bleeding_amount": "spotting"}
+
+
+@pytest.mark.parametrize("intent", ["unsure", "deny", "affirm", "ask_what_is_ci", "nlu_fallback"])
+def test_an_answer_to_the_amount_question_that_names_no_amount_is_unsure(intent):
+    """Asked once: "not sure", "no", a question back all end it, recorded as "unsure"."""
+    bleeding = {"symptoms": ["bleeding"], "gestational_weeks": 22.0}
+    updates = slot_updates(bleeding, intent, [], requested_slot="bleeding_amount")
+    assert updates == {"bleeding_amount": "unsure"}
+
+
+def test_a_later_amount_replaces_unsure():
+    slots = {"symptoms": ["bleeding"], "bleeding_amount": "unsure"}
+    updates = slot_updates(
+        slots, "report_bleeding", [sym("bleeding"), {"entity": "bleeding_amount", "value": "light"}]
+    )
+    assert updates == {"bleeding_amount": "light"}
+    updates = slot_updates(
+        slots, "report_bleeding", [sym("bleeding"), {"entity": "bleeding_amount", "value": "heavy"}]
+    )
+    assert updates["bleeding_amount"] == "heavy" and "heavy_bleeding" in updates["symptoms"]
+
+
 def test_risk_factors_only_when_they_are_the_patients_own():
     updates = slot_updates(
         {},

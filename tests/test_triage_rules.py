@@ -479,7 +479,27 @@ def test_a_common_complaint_never_lowers_another_symptom():
 @pytest.mark.parametrize(
     "findings,expected",
     [
-        (F("bleeding"), ["gestational_weeks", "contractions"]),
+        # How much blood is asked before the contractions, when "heavy" would raise the level
+        # (to E1): the answer that can mean an emergency comes first.
+        (F("bleeding"), ["gestational_weeks", "bleeding_amount", "contractions"]),
+        (F("bleeding", weeks=10), ["bleeding_amount"]),
+        (F("bleeding", weeks=22, contractions="no"), ["bleeding_amount"]),
+        (F("bleeding", weeks=38, contractions="yes"), ["bleeding_amount"]),
+        (F("bleeding", weeks=22, contractions="no", bleeding_amount="spotting"), []),
+        (F("bleeding", weeks=22, contractions="no", bleeding_amount="light"), []),
+        # Asked once: "not sure" (or an answer naming no amount) is not asked again.
+        (F("bleeding", weeks=22, contractions="no", bleeding_amount="unsure"), []),
+        # Bleeding that has stopped is not asked about ("how much are you bleeding?").
+        (
+            Findings(
+                present=frozenset({"bleeding"}),
+                resolved=frozenset({"bleeding"}),
+                gestational_weeks=22,
+                contractions="no",
+            ),
+            [],
+        ),
+        (F("vaginal_pressure", weeks=22, contractions="no"), []),
         (F("back_pain", weeks=20), ["contractions"]),
         (F("back_pain", weeks=36.9), ["contractions"]),
         # At term the answer decides between labour (U4, urgent) and early signs (S5).
@@ -492,16 +512,17 @@ def test_a_common_complaint_never_lowers_another_symptom():
         (F("headache", weeks=25), []),
         (F(), []),
         (F(risk_factors=frozenset({"cervical_surgery"})), []),
-        (F("bleeding", gestational_declined=True), ["contractions"]),
-        (F("bleeding", contractions="declined"), ["gestational_weeks"]),
-        (F("bleeding", gestational_declined=True, contractions="declined"), []),
-        (F("bleeding", contractions="no"), ["gestational_weeks"]),
+        (F("bleeding", gestational_declined=True), ["bleeding_amount", "contractions"]),
+        (F("bleeding", contractions="declined"), ["gestational_weeks", "bleeding_amount"]),
+        (F("bleeding", gestational_declined=True, contractions="declined"), ["bleeding_amount"]),
+        (F("bleeding", contractions="no"), ["gestational_weeks", "bleeding_amount"]),
         (F("contractions"), ["gestational_weeks"]),
         (
             Findings(
                 present=frozenset({"bleeding"}),
                 absent=frozenset({"contractions"}),
                 gestational_weeks=20,
+                bleeding_amount="light",
             ),
             [],
         ),

@@ -715,6 +715,22 @@ def render_advice(
     return "\n\n".join("\n".join(s) for s in sections if s)
 
 
+def advice_stands(clinic: Clinic, findings: Findings | None = None) -> str:
+    """The reply to a last answer that leaves the advice just given as it was: it says so, and
+    keeps the one warning that answer was about (bleeding that gets heavier)."""
+    lines = ["Thank you. That does not change my advice above: please follow it now."]
+    if findings is not None and findings.has("bleeding"):
+        lines.append(
+            "If the bleeding gets heavier (soaking a pad in an hour or less, clots, or blood "
+            f"running down your legs), call {clinic.emergency_number} straight away."
+        )
+    lines.append(
+        f"If anything else changes or you are worried, call {_name(clinic.maternity_triage)} "
+        f"on {clinic.maternity_triage.phone}, or {clinic.emergency_number} in an emergency."
+    )
+    return "\n".join(lines)
+
+
 def interim_safety_net(clinic: Clinic) -> str:
     """One line that goes with every question asked before a decision: what to do meanwhile."""
     mt = clinic.maternity_triage

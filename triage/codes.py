@@ -116,6 +116,13 @@ RISK_FACTORS: frozenset[str] = CI_RISK_FACTORS | {"multiple_pregnancy"}
 
 CONTRACTION_ANSWERS: tuple[str, ...] = ("yes", "no", "unsure", "unknown", "declined")
 BLEEDING_AMOUNTS: tuple[str, ...] = ("spotting", "light", "heavy")
+#: What the bleeding-amount question can record: an amount, or "unsure" (asked, and she could
+#: not say, or the answer named no amount). Only "heavy" changes a level (rule E1); "unsure" is
+#: never asked again, and is treated as not known to be heavy.
+BLEEDING_ANSWERS: tuple[str, ...] = (*BLEEDING_AMOUNTS, "unsure")
+#: The NLU entity role of an amount said without a word for blood ("loads", "not much"): an
+#: amount only as the answer to the bleeding-amount question, never a finding on its own.
+AMOUNT_ANSWER_ROLE = "answer"
 
 #: What a decision can be worried about. The advice has plain-language text for each one.
 CONCERNS: tuple[str, ...] = (

@@ -4,7 +4,7 @@ The level is the maximum over every rule that fires, never a vote or a first mat
 can only raise the level, and a reassuring answer elsewhere can never lower it.
 
 The *floor* is the least urgent decision that the answers still missing (the weeks, whether
-there are contractions) could lead to. When it is urgent or an emergency, the patient is told
+there are contractions, how much blood) could lead to. When it is urgent or an emergency, the patient is told
 so at once, before any question: a patient may leave after one message.
 """
 
@@ -98,7 +98,11 @@ _BAND_WEEKS = _band_weeks()
 
 
 def completions(findings: Findings) -> Iterator[Findings]:
-    """Every way the questions still open could be answered (including never answered)."""
+    """Every way the questions still open could be answered (including never answered).
+
+    The bleeding amount is not varied: an amount not known counts as not heavy, the least
+    urgent answer, so it is the floor's own.
+    """
     missing = missing_information(findings)
     weeks_options: tuple[float | None, ...] = (findings.gestational_weeks,)
     if "gestational_weeks" in missing:
@@ -128,7 +132,9 @@ def floor(findings: Findings) -> Decision:
 
 
 def missing_information(findings: Findings) -> list[str]:
-    """Which of "gestational_weeks", "contractions" the bot should still ask, in that order.
+    """Which of "gestational_weeks", "bleeding_amount", "contractions" the bot should still ask,
+    in that order: the amount before the contractions, as the answer that can mean an
+    emergency (ask about the life-threatening things first).
 
     Nothing is asked when a red flag is present: the patient must be told to call the
     emergency number without a questionnaire first.
@@ -140,6 +146,8 @@ def missing_information(findings: Findings) -> list[str]:
     something_reported = bool(f.symptoms) or f.contraction_status in ("yes", "unsure")
     if f.gestational_weeks is None and not f.gestational_declined and something_reported:
         missing.append("gestational_weeks")
+    if _amount_would_change_level(f):
+        missing.append("bleeding_amount")
     weeks = f.gestational_weeks
     # Asked at term too: there contractions decide between labour (urgent) and early signs
     # (same day).
@@ -150,6 +158,17 @@ def missing_information(findings: Findings) -> list[str]:
     ):
         missing.append("contractions")
     return missing
+
+
+def _amount_would_change_level(f: Findings) -> bool:
+    """Bleeding now, of an amount not yet known, where "heavy" would give a more urgent level
+    (robust triage: ask for the evidence that tells a spot from a bleed when it would change
+    the level). Not for bleeding that has stopped: "how much are you bleeding?" does not fit,
+    and the advice says it still needs checking."""
+    if f.bleeding_amount is not None or "bleeding" not in f.present - f.resolved:
+        return False
+    heavy = dataclasses.replace(f, bleeding_amount="heavy")
+    return assess(heavy).level > assess(f).level
 
 
 __all__ = ["HELD", "assess", "completions", "floor", "hold", "missing_information"]

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from .codes import ALL_RED_FLAGS, BLEEDING_AMOUNTS, CONTRACTION_ANSWERS
+from .codes import ALL_RED_FLAGS, BLEEDING_ANSWERS, CONTRACTION_ANSWERS
 
 #: Gestations outside this range are a mistake (a typo, a date, "50 weeks"), not a pregnancy.
 MAX_WEEKS = 45.0
@@ -41,7 +41,7 @@ class Findings:
     gestational_weeks: float | None = None
     gestational_declined: bool = False
     risk_factors: frozenset[str] = frozenset()
-    bleeding_amount: str | None = None  # "spotting" | "light" | "heavy"
+    bleeding_amount: str | None = None  # "spotting" | "light" | "heavy" | "unsure"
     #: Symptoms that happened recently and have stopped ("I bled this morning, it's stopped").
     #: They are findings like any other (also in ``present``); the advice says they still
     #: need checking.
@@ -61,9 +61,9 @@ class Findings:
                 f"contractions must be one of {CONTRACTION_ANSWERS}, not {self.contractions!r}"
             )
         object.__setattr__(self, "contractions", contractions)
-        if self.bleeding_amount is not None and self.bleeding_amount not in BLEEDING_AMOUNTS:
+        if self.bleeding_amount is not None and self.bleeding_amount not in BLEEDING_ANSWERS:
             raise ValueError(
-                f"bleeding_amount must be one of {BLEEDING_AMOUNTS} or None, "
+                f"bleeding_amount must be one of {BLEEDING_ANSWERS} or None, "
                 f"not {self.bleeding_amount!r}"
             )
         weeks = self.gestational_weeks

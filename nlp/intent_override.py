@@ -141,6 +141,16 @@ DENIAL = re.compile(
     r"didn'?t|hasn'?t|haven'?t|wasn'?t|weren'?t|won'?t|wont|can'?t|cant)\b|n't\b|n’t\b",
     re.I,
 )
+#: A denial said of its clause's subject: "hands and feet aren't itchy" denies the hands too.
+VERB_DENIAL = re.compile(r"^(?:isn|aren|doesn|don|didn|hasn|haven|wasn|weren|won|can)", re.I)
+#: ...when the subject is only body parts: "weird lump that doesn't hurt" keeps the lump.
+BODY_SUBJECT = re.compile(
+    r"^\W*(?:(?:my|the|her|both|and|or|either|of|them|hands?|feet|foot|fingers?|toes?|face|"
+    r"legs?|ankles?|eyes?|palms?|soles?|arms?|wrists?|calf|calves|lips|skin)\W+)+$",
+    re.I,
+)
+#: What a body part "doesn't look" or "isn't" when it is a problem.
+NOT_RIGHT = re.compile(r"\b(?:normal|right|fine|ok|okay|same|good|well|usual|itself)\b", re.I)
 #: A clause that says what comes before is normal: "face and hands normal", "eyes fine", "legs
 #: look normal in the day", "everything's totally dry and fine".
 NORMAL = re.compile(r"\b(?:normal|fine|ok|okay|alright|dry|usual|as always)\b", re.I)
@@ -154,7 +164,8 @@ def denied_spans(text: str) -> tuple[tuple[int, int], ...]:
     clause after a denial ("no swelling or redness", "doesn't sting or smell"), and a clause's
     words before "normal" or "fine" ("face and hands normal", "eyes fine") unless the clause
     asks it ("is cramp in the calves normal at 28 weeks?") or denies it ("my face doesn't look
-    normal"). A clause ends at punctuation and at the words that end a negation's reach ("no
+    normal"), and the body parts a denial is said of ("hands and feet aren't itchy"). A clause
+    ends at punctuation and at the words that end a negation's reach ("no
     pain but my face is puffy" keeps the face)."""
     text = text or ""
     spans: list[tuple[int, int]] = []
@@ -164,7 +175,14 @@ def denied_spans(text: str) -> tuple[tuple[int, int], ...]:
         clause = text[start:end]
         denial = DENIAL.search(clause)
         if denial:
-            spans.append((start + denial.start(), end))
+            said_of = clause[: denial.start()]
+            # (not "my face doesn't look normal" or "isn't right": that reports it)
+            whole = (
+                VERB_DENIAL.match(denial.group(0))
+                and BODY_SUBJECT.match(said_of)
+                and not NOT_RIGHT.search(clause[denial.end() :])
+            )
+            spans.append((start if whole else start + denial.start(), end))
         normal = NORMAL.search(clause)
         asked = text[end:after].startswith("?") or ASKS.match(clause)
         # ("my face doesn't look normal" says it is not)
@@ -309,8 +327,11 @@ def intent_override(
             e.get("entity") == "risk_factor" and e.get("role") in (None, "historical")
             for e in entities
         )
+        # Said beside "no symptoms" or the weeks, words that only ever report a symptom are a
+        # problem the bot cannot place ("6 months gone and it's like someone's turned a tap on
+        # down below, bright red"): never a question about her symptoms, never reassurance.
         if (
-            name == NO_SYMPTOMS_INTENT
+            name in (NO_SYMPTOMS_INTENT, GESTATION_INTENT)
             and not own_history
             and unplaced_words(text, entities, (*placed, *denied_spans(text))) & report_words
         ):

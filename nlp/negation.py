@@ -211,8 +211,23 @@ class ClinicalNegex(Negex):
         if found["Preceding"] or found["Following"]:
             term_id = strings.add("Termination")
             terminating += [(term_id, s, e) for s, e in self._and_terminations(doc, ents)]
+            terminating += [(term_id, s, e) for s, e in _dash_terminations(doc)]
             terminating.sort(key=lambda t: t[1])
         return found["Preceding"], found["Following"], terminating
+
+
+#: Dashes that, with a space either side, open a new clause.
+DASHES = frozenset({"-", "–", "—"})
+
+
+def _dash_terminations(doc: Doc) -> list[tuple[int, int]]:
+    """(start, end) of each dash with a space either side: it opens a new clause ("I wouldn't
+    say I'm not in pain - there's a low ache"), where a hyphen does not ("one-sided")."""
+    return [
+        (t.i, t.i + 1)
+        for t in doc
+        if t.text in DASHES and t.i > 0 and doc[t.i - 1].whitespace_ and t.whitespace_
+    ]
 
 
 @Language.factory(

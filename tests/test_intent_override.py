@@ -16,6 +16,7 @@ from nlp.codes import RED_FLAGS, SYMPTOMS
 from nlp.intent_override import (
     CONFIRMED_INTENTS,
     FALLBACK_INTENT,
+    GESTATION_INTENT,
     INFORM_INTENTS,
     NO_SYMPTOMS_INTENT,
     NONSENSE_CHECKED_INTENTS,
@@ -108,6 +109,8 @@ REPORT_WORDS = frozenset({"pinky", "loo"})
         ("no symptoms, all words placed", "hello, no pain", intent(NO_SYMPTOMS_INTENT), [{**sym("abdominal_pain", "negated"), "start": 10, "end": 14}], VOCAB, None, REPORT_WORDS),
         ("no report words: check off", "pinky on the loo roll", intent(NO_SYMPTOMS_INTENT), [], frozenset(), None, frozenset()),
         ("another intent is not checked", "pinky on the loo roll", intent("greet"), [], VOCAB, None, REPORT_WORDS),
+        ("the weeks, unplaced words", "20 weeks, pinky on the loo roll", intent(GESTATION_INTENT), [{"entity": "gestational_age", "value": 20.0, "start": 0, "end": 8}], VOCAB, "report_other_symptom", REPORT_WORDS),
+        ("the weeks alone", "20 weeks", intent(GESTATION_INTENT), [{"entity": "gestational_age", "value": 20.0, "start": 0, "end": 8}], VOCAB, None, REPORT_WORDS),
         ("her risk factor: its own rule", "my stitch, pinky on the loo roll", intent(NO_SYMPTOMS_INTENT), [{**rf("cerclage_in_place"), "start": 3, "end": 9}], VOCAB, "inform_risk_factor", REPORT_WORDS),
         ("pure question", "is spotting a sign?", intent("ask_what_is_ci", 0.2), [sym("bleeding", "hypothetical")], VOCAB, None, frozenset()),
         # 5. a report or inform intent with a symptom is confirmed
@@ -253,6 +256,11 @@ def test_words_the_lexicon_knows_are_no_finding_are_placed():
         ("my face doesn't look normal", ["doesn't look normal"]),
         ("my face isn't right its swollen", ["isn't right "]),
         ("no pain and my face is puffy", ["no pain "]),
+        # a denial said of body parts denies them too, unless it says they are not right
+        ("hands and feet aren't itchy at all", ["hands and feet aren't itchy at all"]),
+        ("my hands dont itch", ["my hands dont itch"]),
+        ("hands itch and feet don't", ["don't"]),
+        ("weird lump that doesn't hurt", ["doesn't hurt"]),
         # asking whether something is normal reports it
         ("Is cramp in the calves normal at 28 weeks?", []),
         ("burning in my chest, normal?", []),

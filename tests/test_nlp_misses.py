@@ -1681,3 +1681,58 @@ def test_an_amount_answer_is_no_bleeding_on_its_own(text):
     x = extract(text)
     assert "bleeding" not in x.present and "heavy_bleeding" not in x.present
     assert x.bleeding_amount is None
+
+
+# -- development set 4, the last unsafe ones ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "6 months gone and it's like someone's turned a tap on down below, bright red",
+        "its bright red",
+        "fresh red blood when i stood up",
+    ],
+)
+def test_bright_red_is_bleeding(text):
+    assert "bleeding" in present(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["my face is bright red", "my cheeks went bright red", "bright red rash on my arms"]
+)
+def test_a_red_face_or_rash_is_no_bleeding(text):
+    assert "bleeding" not in present(text)
+
+
+def test_a_spaced_dash_ends_a_negation_a_hyphen_does_not():
+    x = extract("I wouldn't say I'm not in pain - there's a low ache right across my tummy")
+    assert "abdominal_pain" in x.present
+    assert "bleeding" in extract("no pain - just some bleeding").present
+    assert "one_sided_pain" in extract("no one-sided pain").absent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "boobs so sore i cant even put a bra on",
+        "my breasts are really tender",
+        "sore nipples",
+        "the skin over my bump is itchy where the stretch marks are",
+        "itchy stretch marks",
+    ],
+)
+def test_sore_breasts_and_an_itchy_bump_are_common_complaints(text):
+    assert extract(text).present == {"common_complaint"}
+
+
+@pytest.mark.parametrize(
+    "text,code",
+    [
+        ("itchy bump and itchy palms", "itching"),
+        ("itchy stretch marks and itching all over", "itching"),
+        ("my boobs are sore and i have chest pain", "chest_pain"),
+    ],
+)
+def test_sore_breasts_and_an_itchy_bump_hide_no_warning_sign(text, code):
+    assert code in extract(text).present

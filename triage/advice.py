@@ -199,6 +199,7 @@ SOONER: dict[str, tuple[str, ...]] = {
         "hands or feet",
         "pain under your ribs",
         "pain, swelling or redness in one leg",
+        "itching of your hands or feet, or itching all over",
         "burning or stinging when you pee, or a high temperature",
         "bleeding, fluid leaking, or pressure in your vagina",
         "your baby moving less than before",

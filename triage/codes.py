@@ -76,7 +76,8 @@ OTHER_SYMPTOMS: frozenset[str] = frozenset(
 
 #: A common discomfort of pregnancy that is no warning sign on its own (NHS): heartburn, a
 #: nosebleed or bleeding gums, a blocked nose, cramp in both legs at night, ankles that swell by
-#: the evening, needing to wee often, constipation, tiredness, the baby's hiccups (rule SC2).
+#: the evening, needing to wee often, constipation, tiredness, the baby's hiccups, sore
+#: breasts, itchy skin over the bump (rule SC2).
 COMMON_COMPLAINT = "common_complaint"
 
 #: Symptoms recorded by the dialogue, never by the extractor: the classifier read a symptom

@@ -120,9 +120,10 @@ SRC_POST_DATES = (
 )
 SRC_COMMON = (
     "NHS, common health problems in pregnancy (heartburn, nosebleeds and bleeding gums, a "
-    "blocked nose, leg cramps, swollen ankles, peeing often, constipation, tiredness); NICE "
-    "NG201 (antenatal care); the warning signs with them from NICE NG133 (pre-eclampsia) and "
-    "NICE NG158 (a clot)"
+    "blocked nose, leg cramps, swollen ankles, peeing often, constipation, tiredness, sore "
+    "breasts, itchy skin over the bump); NICE NG201 (antenatal care); the warning signs with "
+    "them from NICE NG133 (pre-eclampsia), NICE NG158 (a clot) and RCOG Green-top Guideline 43 "
+    "(itching of the hands and feet: cholestasis)"
 )
 SRC_SAFETY = "Almond, Mant & Thompson, BJGP 2009; Jones et al., BJGP 2019 (safety-netting)"
 PROJECT = "project decision (docs/triage-rules.md)"

@@ -113,6 +113,13 @@ def slot_updates(
 
     fallback = INTENT_SYMPTOM.get(intent or "")
     found_now = {e.get("value") for e in symptom_entities if e.get("role") in (None, "resolved")}
+    # An answer to "how much are you bleeding?" ("literally a drop, pinkish") is the amount the
+    # classifier could not place, not another problem.
+    amount_answered = requested_slot == "bleeding_amount" and any(
+        e.get("entity") == "bleeding_amount" for e in entities
+    )
+    if fallback == "unrecognised_symptom" and amount_answered:
+        fallback = None
     if fallback and (
         not symptom_entities
         # A problem the bot could not place, said beside denials ("pinky on the loo roll, no

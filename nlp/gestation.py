@@ -67,12 +67,33 @@ _PART_DAY = {"early": 5, "start of": 5, "beginning of": 5, "mid": 15, "middle of
              "late": 25, "end of": 25}  # fmt: skip
 
 
+#: Due dates said as a day of the year ("baby's due on christmas day", development set 7).
+_HOLIDAYS = {
+    "christmas eve": (12, 24), "christmas": (12, 25), "christmas day": (12, 25),
+    "xmas": (12, 25), "xmas day": (12, 25), "boxing day": (12, 26), "new years eve": (12, 31),
+    "new year's eve": (12, 31), "new years day": (1, 1), "new year's day": (1, 1),
+    "valentines day": (2, 14), "valentine's day": (2, 14), "valentines": (2, 14),
+    "halloween": (10, 31), "bonfire night": (11, 5),
+}  # fmt: skip
+DUE_HOLIDAY = re.compile(
+    r"\b(?:due(?:\s+date)?|edd)\b(?:\s+(?:is|was|'s|s|on|at|for|around|about|roughly))*\s+"
+    r"(?:the\s+)?(?P<h>"
+    + "|".join(re.escape(h) for h in sorted(_HOLIDAYS, key=len, reverse=True))
+    + r")\b",
+    re.IGNORECASE,
+)
+
+
 def due_date_candidate(text: str) -> tuple[int, int, int, int, int] | None:
     """The first due date in ``text``: (month, day, start, end, year); day 15 when none is
     given, year 0 when none is given."""
     m = DUE_DATE.search(text)
     if m is None:
-        return None
+        h = DUE_HOLIDAY.search(text)
+        if h is None:
+            return None
+        month, day = _HOLIDAYS[re.sub(r"\s+", " ", h.group("h").lower())]
+        return month, day, h.start(), h.end(), 0
     year = int(m.group("y")) if m.group("y") else 0
     month = _MONTHS[m.group("m")[:3].lower()]
     day_text = m.group("d1") or m.group("d2")

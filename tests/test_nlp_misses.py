@@ -1736,3 +1736,44 @@ def test_sore_breasts_and_an_itchy_bump_are_common_complaints(text):
 )
 def test_sore_breasts_and_an_itchy_bump_hide_no_warning_sign(text, code):
     assert code in extract(text).present
+
+
+# -- seventh set --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a lot, theres blood all over the cubicle floor",
+        "8 wks, been sat on the toilet and it keeps filling up with blood, bright red",
+    ],
+)
+def test_seventh_set_heavy_bleeding(text):
+    assert "heavy_bleeding" in present(text)
+
+
+def test_a_friend_s_pregnancy_is_written_on_her_behalf():
+    x = extract("my mate's pregnant with twins and she's bleeding what do we do")
+    assert x.on_behalf and "bleeding" in x.present
+
+
+def test_itchy_and_tight_skin_over_the_bump_is_a_complaint_a_tight_bump_is_not():
+    assert present("the skin on my bump is sooo itchy and tight") == {"common_complaint"}
+    assert "common_complaint" not in present("my bump is tight")
+
+
+@pytest.mark.parametrize(
+    "text,weeks",
+    [
+        ("baby's due on christmas day so nearly there", 36.71),
+        ("due christmas eve", 36.86),
+        ("my due date is new year's day", 35.71),
+    ],
+)
+def test_a_due_date_said_as_a_holiday(text, weeks):
+    assert extract(text, today=date(2026, 12, 2)).gestational_weeks == weeks
+
+
+def test_had_my_show_is_the_show():
+    assert "mucus_plug" in present("I think I've had my show!!")
+    assert "mucus_plug" not in present("watching a show on tv")

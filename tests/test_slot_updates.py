@@ -143,6 +143,22 @@ def test_an_answer_to_the_amount_question_that_names_no_amount_is_unsure(intent)
     assert updates == {"bleeding_amount": "unsure"}
 
 
+def test_an_amount_answer_the_classifier_calls_another_symptom_is_no_unplaced_problem():
+    """'literally a drop, pinkish' to the amount question: spotting, not 'a problem the bot
+    cannot place' (which would be urgent, X2)."""
+    bleeding = {"symptoms": ["bleeding"], "gestational_weeks": 12.0}
+    updates = slot_updates(
+        bleeding,
+        "report_other_symptom",
+        [amount_answer("spotting")],
+        requested_slot="bleeding_amount",
+    )
+    assert updates == {"bleeding_amount": "spotting"}
+    # Outside the question, the same intent with nothing placed is still such a problem.
+    updates = slot_updates(bleeding, "report_other_symptom", [amount_answer("spotting")])
+    assert "unrecognised_symptom" in updates["symptoms"]
+
+
 def test_a_later_amount_replaces_unsure():
     slots = {"symptoms": ["bleeding"], "bleeding_amount": "unsure"}
     updates = slot_updates(

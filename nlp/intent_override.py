@@ -149,6 +149,11 @@ BODY_SUBJECT = re.compile(
     r"legs?|ankles?|eyes?|palms?|soles?|arms?|wrists?|calf|calves|lips|skin)\W+)+$",
     re.I,
 )
+#: Words by which a question says she is pregnant now ("what does it mean for the pregnancy").
+PREGNANT_NOW = re.compile(
+    r"\b(?:(?:this|the|my current) pregnancy|(?:i'?m|i am|currently|now) pregnant)\b",
+    re.I,
+)
 #: What a body part "doesn't look" or "isn't" when it is a problem.
 NOT_RIGHT = re.compile(r"\b(?:normal|right|fine|ok|okay|same|good|well|usual|itself)\b", re.I)
 #: A clause that says what comes before is normal: "face and hands normal", "eyes fine", "legs
@@ -336,7 +341,9 @@ def intent_override(
             and unplaced_words(text, entities, (*placed, *denied_spans(text))) & report_words
         ):
             return OTHER_SYMPTOM_INTENT
-        pregnant_now = any(e.get("entity") == "gestational_age" for e in entities)
+        pregnant_now = any(e.get("entity") == "gestational_age" for e in entities) or bool(
+            PREGNANT_NOW.search(text or "")
+        )
         if (
             own_history
             and FIRST_PERSON.search(text or "")

@@ -98,6 +98,8 @@ REPORT_WORDS = frozenset({"pinky", "loo"})
         ("risk factor, question kept", "x", intent("ask_ultrasound"), [rf("short_cervix")], VOCAB, None, frozenset()),
         ("her history asked about while pregnant", "16 weeks, I have a heart shaped womb, does it matter?", intent("ask_what_is_ci"), [WEEKS, rf("uterine_anomaly")], VOCAB, "inform_risk_factor", frozenset()),
         ("her history asked about, not pregnant now", "I had a stitch, when is it put in?", intent("ask_cerclage"), [rf("cerclage_in_place")], VOCAB, None, frozenset()),
+        ("her history asked about, pregnant now", "my scan showed a heart shaped womb, what does it mean for the pregnancy", intent("ask_ultrasound"), [rf("uterine_anomaly")], VOCAB, "inform_risk_factor", frozenset()),
+        ("her history asked about, a past pregnancy", "I had a stitch in my last pregnancy, when is it put in?", intent("ask_cerclage"), [rf("cerclage_in_place")], VOCAB, None, frozenset()),
         ("someone else's risk factor", "x", intent(FALLBACK_INTENT), [rf("short_cervix", "other_person")], VOCAB, None, frozenset()),
         ("denied risk factor", "x", intent(FALLBACK_INTENT), [rf("short_cervix", "negated")], VOCAB, None, frozenset()),
         ("weeks the classifier could not place", "sorry I mean 24 not 34", intent(FALLBACK_INTENT, 0.2), [WEEKS], VOCAB, "inform_gestational_age", frozenset()),

@@ -53,6 +53,8 @@ from .matching import AnchoredMatcher
 DEFAULT_PATTERN_FILES = ["symptoms.yml", "bleeding_amounts.yml", "risk_factors.yml"]
 #: Words that deny the amount answer said just after them ("no clots", "not soaking").
 ANSWER_DENIALS = frozenset({"no", "not", "n't", "nt", "never", "without", "none"})
+#: ...unless one of these comes between: it starts another clause.
+ANSWER_CLAUSE_STARTS = frozenset({"but", "though", "tho", "just", "and", "its", "it"})
 
 if not Span.has_extension("findings"):
     Span.set_extension("findings", default=())
@@ -336,6 +338,19 @@ def make_clinical_entities(
     return ClinicalEntities(nlp, name, pattern_files, classes_file, patterns_dir, validate)
 
 
+def _answer_denied(doc: Doc, start: int) -> bool:
+    """A denial among the three words before the amount answer at ``start``, in its clause
+    ("no clots", "not soaking"); a comma, a sentence start or "but" ends the look back ("no,
+    loads", "not sure but loads" are loads)."""
+    sent_start = doc[start].sent.start if doc.has_annotation("SENT_START") else 0
+    for token in reversed(doc[max(sent_start, start - 3) : start]):
+        if token.is_punct or token.norm_ in ANSWER_CLAUSE_STARTS:
+            return False
+        if token.norm_ in ANSWER_DENIALS:
+            return True
+    return False
+
+
 class ClinicalEntities:
     """Rule-based recogniser for the clinical findings in the pattern files."""
 
@@ -466,8 +481,7 @@ class ClinicalEntities:
         for match_id, start, end, _, _ in sorted(matches, key=lambda m: m[1] - m[2]):
             if end <= start or any(s < end and start < e for s, e, _ in chosen):
                 continue
-            sent_start = doc[start].sent.start if doc.has_annotation("SENT_START") else 0
-            if any(t.norm_ in ANSWER_DENIALS for t in doc[max(sent_start, start - 3) : start]):
+            if _answer_denied(doc, start):
                 continue
             chosen.append((start, end, self._findings[match_id][0][1]))
         return tuple(

@@ -170,8 +170,8 @@ def denied_spans(text: str) -> tuple[tuple[int, int], ...]:
     words before "normal" or "fine" ("face and hands normal", "eyes fine") unless the clause
     asks it ("is cramp in the calves normal at 28 weeks?") or denies it ("my face doesn't look
     normal"), and the body parts a denial is said of ("hands and feet aren't itchy"). A clause
-    ends at punctuation and at the words that end a negation's reach ("no
-    pain but my face is puffy" keeps the face)."""
+    ends at punctuation and at the words that end a negation's reach ("no pain but my face is
+    puffy" keeps the face)."""
     text = text or ""
     spans: list[tuple[int, int]] = []
     start = 0

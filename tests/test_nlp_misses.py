@@ -1660,6 +1660,10 @@ def test_no_common_complaint_phrase_has_a_gap():
         ("only when i wipe", "spotting"),
         ("brown", "spotting"),
         ("hardly any", "spotting"),
+        # a denial before a comma or "but" is about something else
+        ("no, loads", "heavy"),
+        ("not sure but loads", "heavy"),
+        ("no clots but its soaking", "heavy"),
     ],
 )
 def test_an_answer_to_the_amount_question(text, amount):
@@ -1671,7 +1675,9 @@ def test_an_answer_to_the_amount_question(text, amount):
     ).items()
 
 
-@pytest.mark.parametrize("text", ["not sure", "no", "yes", "medium", "i dont know"])
+@pytest.mark.parametrize(
+    "text", ["not sure", "no", "yes", "medium", "i dont know", "no clots", "not soaking"]
+)
 def test_no_amount_in_these_answers(text):
     assert extract(text).answered_amount is None
 

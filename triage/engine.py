@@ -3,9 +3,9 @@
 The level is the maximum over every rule that fires, never a vote or a first match: a red flag
 can only raise the level, and a reassuring answer elsewhere can never lower it.
 
-The *floor* is the least urgent decision that the answers still missing (the weeks, whether
-there are contractions, how much blood) could lead to. When it is urgent or an emergency, the patient is told
-so at once, before any question: a patient may leave after one message.
+The *floor* is the least urgent decision that the answers still missing (the weeks, how much
+blood, whether there are contractions) could lead to. When it is urgent or an emergency, the
+patient is told so at once, before any question: a patient may leave after one message.
 """
 
 from __future__ import annotations

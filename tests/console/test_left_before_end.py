@@ -58,6 +58,17 @@ def test_progress_reads_the_slots_of_the_last_session_that_started_the_triage():
     assert triage_progress(_rows(ev.simple_conversation("hello", None, t))).state is None
 
 
+def test_the_bleeding_amount_is_unknown_only_when_she_was_bleeding():
+    t = time.time() - 3600
+    events = left_early(t, "urgent", "bleeding_amount", weeks=22.0)
+    events.insert(-1, ev.SlotSet("symptoms", ["bleeding"], timestamp=t + 1.5))
+    events.insert(-1, ev.SlotSet("contractions", "no", timestamp=t + 1.5))
+    progress = triage_progress(_rows(events))
+    assert progress.unknown == ("bleeding_amount",) and progress.asking == "bleeding_amount"
+    # no bleeding: the amount is no question she left unanswered
+    assert "bleeding_amount" not in triage_progress(_rows(left_early(t))).unknown
+
+
 def test_summary_level_is_the_floor_and_level_at_when_it_was_reached():
     t = time.time() - 3600
     summary = summarize("s", _rows(left_early(t, "urgent")))

@@ -72,7 +72,7 @@ def shown_level(tracker: Tracker) -> Level | None:
 
 def last_shown_decision(tracker: Tracker) -> Decision | None:
     """The decision of the latest reply that carried one (provisional or final), or None."""
-    for event in reversed(list(tracker.events)):
+    for event in reversed(tracker.events):
         if event.get("event") != "bot":
             continue
         custom = (event.get("data") or {}).get("custom")

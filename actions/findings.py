@@ -55,5 +55,5 @@ class ValidateTriageForm(Action):
         if answering and not events:
             return [requested]  # nothing in the answer: Rasa rejects it (see the class)
         if missing:
-            events += ask_question(dispatcher, tracker, missing[0])
+            events += ask_question(dispatcher, tracker, missing)
         return [*events, requested]

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from triage import Clinic, Level, assess, disclaimer, fallback_advice, hold
 from triage.advice import interim_safety_net
-from triage.engine import floor, missing_information
+from triage.engine import floor
 from triage.languages import detect_language, interpreter_line, safety_card
 from triage.rules import GESTATION_RANGES
 
@@ -187,11 +187,11 @@ def _answered_question(tracker: Tracker, events: List[Dict[str, Any]]) -> bool:
 
 
 def ask_question(
-    dispatcher: CollectingDispatcher, tracker: Tracker, question: str
+    dispatcher: CollectingDispatcher, tracker: Tracker, missing: List[str]
 ) -> List[Dict[str, Any]]:
-    """The triage form's question (``gestational_weeks``, ``contractions`` or
-    ``bleeding_amount``) with its quick-reply buttons, asked by the form's validation
-    (actions/findings.py).
+    """The first of the triage form's questions still open (``missing``, from
+    ``missing_information``: ``gestational_weeks``, ``bleeding_amount``, ``contractions``) with
+    its quick-reply buttons, asked by the form's validation (actions/findings.py).
 
     Advice comes first: when the floor (the level that holds whatever the answers turn out to
     be) is urgent or an emergency, or else the decision as things stand (an unanswered question
@@ -214,8 +214,9 @@ def ask_question(
     # an assumption: a patient who leaves now has been told the safe thing.
     advise = lowest if lowest.level >= Level.URGENT else assess(findings)
     shown, earlier = shown_level(tracker), advised_level(tracker)
+    question = missing[0]
     text = _fill(answers()[f"ask_{question}"], place)
-    if missing_information(findings) == ["bleeding_amount"]:
+    if missing == ["bleeding_amount"]:
         # The last question, and the one answer it waits for ("heavy") only raises the level:
         # the decision as it stands is given first, unless it is what she was just shown, so a
         # patient who stops here leaves with it.

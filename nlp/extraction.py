@@ -248,6 +248,17 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, str]]:
     return out
 
 
+def _shifted(span: tuple[int, int] | None, offset: int) -> tuple[int, int] | None:
+    return (span[0] + offset, span[1] + offset) if span else None
+
+
+def _heavier(amount: str | None, than: str | None) -> bool:
+    """``amount`` is given and more than ``than`` (None: no amount yet)."""
+    if not amount:
+        return False
+    return than is None or BLEEDING_AMOUNTS.index(amount) > BLEEDING_AMOUNTS.index(than)
+
+
 def merge(parts: list[tuple[int, Extraction]]) -> Extraction:
     """Join the extractions of a message's pieces (offsets moved to the whole message)."""
     symptoms: list[SymptomMention] = []
@@ -255,16 +266,6 @@ def merge(parts: list[tuple[int, Extraction]]) -> Extraction:
     weeks = text = gspan = amount = aspan = bspan = answered = answered_span = None
     on_behalf = False
     for offset, x in parts:
-        if x.answered_amount and (
-            answered is None
-            or BLEEDING_AMOUNTS.index(x.answered_amount) > BLEEDING_AMOUNTS.index(answered)
-        ):
-            answered = x.answered_amount
-            answered_span = (
-                (x.answered_amount_span[0] + offset, x.answered_amount_span[1] + offset)
-                if x.answered_amount_span
-                else None
-            )
         symptoms += [
             SymptomMention(m.code, m.text, m.start + offset, m.end + offset, m.negated, m.context)
             for m in x.symptoms
@@ -277,28 +278,14 @@ def merge(parts: list[tuple[int, Extraction]]) -> Extraction:
         ]
         if weeks is None and x.gestational_weeks is not None:
             weeks, text = x.gestational_weeks, x.gestational_text
-            gspan = (
-                (x.gestational_span[0] + offset, x.gestational_span[1] + offset)
-                if x.gestational_span
-                else None
-            )
-        if x.bleeding_amount and (
-            amount is None
-            or BLEEDING_AMOUNTS.index(x.bleeding_amount) > BLEEDING_AMOUNTS.index(amount)
-        ):
-            amount = x.bleeding_amount
-            aspan = (
-                (x.bleeding_amount_span[0] + offset, x.bleeding_amount_span[1] + offset)
-                if x.bleeding_amount_span
-                else None
-            )
+            gspan = _shifted(x.gestational_span, offset)
+        if _heavier(x.bleeding_amount, amount):
+            amount, aspan = x.bleeding_amount, _shifted(x.bleeding_amount_span, offset)
+        if _heavier(x.answered_amount, answered):
+            answered = x.answered_amount
+            answered_span = _shifted(x.answered_amount_span, offset)
         if x.on_behalf and not on_behalf:
-            on_behalf = True
-            bspan = (
-                (x.on_behalf_span[0] + offset, x.on_behalf_span[1] + offset)
-                if x.on_behalf_span
-                else None
-            )
+            on_behalf, bspan = True, _shifted(x.on_behalf_span, offset)
     ignored = tuple((a + offset, b + offset) for offset, x in parts for a, b in x.ignored_spans)
     return Extraction(
         tuple(symptoms),

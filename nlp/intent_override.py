@@ -119,6 +119,11 @@ ALNUM = re.compile(r"[^\W_]")  # a letter or digit, in any script
 #: Words by which the patient speaks of herself.
 FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|my|me|mine)\b", re.I)
 #: A correction: "sorry I mean 24 not 34", "I meant 21", "typo, 23".
+#: Words by which a question says she is pregnant now ("what does it mean for the pregnancy").
+PREGNANT_NOW = re.compile(
+    r"\b(?:(?:this|the|my current) pregnancy|(?:i'?m|i am|currently|now) pregnant)\b",
+    re.I,
+)
 CORRECTION = re.compile(r"\b(?:mean|meant|sorry|typo|wrong|correction)\b|\d\s+not\s+\d", re.I)
 
 
@@ -149,16 +154,13 @@ BODY_SUBJECT = re.compile(
     r"legs?|ankles?|eyes?|palms?|soles?|arms?|wrists?|calf|calves|lips|skin)\W+)+$",
     re.I,
 )
-#: Words by which a question says she is pregnant now ("what does it mean for the pregnancy").
-PREGNANT_NOW = re.compile(
-    r"\b(?:(?:this|the|my current) pregnancy|(?:i'?m|i am|currently|now) pregnant)\b",
-    re.I,
-)
-#: What a body part "doesn't look" or "isn't" when it is a problem.
-NOT_RIGHT = re.compile(r"\b(?:normal|right|fine|ok|okay|same|good|well|usual|itself)\b", re.I)
+#: Words that say something is as it should be.
+_NORMAL_WORDS = r"normal|fine|ok|okay|alright|usual"
 #: A clause that says what comes before is normal: "face and hands normal", "eyes fine", "legs
 #: look normal in the day", "everything's totally dry and fine".
-NORMAL = re.compile(r"\b(?:normal|fine|ok|okay|alright|dry|usual|as always)\b", re.I)
+NORMAL = re.compile(rf"\b(?:{_NORMAL_WORDS}|dry|as always)\b", re.I)
+#: What a body part "doesn't look" or "isn't" when it is a problem ("doesn't look normal").
+NOT_RIGHT = re.compile(rf"\b(?:{_NORMAL_WORDS}|right|same|good|well|itself)\b", re.I)
 #: A clause that asks whether something is normal ("is cramp in the calves normal?") reports it.
 ASKS = re.compile(r"^\W*(?:is|are|does|do|can|could|should|would|will|it|that|this)\b", re.I)
 

@@ -15,7 +15,7 @@ from actions.common import apply_latest_message
 from actions.findings import ValidateTriageForm
 from actions.replies import ActionFallback, ActionReply, ActionSessionStart
 from actions.triage_action import ActionTriage
-from triage import load_clinic
+from triage import Findings, assess, load_clinic
 
 DATA = Path(__file__).parent / "data"
 CLINIC = load_clinic()
@@ -196,20 +196,19 @@ async def test_how_much_blood_is_asked_last_once_the_advice_was_given():
 
 
 @pytest.mark.parametrize(
-    "answer,intent,amount,asks_again",
+    "answer,intent,amount",
     [
-        ({"entity": "bleeding_amount", "value": "heavy"}, "report_bleeding", "heavy", False),
+        ({"entity": "bleeding_amount", "value": "heavy"}, "report_bleeding", "heavy"),
         (
             {"entity": "bleeding_amount", "value": "heavy", "role": "answer"},
             "affirm",
             "heavy",
-            False,
         ),
-        ({"entity": "bleeding_amount", "value": "light", "role": "answer"}, "deny", "light", False),
-        (None, "unsure", "unsure", False),
+        ({"entity": "bleeding_amount", "value": "light", "role": "answer"}, "deny", "light"),
+        (None, "unsure", "unsure"),
     ],
 )
-async def test_the_amount_answer_ends_the_question(answer, intent, amount, asks_again):
+async def test_the_amount_answer_ends_the_question(answer, intent, amount):
     slots = {
         "symptoms": ["bleeding"],
         "gestational_weeks": 22.0,
@@ -246,8 +245,6 @@ async def test_the_decision_as_it_stands_comes_before_the_amount_question_unless
     """Bleeding, weeks unknown: the first reply assumed the urgent case. "10 weeks" makes it
     same day at the early pregnancy unit: that decision is given before "how much?", so a
     patient who stops answering leaves with the right advice, not the assumption."""
-    from triage import Findings, assess
-
     slots = {"symptoms": ["bleeding"], "gestational_weeks": 10.0, "shown_level": "urgent"}
     assumed = assess(Findings(present=frozenset({"bleeding"})))
     messages, _ = await run(
@@ -267,8 +264,6 @@ async def test_the_decision_as_it_stands_comes_before_the_amount_question_unless
 
 
 async def test_a_final_decision_just_shown_is_not_repeated_word_for_word():
-    from triage import Findings, assess
-
     slots = {
         "symptoms": ["bleeding"],
         "gestational_weeks": 22.0,
@@ -298,8 +293,6 @@ async def test_a_final_decision_just_shown_is_not_repeated_word_for_word():
 
 
 async def test_an_emergency_is_always_given_in_full():
-    from triage import Findings, assess
-
     slots = {"symptoms": ["bleeding", "heavy_bleeding"], "bleeding_amount": "heavy"}
     decision = assess(
         Findings.from_dict({"present": ["bleeding", "heavy_bleeding"], "bleeding_amount": "heavy"})

@@ -363,7 +363,7 @@ async def test_the_form_question_comes_after_the_card():
     dispatcher = CollectingDispatcher()
     message = "Boli mnie brzuch i mam plamienie"
     tracker_ = triage_tracker(message, "report_bleeding", {"symptoms": ["bleeding"]})
-    ask_question(dispatcher, tracker_, "gestational_weeks")
+    ask_question(dispatcher, tracker_, ["gestational_weeks"])
     assert dispatcher.messages[0]["custom"] == {"language": "pl"}
     assert "weeks pregnant" in dispatcher.messages[-1]["text"]
 

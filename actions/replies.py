@@ -1,5 +1,6 @@
-"""Replies that are not triage decisions: the disclaimer, answers to questions, small talk and
-the fallback. Every one of them ends with the safety net, built from clinic.yml."""
+"""Replies that are not triage decisions: answers to questions, small talk and the fallback.
+Every one of them ends with the safety net, built from clinic.yml. (The disclaimer that opens
+a conversation is sent by the Rasa server: rasa_patches/session_start.py.)"""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from typing import Any, Dict, List
 
 import yaml
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from triage import Clinic, Level, assess, disclaimer, fallback_advice, hold
+from triage import Clinic, Level, assess, fallback_advice, hold
 from triage.advice import interim_safety_net
 from triage.engine import floor
 from triage.languages import detect_language, interpreter_line, safety_card
@@ -120,19 +121,6 @@ def utter_not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         "\n\nRight now, do you have any of these?",
         buttons=buttons("red_flag_check"),
     )
-
-
-class ActionSessionStart(Action):
-    """Starts every conversation with the disclaimer and the emergency number."""
-
-    def name(self) -> str:
-        return "action_session_start"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
-        dispatcher.utter_message(text=disclaimer(clinic()))
-        return [SessionStarted(), ActionExecuted("action_listen")]
 
 
 class ActionReply(Action):

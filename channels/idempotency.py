@@ -19,6 +19,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Dict, List, Tuple
 
+from .output import answers
+
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}\Z")
 
 Messages = List[Dict[str, Any]]
@@ -41,9 +43,9 @@ class Attempt:
     waited: bool = False
 
     def record(self, messages: Messages) -> None:
-        """Keep the answer for repeats, unless it is only the safety net (processing failed:
-        a repeat is processed again)."""
-        if any(not (m.get("custom") or {}).get("safety_net") for m in messages):
+        """Keep the answer for repeats, unless it is only the safety net, after the disclaimer
+        or not (processing failed: a repeat is processed again)."""
+        if answers(messages):
             self.answered = list(messages)
 
 

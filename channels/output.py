@@ -7,6 +7,7 @@ from typing import Any, Dict, List
 
 from rasa.core.channels.channel import CollectingOutputChannel
 
+from rasa_patches.session_start import disclaimer_text
 from triage import fallback_advice, load_clinic
 
 
@@ -32,6 +33,16 @@ def safety_net_message() -> Dict[str, Any]:
     return {"text": safety_net_text(), "custom": {"safety_net": True}}
 
 
+def answers(messages: List[Dict[str, Any]]) -> bool:
+    """True when the turn's messages answer the patient: not only the disclaimer that opens a
+    conversation (rasa_patches/session_start.py, sent before her first message is read) and
+    the safety net put in for a failure."""
+    return any(
+        m.get("text") != disclaimer_text() and not (m.get("custom") or {}).get("safety_net")
+        for m in messages
+    )
+
+
 def combined(message: Dict[str, Any]) -> Dict[str, Any]:
     """Text, buttons and custom payload of one bot message, kept together."""
     out: Dict[str, Any] = {}
@@ -48,6 +59,8 @@ class CombinedCollectingOutputChannel(CollectingOutputChannel):
         await self._persist_message({"recipient_id": recipient_id, **combined(message)})
 
     def with_safety_net(self, recipient_id: str) -> List[Dict[str, Any]]:
-        if not self.messages:
+        """The turn's messages, with the safety net after them when none answers her (the
+        action server failed, or nothing was sent but the disclaimer)."""
+        if not answers(self.messages):
             self.messages.append({"recipient_id": recipient_id, **safety_net_message()})
         return self.messages

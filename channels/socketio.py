@@ -40,7 +40,7 @@ from .guard import (
 )
 from .handling import Gate, Refusal, domain_terms, process
 from .idempotency import Replies, message_id_problem
-from .output import clinic_contacts, combined, safety_net_message
+from .output import answers, clinic_contacts, combined, safety_net_message
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +79,12 @@ class CombinedSocketIOOutput(OutputChannel):
         self.messages.append(socket_payload(message))
 
     async def flush(self, processed: bool) -> None:
-        """Emit the turn's replies, or, when processing failed, only the safety net."""
-        if not processed or not self.messages:
-            self.messages = [socket_payload(safety_net_message())]
+        """Emit the turn's replies, or, when processing failed, only the safety net; the safety
+        net also follows replies that do not answer her (only the disclaimer)."""
+        if not processed:
+            self.messages = []
+        if not answers(self.messages):
+            self.messages.append(socket_payload(safety_net_message()))
         for payload in self.messages:
             await self.sio.emit(self.bot_message_evt, payload, room=self.room)
 

@@ -24,6 +24,9 @@ on any Rasa upgrade.
 - ``store_errors``: ``FailSafeTrackerStore``'s ``retrieve``, ``retrieve_full_tracker`` and
   ``save`` raising the store's error again (Rasa turned a database outage into a new, empty
   conversation and saved it in memory; the channels now answer with the safety net).
+- ``session_start``: ``ActionSessionStart.run`` sending the disclaimer before Rasa's own
+  session events, so a new conversation needs no call to the action server before its first
+  message is read (and gets the disclaimer even when the action server is down).
 
 ``install()`` is called once, by ``channels/__init__.py``: the channels are the first project
 code the Rasa server imports (credentials.yml names them), so the patches are in place before
@@ -39,6 +42,7 @@ from . import (
     constants,
     graph_runner,
     repeated_messages,
+    session_start,
     store_errors,
 )
 
@@ -53,3 +57,4 @@ def install() -> None:
     repeated_messages.install()
     graph_runner.install()
     constants.install()
+    session_start.install()

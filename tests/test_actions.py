@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import apply_latest_message
 from actions.findings import ValidateTriageForm
-from actions.replies import ActionFallback, ActionReply, ActionSessionStart
+from actions.replies import ActionFallback, ActionReply
 from actions.triage_action import ActionTriage
 from triage import Findings, assess, load_clinic
 
@@ -363,13 +363,6 @@ async def test_validate_form_returns_the_findings_of_the_answer():
     )
     assert SlotSet("gestational_declined", True) in events
     assert events[-1] == SlotSet("requested_slot", "bleeding_amount")
-
-
-async def test_session_start_sends_the_disclaimer_with_the_emergency_number():
-    messages, events = await run(ActionSessionStart(), tracker())
-    assert CLINIC.emergency_number in messages[0]["text"]
-    assert "diagnos" in messages[0]["text"].lower()
-    assert [e["event"] for e in events] == ["session_started", "action"]
 
 
 @pytest.mark.parametrize(

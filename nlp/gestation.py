@@ -158,6 +158,7 @@ class GestationParser:
             for unit, uv in units.items():
                 numbers[f"{ten} {unit}"] = tv + uv
         self.number_words = numbers
+        self.dictated = {str(k).lower(): int(v) for k, v in (s.get("dictated_units") or {}).items()}
         cues = s.get("cues") or {}
         self.cues = {
             k: frozenset(w.lower() for w in string_list(v, f"gestation.yml cues.{k}"))
@@ -193,6 +194,15 @@ class GestationParser:
             ("week_n", re.compile(rf"\b(?:week\s+|wk\s*)(?P<w>{num})\b", flags)),
             ("nth_week", re.compile(r"\b(?P<w>\d{1,2})(?:st|nd|rd|th)\s+week\b", flags)),
             ("compact", re.compile(r"\b(?P<w>\d{1,2})(?:w|wk|wks|weeks?)\b", flags)),
+            # Voice to text: "twenty-four weeks" heard as "20 for weeks" (development set 8).
+            (
+                "dictated",
+                re.compile(
+                    rf"\b(?P<w>[1-4]0|{_alternation(list(tens))})\s+(?P<u>{_alternation(list(self.dictated))})"
+                    rf"\s+{wk_word}\b",
+                    flags,
+                ),
+            ),
             (
                 "weeks",
                 re.compile(rf"\b(?P<w>{num})(?P<half>{half})?(?:\s+|\s*-\s*){wk_word}\b", flags),
@@ -340,6 +350,11 @@ class GestationParser:
                         weeks,
                         self._weeks_ok(weeks) and not self._duration(text, start, end),
                     )
+                elif kind == "dictated":
+                    weeks = self.number(m.group("w"))
+                    if weeks is not None:
+                        weeks += self.dictated[m.group("u").lower()]
+                    value, ok = weeks, self._weeks_ok(weeks) and self._cued(text, start, end)
                 elif kind == "weeks":
                     weeks = self.number(m.group("w"))
                     if weeks is not None and m.group("half"):

@@ -407,6 +407,10 @@ def test_codes_agree_with_triage():
         ("twenty weeks", 20.0),
         ("twenty-two weeks", 22.0),
         ("i am twenty four weeks along", 24.0),
+        # voice to text (development set 8)
+        ("onto the sheets I'm 20 for weeks what do I do", 24.0),
+        ("im 30 to weeks and leaking", 32.0),
+        ("she is twenty for weeks", 24.0),
         ("5 months", 21.7),
         ("five months pregnant", 21.7),
         ("6 months along", 26.1),

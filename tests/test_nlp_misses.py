@@ -1783,3 +1783,75 @@ def test_a_due_date_said_as_a_holiday(text, weeks):
 def test_had_my_show_is_the_show():
     assert "mucus_plug" in present("I think I've had my show!!")
     assert "mucus_plug" not in present("watching a show on tv")
+
+
+# -- development set 8 (real phones: voice to text, non-native English, run-on messages) -------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HELP PLS 26 WKS BLEEDING AND THE PAD I PUT ON 40 MINS AGO IS ALREADY FULL",
+        "changed my pad 20 mins ago and its already soaked",
+        "is it normal to pass a jelly lump the size of a golf ball at 15 weeks",
+        "woke up bleating through my pajama bottoms and onto the sheets",
+        "bled through my nightie",
+    ],
+)
+def test_eighth_set_heavy_bleeding(text):
+    assert {"bleeding", "heavy_bleeding"} <= present(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the pad I put on this morning is full of discharge",  # "full of" is no amount of blood
+        "jelly lumps of discharge",
+    ],
+)
+def test_eighth_set_no_heavy_bleeding(text):
+    assert "heavy_bleeding" not in present(text)
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("just now in the kitchen I nearly went over, had to sit on the floor", "dizziness"),
+        ("everything went sparkly and I had to sit down", "dizziness"),
+        ("it all went black for a second", "dizziness"),
+        ("my belly is making hard", "contractions"),
+        ("a pinky smear on the tissue this morning", "bleeding"),
+        ("the pain is all time very strong", "severe_constant_pain"),
+        ("bump went tight a few times, brackston hicks?", "contractions"),
+    ],
+)
+def test_eighth_set_families_are_heard(text, code):
+    assert code in present(text)
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("i went over on my ankle", "dizziness"),  # a sprain, not a faint
+        ("nearly went over the handlebars", "dizziness"),
+        ("my nipples are leaking sticky yellow stuff", "fluid_leak"),  # colostrum, not the waters
+        ("leaking from my boobs at night", "fluid_leak"),
+        (
+            "sharp pain at the front bone when I walk, the physio said pelvic girdle pain",
+            "severe_constant_pain",
+        ),
+        ("my back aches all the time", "severe_constant_pain"),  # constant, but not said severe
+    ],
+)
+def test_eighth_set_no_finding_from_these(text, code):
+    assert code not in present(text)
+
+
+def test_pelvic_girdle_pain_is_a_positional_pain_and_a_stitch_like_pain_no_cerclage():
+    assert "positional_pain" in present("the physio said it was pelvic girdle pain, SPD")
+    x = extract("pregnant and I got a stitch like pain in my side running for the bus")
+    assert "abdominal_pain" in x.present and not x.current_risk_factors
+    assert "cerclage_in_place" in {
+        r.code for r in extract("i have a stitch in and im bleeding").risk_factors
+    }
+    assert "fluid_leak" in present("my nipples are fine but im leaking water from down below")

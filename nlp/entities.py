@@ -49,12 +49,24 @@ from .lexicon import (
     string_list,
 )
 from .matching import AnchoredMatcher
+from .negation import negex_words
 
 DEFAULT_PATTERN_FILES = ["symptoms.yml", "bleeding_amounts.yml", "risk_factors.yml"]
-#: Words that deny the amount answer said just after them ("no clots", "not soaking").
-ANSWER_DENIALS = frozenset({"no", "not", "n't", "nt", "never", "without", "none"})
-#: ...unless one of these comes between: it starts another clause.
-ANSWER_CLAUSE_STARTS = frozenset({"but", "though", "tho", "just", "and", "its", "it"})
+#: Words that deny the amount answer said just after them ("no clots", "not soaking"): negex's
+#: one-word negations (nlp/patterns/negation.yml).
+ANSWER_DENIALS = frozenset(w for w in negex_words("preceding_negations") if " " not in w) - {
+    "its",
+    "it's",
+    "it’s",
+}
+#: ...unless one of these comes between: it starts another clause. negex's one-word
+#: terminations, and "and" and "it", which in a short answer start the next part of it ("not
+#: much and it's slowing").
+ANSWER_CLAUSE_STARTS = frozenset(w for w in negex_words("termination") if " " not in w) | {
+    "and",
+    "it",
+    "its",
+}
 
 if not Span.has_extension("findings"):
     Span.set_extension("findings", default=())

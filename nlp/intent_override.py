@@ -44,6 +44,7 @@ import re
 from typing import Any, Mapping, Sequence
 
 from .codes import AMOUNT_ANSWER_ROLE, COMMON_COMPLAINT, RED_FLAGS
+from .negation import negex_words
 
 #: Rasa's name for "not understood" (rasa.shared.constants.DEFAULT_NLU_FALLBACK_INTENT_NAME).
 FALLBACK_INTENT = "nlu_fallback"
@@ -95,6 +96,7 @@ NONSENSE_CHECKED_INTENTS: frozenset[str] = (
 SYMPTOM_INTENT: dict[str, str] = {
     "vaginal_pressure": "report_pressure",
     "bleeding": "report_bleeding",
+    "rectal_bleeding": "report_bleeding",
     "abdominal_pain": "report_pain",
     "back_pain": "report_pain",
     "period_type_pain": "report_pain",
@@ -132,11 +134,15 @@ def words(text: str) -> frozenset[str]:
     return frozenset(WORD.findall(text.lower()))
 
 
-#: Where a clause ends, for :func:`denied_spans`: punctuation, a line break, and the words that
-#: end a negation's reach in nlp/patterns/negation.yml ("no bleeding but a funny feeling").
+#: Where a clause ends, for :func:`denied_spans`: punctuation, a line break, the words that end
+#: a negation's reach for negex (nlp/patterns/negation.yml: "no bleeding but a funny feeling"),
+#: and "otherwise" and "and there" ("no pain otherwise", "no bleeding and there's a smell").
+_CLAUSE_END_WORDS = sorted(
+    {w for w in negex_words("termination") if w[0].isalnum()} | {"otherwise", "and there"},
+    key=lambda w: (-len(w), w),
+)
 CLAUSE_END = re.compile(
-    r"[,.;:!?()\n]+|\b(?:but|except|apart from|although|though|tho|however|otherwise|just|"
-    r"still|yet|then|it'?s|it’s|and (?:now|it|its|there|my|i|i'?m))\b",
+    r"[,.;:!?()\n]+|\b(?:" + "|".join(re.escape(w) for w in _CLAUSE_END_WORDS) + r")\b",
     re.I,
 )
 #: A word that denies the rest of its clause: "no swelling or redness", "not itchy", "doesn't

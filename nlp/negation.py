@@ -32,6 +32,7 @@ bare "no" after punctuation ("bleeding? no", "contractions: none").
 # (no "from __future__ import annotations": spaCy resolves the factory signatures at runtime)
 
 import copy
+import functools
 from typing import Any, Mapping
 
 from negspacy.negation import Negex
@@ -73,6 +74,17 @@ def build_termset(
         for value in string_list(values, f"negation.yml add.{key}"):
             terms[key] |= _variants(value)
     return {key: sorted(values) for key, values in terms.items()}
+
+
+@functools.cache
+def negex_words(key: str) -> tuple[str, ...]:
+    """The phrases of one list of the termset negex uses (``build_termset`` on negation.yml):
+    the one place where what denies and what ends a denial is written. The checks outside negex
+    that read a denial themselves (the amount answers in entities.py, the "no symptoms" check in
+    intent_override.py) take their words from here."""
+    if key not in KEYS:
+        raise ValueError(f"unknown negex list {key}")
+    return tuple(build_termset()[key])
 
 
 @Language.factory(

@@ -1855,3 +1855,34 @@ def test_pelvic_girdle_pain_is_a_positional_pain_and_a_stitch_like_pain_no_cercl
         r.code for r in extract("i have a stitch in and im bleeding").risk_factors
     }
     assert "fluid_leak" in present("my nipples are fine but im leaking water from down below")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bright red blood on the loo roll when I wipe my bum after a poo",
+        "my piles are bleeding",
+        "bleeding from my bum, definitely not the front",
+        "a bit of blood out of my back passage",
+    ],
+)
+def test_blood_said_to_come_from_her_bottom_is_rectal_bleeding(text):
+    x = present(text)
+    assert "rectal_bleeding" in x and "bleeding" not in x
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "blood after a poo",  # the source is not said: the vagina's bleeding is often seen there
+        "im bleeding, not from my bum",
+        "bleeding from my vagina and my bum",
+        "bright red blood when I wipe",
+    ],
+)
+def test_blood_with_no_source_or_the_vagina_stays_bleeding(text):
+    assert "bleeding" in present(text)
+
+
+def test_a_lot_of_blood_from_her_bottom_stays_heavy():
+    assert "heavy_bleeding" in present("loads of blood from my bum")

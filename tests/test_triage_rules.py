@@ -829,3 +829,17 @@ def test_itchy_discharge_is_thrush_not_the_central_rule():
     assert decision.level is Level.SAME_DAY and decision.rules == ("S1",)
     watery = assess(F("discharge_change", weeks=26, contractions="no"))
     assert watery.level is Level.URGENT and "U1" in watery.rules
+
+
+def test_blood_from_the_bottom_is_routine_and_never_lowers_the_vagina_s_bleeding():
+    """R5: blood she says comes from her bottom (piles) is the midwife or GP within the week;
+    with any bleeding of the vagina, a heavy amount or another seed symptom, the level is
+    theirs."""
+    assert assess(F("rectal_bleeding", weeks=30)).level is Level.ROUTINE
+    for symptom in sorted(ALL_SYMPTOMS - {"rectal_bleeding", "common_complaint"}):
+        for weeks in (None, 8, 20, 30, 38):
+            alone = assess(F(symptom, weeks=weeks, contractions="no"))
+            both = assess(F(symptom, "rectal_bleeding", weeks=weeks, contractions="no"))
+            assert both.level >= alone.level, (symptom, weeks)
+    assert assess(F("rectal_bleeding", "heavy_bleeding", weeks=30)).level is Level.EMERGENCY
+    assert assess(F("rectal_bleeding", "bleeding", weeks=20)).level is Level.URGENT

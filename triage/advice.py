@@ -92,6 +92,10 @@ WHAT_MAY_BE_HAPPENING: dict[str, tuple[str, ...]] = {
         "What you describe sounds like one of the common discomforts of pregnancy.",
         "From what you told me, I did not find any warning signs.",
     ),
+    "piles": (
+        "Bright red blood from your bottom after a poo is often piles (haemorrhoids).",
+        "Piles are common in pregnancy. You told me the blood is not coming from your vagina.",
+    ),
     "multiple_pregnancy": (
         "With twins or more, your care is planned with a specialist team.",
         "You will be offered more scans and checks.",
@@ -134,6 +138,8 @@ RULE_TODO: dict[str, str] = {
     "SC2": "Ask a pharmacist what helps and is safe in pregnancy, or tell your midwife.",
     "R3": "If you are not yet seen by the twins team, ask your midwife to arrange it.",
     "R4": "If you do not have an induction date yet, call your midwife to talk it through.",
+    "R5": "Drink plenty, eat fibre, don't strain. A pharmacist can suggest a cream safe in "
+    "pregnancy.",
 }
 #: What the rule R2 says to do depends on the history: a stitch already in is not "offered".
 R2_TODO = "Plan your care with them: you may be offered scans of your cervix, or a stitch."
@@ -187,6 +193,13 @@ SOONER: dict[str, tuple[str, ...]] = {
         "bleeding or spotting",
         "fluid leaking from your vagina",
         "pressure in your vagina",
+    ),
+    "piles": (
+        "any blood from your vagina, or blood in your knickers when you have not been to "
+        "the toilet",
+        "blood from your bottom that does not stop, or more than a little",
+        "pain in your tummy, or feeling dizzy or faint",
+        "black or dark red poo",
     ),
     "post_dates": (
         "contractions that come regularly",
@@ -309,6 +322,7 @@ SYMPTOM_WORDS: dict[str, str] = {
     "anaphylaxis": "swelling of the lips, tongue or throat",
     "stroke_signs": "signs of a stroke (face, arm or speech)",
     "common_complaint": "a common discomfort of pregnancy",
+    "rectal_bleeding": "bleeding from your bottom",
     "abuser_present": "the person who hurt you being near you",
     "unspecified_red_flag": "something that sounded like an emergency",
     "unrecognised_symptom": "something I could not place",

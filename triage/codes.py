@@ -71,6 +71,7 @@ OTHER_SYMPTOMS: frozenset[str] = frozenset(
         "no_self_harm_plan",  # with thoughts of self-harm: she says she has no plan and won't act
         "unwell",  # "something is not right", "I feel really unwell": a problem not yet placed
         "common_complaint",  # a common discomfort of pregnancy: heartburn, a nosebleed, leg cramps
+        "rectal_bleeding",  # blood she says comes from her bottom (piles), not the vagina
     }
 )
 
@@ -154,6 +155,7 @@ CONCERNS: tuple[str, ...] = (
     "allergic_reaction",
     "stroke",
     "common_complaint",
+    "piles",
     "multiple_pregnancy",
     "post_dates",
 )

@@ -38,6 +38,7 @@ RULE_EXAMPLES: dict[str, Findings] = {
     "E13": F("anaphylaxis", weeks=18),
     "E14": F("stroke_signs", weeks=32),
     "SC2": F("common_complaint", weeks=30),
+    "R5": F("rectal_bleeding", weeks=30),
     "R3": F(weeks=13, risk_factors=frozenset({"multiple_pregnancy"})),
     "R4": F(weeks=41.5),
     "U1": F("back_pain", weeks=20, contractions="no"),

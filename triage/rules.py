@@ -118,6 +118,13 @@ SRC_POST_DATES = (
     "NICE NG207 (inducing labour): offer induction from 41+0 weeks, and closer monitoring to "
     "anyone who chooses to wait"
 )
+SRC_PILES = (
+    "NICE CKS Haemorrhoids (common in pregnancy; fibre, fluids and a topical treatment; "
+    "assess rectal bleeding that is not typical of piles); NHS, piles and common health problems "
+    "in pregnancy: bright red blood after a poo, see a GP or midwife, A&E for a lot of blood or "
+    "bleeding that does not stop; the NHS telephone triage asks where the blood comes from before it "
+    "triages bleeding in pregnancy"
+)
 SRC_COMMON = (
     "NHS, common health problems in pregnancy (heartburn, nosebleeds and bleeding gums, a "
     "blocked nose, leg cramps, swollen ankles, peeing often, constipation, tiredness, sore "
@@ -557,6 +564,11 @@ def common_complaint(f: Findings) -> bool:
     legs, ankles that swell by the evening, needing to wee often, constipation, tiredness, the
     baby's hiccups), any weeks."""
     return f.has(COMMON_COMPLAINT)
+
+
+def piles(f: Findings) -> bool:
+    """rectal_bleeding (blood she says comes from her bottom, not the vagina), any weeks."""
+    return f.has("rectal_bleeding")
 
 
 def vomiting(f: Findings) -> bool:
@@ -1268,6 +1280,17 @@ RULES: tuple[Rule, ...] = (
         "41 weeks or more and no symptoms: the midwife offers the induction of labour, or "
         "closer monitoring.",
         SRC_POST_DATES,
+    ),
+    Rule(
+        "R5",
+        piles,
+        R,
+        ("piles",),
+        "Blood she says comes from her bottom (piles), not her vagina: the midwife or GP "
+        "within the week, with what means calling maternity triage now (any blood from the "
+        "vagina) and the emergency number (a lot of blood).",
+        SRC_PILES,
+        frozenset({"rectal_bleeding"}),
     ),
     # ---- self care ----
     Rule(

@@ -99,6 +99,9 @@ class Extraction:
 
 EMPTY = Extraction()
 
+#: Words that open a sentence about the finding of the sentence before ("it's from my bum").
+BACK_REFERENCES = frozenset({"it", "its", "that", "thats", "this"})
+
 
 def _clean(text: str) -> str:
     """Same-length clean-up: typographic apostrophes to ASCII, control characters to spaces."""
@@ -138,9 +141,18 @@ def _modified(
                     SymptomMention(code, ent.text, ent.start_char, ent.end_char, False, CURRENT)
                 )
         target = None
+        # A sentence that opens with "it" or "that" and names nothing before the modifier goes
+        # on about the finding of the sentence before: "bright red on the paper after a poo.
+        # it's definitely from my bum" (development set 4).
+        reach = sent_start
+        if doc[sent_start].lower_ in BACK_REFERENCES and not any(
+            sent_start <= e.start < ent.start and any(kind == "symptom" for kind, _ in e._.findings)
+            for e in ents
+        ):
+            reach = doc[sent_start - 1].sent.start if sent_start > 0 else sent_start
         for j in range(k, -1, -1):
             cand = ents[j]
-            if cand.start < sent_start:
+            if cand.start < reach:
                 break
             if cand._.negex or not any(kind == "symptom" for kind, _ in cand._.findings):
                 continue

@@ -1886,3 +1886,43 @@ def test_blood_with_no_source_or_the_vagina_stays_bleeding(text):
 
 def test_a_lot_of_blood_from_her_bottom_stays_heavy():
     assert "heavy_bleeding" in present("loads of blood from my bum")
+
+
+def test_the_denials_outside_negex_read_negex_s_own_words():
+    """One place for what denies and what ends a denial (nlp/patterns/negation.yml): the amount
+    answers' look back and the "no symptoms" check take negex's words, plus their own few."""
+    from nlp.entities import ANSWER_CLAUSE_STARTS, ANSWER_DENIALS
+    from nlp.intent_override import CLAUSE_END
+    from nlp.negation import negex_words
+
+    one_word = {w for w in negex_words("termination") if " " not in w and w[0].isalnum()}
+    assert one_word <= ANSWER_CLAUSE_STARTS
+    assert set(negex_words("preceding_negations")) >= ANSWER_DENIALS
+    assert {"no", "not", "n't", "never", "without"} <= ANSWER_DENIALS
+    for word in one_word | {"and now", "apart from", "otherwise"}:
+        assert CLAUSE_END.search(f"no swelling {word} a funny feeling"), word
+    assert not CLAUSE_END.search("no swelling or redness")
+
+
+@pytest.mark.parametrize(
+    "text, amount",
+    [
+        ("not much then loads", "heavy"),  # "then" ends the denial's reach, as in negex
+        ("no clots", None),
+        ("not soaking", None),
+    ],
+)
+def test_a_denial_before_an_amount_answer_ends_where_negex_s_would(text, amount):
+    assert extract(text).answered_amount == amount
+
+
+def test_a_sentence_that_opens_with_it_goes_on_about_the_finding_before():
+    """ "it's definitely from my bum" after the bleeding's sentence says where that blood comes
+    from; a sentence that names its own finding, or does not open with "it" or "that", does
+    not reach back."""
+    x = present("there's bright red on the paper after a poo. it's definitely from my bum")
+    assert "rectal_bleeding" in x and "bleeding" not in x
+    x = present("there's bright red on the paper. my sister says it comes from the bum")
+    assert "bleeding" in x
+    x = present("im bleeding. it's not from my bum")
+    assert "bleeding" in x and "rectal_bleeding" not in x

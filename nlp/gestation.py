@@ -198,8 +198,8 @@ class GestationParser:
             (
                 "dictated",
                 re.compile(
-                    rf"\b(?P<w>[1-4]0|{_alternation(list(tens))})\s+(?P<u>{_alternation(list(self.dictated))})"
-                    rf"\s+{wk_word}\b",
+                    rf"\b(?P<w>{_alternation([*tens, *(str(v) for v in tens.values())])})"
+                    rf"\s+(?P<u>{_alternation(list(self.dictated)) or '(?!)'})\s+{wk_word}\b",
                     flags,
                 ),
             ),
